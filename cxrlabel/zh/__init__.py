@@ -1,0 +1,1 @@
+"""Chinese report label miner."""
