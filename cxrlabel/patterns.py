@@ -1,0 +1,197 @@
+"""A small Semgrex-like pattern language over `Graph`s; its syntax is documented in rules/README.md.
+
+    {@} <conj ({} >det {lemma:no})
+
+Every relation attaches to the node it follows (as in Semgrex); parentheses group a sub-pattern
+whose first node is the one related. The first node of a rule is always the mention, `{@}`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .graph import Graph
+
+_LEX = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<brace>\{[^{}]*\})
+  | (?P<lpar>\()
+  | (?P<rpar>\))
+  | (?P<op>!?(?:>>|<<|<=|>|<|\$|\.<|\.>))(?P<label>/(?:[^/\\]|\\.)+/|[A-Za-z:_|]+)?(?P<count>\d+)?
+""", re.VERBOSE)
+ATTRIBUTES = ("word", "lemma", "pos", "tag", "dep", "obs")
+DEFAULT_WINDOW = 5
+
+
+class PatternError(ValueError):
+    """A rule that cannot be read; the message says where."""
+
+
+@dataclass
+class Node:
+    constraints: list[tuple[str, re.Pattern[str], bool]] = field(default_factory=list)  # (attr, regex, negated)
+    mention: bool = False
+    relations: list["Relation"] = field(default_factory=list)
+
+
+@dataclass
+class Relation:
+    op: str  # > < >> << <= $ .< .>
+    label: re.Pattern[str] | None
+    target: Node
+    negated: bool = False
+    window: int = DEFAULT_WINDOW
+
+
+def _value(raw: str) -> re.Pattern[str]:
+    if len(raw) >= 2 and raw.startswith("/") and raw.endswith("/"):
+        return re.compile(raw[1:-1], re.IGNORECASE)
+    return re.compile(re.escape(raw), re.IGNORECASE)
+
+
+def _node(body: str, where: str) -> Node:
+    node = Node()
+    for part in filter(None, (p.strip() for p in body.split(";"))):
+        if part == "@":
+            node.mention = True
+            continue
+        key, sep, value = part.partition(":")
+        key, negated = key.strip(), False
+        if value.startswith("!"):
+            negated, value = True, value[1:]
+        if not sep or key not in ATTRIBUTES or not value.strip():
+            raise PatternError(f"{where}: cannot read node attribute {part!r}; use one of "
+                               f"{', '.join(ATTRIBUTES)} as key:value or key:/regex/, or @ for the mention")
+        node.constraints.append((key, _value(value.strip()), negated))
+    return node
+
+
+def parse(text: str, where: str = "pattern") -> Node:
+    """Parse a pattern string into a tree of nodes and relations."""
+    tokens, pos = [], 0
+    while pos < len(text):
+        m = _LEX.match(text, pos)
+        if not m:
+            raise PatternError(f"{where}: unexpected text at column {pos + 1}: {text[pos:pos + 15]!r}")
+        pos = m.end()
+        if not m.group("ws"):
+            tokens.append(m)
+    stack_pos = [0]
+
+    def parse_group() -> Node:
+        if stack_pos[0] >= len(tokens):
+            raise PatternError(f"{where}: pattern ends where a node was expected")
+        tok = tokens[stack_pos[0]]
+        stack_pos[0] += 1
+        if tok.group("brace"):
+            head = _node(tok.group("brace")[1:-1], where)
+        elif tok.group("lpar"):
+            head = parse_group()
+            if stack_pos[0] >= len(tokens) or not tokens[stack_pos[0]].group("rpar"):
+                raise PatternError(f"{where}: a '(' is not closed")
+            stack_pos[0] += 1
+            return head
+        else:
+            raise PatternError(f"{where}: expected a node {{...}} or '(' but found {tok.group()!r}")
+        while stack_pos[0] < len(tokens) and tokens[stack_pos[0]].group("op"):
+            rel_tok = tokens[stack_pos[0]]
+            stack_pos[0] += 1
+            op = rel_tok.group("op")
+            negated = op.startswith("!")
+            op = op.lstrip("!")
+            label = rel_tok.group("label")
+            label_re = None
+            if label:
+                raw = label[1:-1] if label.startswith("/") else label
+                label_re = re.compile(f"(?:{raw})", re.IGNORECASE)
+            window = int(rel_tok.group("count")) if rel_tok.group("count") else DEFAULT_WINDOW
+            head.relations.append(Relation(op, label_re, parse_group(), negated, window))
+        return head
+
+    root = parse_group()
+    if stack_pos[0] != len(tokens):
+        raise PatternError(f"{where}: unexpected {tokens[stack_pos[0]].group()!r} after the pattern")
+    if not root.mention:
+        raise PatternError(f"{where}: a rule must start with the mention node {{@}}")
+    return root
+
+
+class Matcher:
+    """Evaluates patterns on one graph, for one mention, with scope terminators for windows."""
+
+    def __init__(self, graph: Graph, mention: set[int], terminators: frozenset[str] = frozenset(),
+                 observation: str = "") -> None:
+        self.g = graph
+        self.mention = mention
+        self.terminators = terminators
+        self.observation = observation
+
+    def _attr(self, i: int, key: str) -> str:
+        t = self.g.tokens[i]
+        if key == "obs":
+            return self.observation
+        return {"word": t.text, "lemma": t.lemma, "pos": t.pos, "tag": t.tag, "dep": t.dep}[key]
+
+    def node_ok(self, node: Node, i: int) -> bool:
+        if node.mention and i not in self.mention:
+            return False
+        for key, regex, negated in node.constraints:
+            if bool(regex.fullmatch(self._attr(i, key))) == negated:
+                return False
+        return True
+
+    def match(self, node: Node, i: int) -> bool:
+        if not self.node_ok(node, i):
+            return False
+        for rel in node.relations:
+            found = any(self.match(rel.target, j) for j in self._candidates(rel, i))
+            if found == rel.negated:
+                return False
+        return True
+
+    def _dep_ok(self, rel: Relation, j: int) -> bool:
+        return rel.label is None or bool(rel.label.fullmatch(self.g.tokens[j].dep))
+
+    def _candidates(self, rel: Relation, i: int) -> list[int]:
+        g = self.g
+        if rel.op == ">":
+            return [j for j in g.children(i) if self._dep_ok(rel, j)]
+        if rel.op == "<":
+            h = g.head(i)
+            return [h] if h >= 0 and self._dep_ok(rel, i) else []
+        if rel.op == ">>":
+            out, frontier = [], [j for j in g.children(i) if self._dep_ok(rel, j)]
+            while frontier:
+                j = frontier.pop()
+                out.append(j)
+                frontier.extend(k for k in g.children(j) if self._dep_ok(rel, k))
+            return out
+        if rel.op == "<<":
+            out, j = [], i
+            while g.head(j) >= 0 and self._dep_ok(rel, j) and len(out) < len(g.tokens):
+                j = g.head(j)
+                out.append(j)
+            return out
+        if rel.op == "<=":
+            # the node itself, then ancestors along matching edges, stopping at a "but"-type coordinator
+            out, j = [i], i
+            while g.head(j) >= 0 and self._dep_ok(rel, j) and len(out) <= len(g.tokens):
+                if any(g.tokens[c].dep == "cc" and g.tokens[c].lemma in self.terminators for c in g.children(j)):
+                    break
+                j = g.head(j)
+                out.append(j)
+            return out
+        if rel.op == "$":
+            h = g.head(i)
+            return [j for j in g.children(h) if j != i and self._dep_ok(rel, j)] if h >= 0 else []
+        step = -1 if rel.op == ".<" else 1
+        out, j = [], i + step
+        while 0 <= j < len(g.tokens) and len(out) < rel.window:
+            if j in self.mention:
+                j += step
+                continue
+            if g.tokens[j].lemma in self.terminators:
+                break
+            out.append(j)
+            j += step
+        return out

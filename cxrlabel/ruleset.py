@@ -1,0 +1,75 @@
+"""Loading negation and uncertainty rule files (rules/en/*.txt) into compiled patterns."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+from .patterns import Node, PatternError, parse
+
+# Applied in this order, as the CheXpert labeler does.
+STAGES = ("pre_negation_uncertainty", "negation", "post_negation_uncertainty")
+STAGE_LABEL = {"pre_negation_uncertainty": -1.0, "negation": 0.0, "post_negation_uncertainty": -1.0}
+MODES = ("graph", "surface", "any")
+_LINE = re.compile(r"^(?P<id>[A-Za-z0-9_.\-]+)\s*(?:\[(?P<mode>\w+)\])?\s*:\s*(?P<pattern>.+)$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    stage: str
+    mode: str  # graph: needs a parse; surface: only without one; any: both
+    pattern: Node
+    source: str
+
+
+@dataclass
+class RuleSet:
+    stages: dict[str, list[Rule]]
+    terminators: frozenset[str]
+
+
+def _strip_comment(line: str) -> str:
+    return re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+
+
+def read_rules(path: Path, stage: str) -> list[Rule]:
+    rules, seen = [], set()
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = _strip_comment(raw)
+        if not line:
+            continue
+        where = f"{path}:{number}"
+        m = _LINE.match(line)
+        if not m:
+            raise UserError(f"{where}: a rule is written 'rule.id: pattern' or 'rule.id [surface]: pattern'")
+        mode = m.group("mode") or "graph"
+        if mode not in MODES:
+            raise UserError(f"{where}: unknown mode [{mode}]; use one of {', '.join(MODES)}")
+        if m.group("id") in seen:
+            raise UserError(f"{where}: rule id {m.group('id')!r} is used twice")
+        seen.add(m.group("id"))
+        try:
+            pattern = parse(m.group("pattern"), where)
+        except PatternError as exc:
+            raise UserError(str(exc)) from None
+        rules.append(Rule(m.group("id"), stage, mode, pattern, where))
+    return rules
+
+
+def read_words(path: Path) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    return frozenset(w.lower() for w in (_strip_comment(l) for l in path.read_text(encoding="utf-8").splitlines()) if w)
+
+
+def load(directory: Path) -> RuleSet:
+    """Read <stage>.txt for each stage, plus scope_terminators.txt for surface windows."""
+    stages = {}
+    for stage in STAGES:
+        path = directory / f"{stage}.txt"
+        if not path.exists():
+            raise UserError(f"{path}: rule file missing; a rules folder needs {', '.join(s + '.txt' for s in STAGES)}")
+        stages[stage] = read_rules(path, stage)
+    return RuleSet(stages, read_words(directory / "scope_terminators.txt"))

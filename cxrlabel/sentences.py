@@ -1,0 +1,70 @@
+"""Sentence splitting: NLTK's Punkt with its English parameters plus our radiology abbreviations.
+
+Numbered impressions ("1. Cardiomegaly 2. No effusion") are split at their numbers first, because
+reports often leave out the full stop between items.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from punkt.data import load_module
+
+# A list number: start of text, or after whitespace/full stop, then "1." or "2)" and a space.
+_NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s.;:]))\(?\d{1,2}[.)](?=\s+\S)(?!\d)")
+_BARE_NUMBER = re.compile(r"\(?\d{1,2}[.)]")
+_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•]\s)")
+
+
+def _abbreviations(path: Path) -> set[str]:
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower().rstrip(".")
+        if line:
+            words.add(line)
+    return words
+
+
+@lru_cache(maxsize=4)
+def tokenizer(abbreviations_file: str | None = None) -> PunktSentenceTokenizer:
+    """A Punkt tokenizer built from NLTK's English parameters (no download) plus extra abbreviations."""
+    english = load_module("english")
+    params = PunktParameters()
+    params.abbrev_types = set(english.ABBREV_TYPES)
+    params.collocations = set(english.COLLOCATIONS)
+    params.sent_starters = set(english.SENT_STARTERS)
+    for word, flags in english.ORTHO_CONTEXT.items():
+        params.ortho_context[word] = flags
+    if abbreviations_file:
+        params.abbrev_types |= _abbreviations(Path(abbreviations_file))
+    return PunktSentenceTokenizer(params)
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a span at list numbers and paragraph breaks, before Punkt sees it."""
+    cuts = {start, end}
+    chunk = text[start:end]
+    for m in _NUMBER.finditer(chunk):
+        cuts.update((start + m.start(), start + m.end()))
+    cuts.update(start + m.end() for m in _BREAK.finditer(chunk))
+    ordered = sorted(cuts)
+    return [(a, b) for a, b in zip(ordered, ordered[1:]) if text[a:b].strip() and not _BARE_NUMBER.fullmatch(text[a:b].strip())]
+
+
+def split(text: str, spans: list[tuple[int, int]], abbreviations_file: str | None = None) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) inside the given spans of `text`, stripped of outer whitespace."""
+    punkt = tokenizer(abbreviations_file)
+    out: list[tuple[int, int]] = []
+    for span_start, span_end in spans:
+        for a, b in _pieces(text, span_start, span_end):
+            for s, e in punkt.span_tokenize(text[a:b]):
+                s, e = a + s, a + e
+                while s < e and text[s].isspace():
+                    s += 1
+                while e > s and text[e - 1].isspace():
+                    e -= 1
+                if e > s:
+                    out.append((s, e))
+    return out
