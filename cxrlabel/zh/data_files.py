@@ -1,0 +1,91 @@
+"""Reading the Chinese rule and lexicon files, shipped or from folders the user names.
+
+All word lists are data, not code, so hospitals can adapt them without touching Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+from ..resources import data_dir
+from .normalize import to_halfwidth
+
+NEGATION_FILE = "negation.txt"
+UNCERTAINTY_FILE = "uncertainty.txt"
+BOILERPLATE_FILE = "boilerplate.txt"
+LATERALITY_FILE = "laterality.txt"
+KNOWN_FINDINGS_FILE = "known_findings.tsv"
+USERDICT_FILE = "radiology_userdict.txt"
+
+
+@dataclass(frozen=True)
+class ZhData:
+    """Every word list the miner uses, already half-width folded."""
+
+    negation: tuple[str, ...]
+    uncertainty: tuple[str, ...]
+    boilerplate: tuple[str, ...]
+    laterality: tuple[str, ...]
+    known_findings: tuple[tuple[str, str], ...]
+    userdict: Path
+
+
+def _shipped(name: str) -> Path:
+    """The shipped data folder; survives a module named like the data package (cxrlabel/rules.py)."""
+    try:
+        return data_dir(name)
+    except TypeError:  # importlib found the module cxrlabel.<name>, not the data folder
+        package = Path(__file__).resolve().parent.parent
+        for folder in (package / name, package.parent / name):
+            if folder.is_dir():
+                return folder
+        option = "--rules-dir" if name == "rules" else "--lexicon-dir"
+        raise UserError(f"cannot find the shipped {name}/ folder; give one with {option}") from None
+
+
+def rules_folder(override: str | Path | None = None) -> Path:
+    return Path(override) if override else _shipped("rules") / "zh"
+
+
+def lexicons_folder(override: str | Path | None = None) -> Path:
+    return Path(override) if override else _shipped("lexicons") / "zh"
+
+
+def read_entries(path: Path, option: str) -> list[str]:
+    """Non-empty lines with "#" comments removed; a missing file is the user's to fix."""
+    if not path.is_file():
+        raise UserError(f"{path}: missing word list; restore it or point {option} at a folder that has it")
+    entries = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        if line:
+            entries.append(to_halfwidth(line))
+    return entries
+
+
+def read_known_findings(path: Path, option: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for number, line in enumerate(read_entries(path, option), 1):
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) != 2 or not all(parts):
+            raise UserError(f"{path}: entry {number} ({line!r}) must be 'pattern<TAB>label'; fix or remove it")
+        pairs.append((parts[0], parts[1]))
+    return tuple(pairs)
+
+
+def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | None = None) -> ZhData:
+    """Load cue lists from the rules folder and lexicons from the lexicon folder."""
+    rules = rules_folder(rules_dir)
+    lexicons = lexicons_folder(lexicon_dir)
+    userdict = lexicons / USERDICT_FILE
+    if not userdict.is_file():
+        raise UserError(f"{userdict}: missing jieba user dictionary; restore it or point --lexicon-dir at a folder that has it")
+    return ZhData(
+        negation=tuple(read_entries(rules / NEGATION_FILE, "--rules-dir")),
+        uncertainty=tuple(read_entries(rules / UNCERTAINTY_FILE, "--rules-dir")),
+        boilerplate=tuple(read_entries(lexicons / BOILERPLATE_FILE, "--lexicon-dir")),
+        laterality=tuple(read_entries(lexicons / LATERALITY_FILE, "--lexicon-dir")),
+        known_findings=read_known_findings(lexicons / KNOWN_FINDINGS_FILE, "--lexicon-dir"),
+        userdict=userdict,
+    )

@@ -1,0 +1,62 @@
+"""Text normalisation for clause clustering: width folding, whitespace, numbers, laterality.
+
+Digits, sizes and dates are removed (as in the published method) because "结节约5mm" and
+"结节约8mm" describe the same finding and must not be pulled apart by edit distance.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Full-width ASCII variants (U+FF01..U+FF5E) sit 0xFEE0 above their half-width forms.
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_HALFWIDTH[0x3000] = 0x20  # ideographic space
+
+_SPACES = re.compile(r"\s+")
+# A space is only meaningful between two ASCII letters or digits ("Kerley B"); elsewhere
+# in Chinese text it is layout noise.
+_NOISE_SPACE = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
+
+_NUMBER = r"\d+(?:\.\d+)?"
+_DATE = re.compile(
+    rf"\d{{2,4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}\s*日?"
+    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+)
+_UNIT = r"(?:mm|cm|ml|毫米|厘米|公分|%|度|个)?"
+_MEASURE = re.compile(rf"{_NUMBER}\s*{_UNIT}(?:\s*[x×*]\s*{_NUMBER}\s*{_UNIT})*", re.IGNORECASE)
+_NUMBER_LIST = re.compile(r"第?\d+(?:\s*[、,~\-至/]\s*第?\d+)+|第\d+")
+_EMPTY_BRACKETS = re.compile(r"[(（]\s*[-/.,、]*\s*[)）]|\[\s*\]|【\s*】")
+_EDGE_PUNCT = re.compile(r"^[\s.,;:、()\-~/*+]+|[\s.,;:、()\-~/*+]+$")
+
+
+def to_halfwidth(text: str) -> str:
+    """Fold full-width letters, digits and punctuation (，；１．？) to their ASCII forms."""
+    return text.translate(_HALFWIDTH)
+
+
+def tidy_whitespace(text: str) -> str:
+    """Collapse runs of whitespace and drop spaces next to Chinese characters."""
+    return _NOISE_SPACE.sub("", _SPACES.sub(" ", text).strip())
+
+
+def strip_numbers(text: str) -> str:
+    """Remove dates, measurements, number lists (第5、6肋) and any remaining digit."""
+    text = _DATE.sub("", text)
+    text = _NUMBER_LIST.sub("", text)
+    text = _MEASURE.sub("", text)
+    text = re.sub(r"\d+", "", text)
+    text = _EMPTY_BRACKETS.sub("", text)
+    return _EDGE_PUNCT.sub("", tidy_whitespace(text))
+
+
+def laterality_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for all laterality/location words, longest first so 双侧 beats 双."""
+    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+
+def strip_laterality(text: str, pattern: re.Pattern[str] | None) -> str:
+    """Drop laterality/location words so 左侧胸腔积液 and 右侧胸腔积液 become one clause."""
+    if pattern is None:
+        return text
+    return _EDGE_PUNCT.sub("", pattern.sub("", text))
