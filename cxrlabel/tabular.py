@@ -23,8 +23,8 @@ TEXT_COLUMN_NAMES = (
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-# Beyond this share of replaced characters the file is taken to be in another encoding.
-MAX_REPLACED_SHARE = 0.01
+# Beyond this share of replaced characters the file is taken to be in another encoding (or not text).
+MAX_REPLACED_SHARE = 0.10
 
 
 @dataclass
@@ -64,6 +64,8 @@ def decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str, int]
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
             return raw.decode(enc, errors="replace"), enc, 0
+    if b"\x00" in raw[:4096]:
+        return _decode_utf16(raw, path)
     try:
         return raw.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError:
@@ -76,12 +78,23 @@ def decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str, int]
         pass
     text = raw.decode("utf-8", errors="replace")
     replaced = text.count("\ufffd") - raw.count("\ufffd".encode())
-    if b"\x00" in raw[:4096] or replaced > MAX_REPLACED_SHARE * max(len(text), 1):
+    if replaced > MAX_REPLACED_SHARE * max(len(text), 1):
         raise UserError(
             f"{path}: cannot read this file as UTF-8 ({replaced} undecodable bytes); "
             "say which encoding it uses with --encoding, e.g. --encoding cp1252, latin-1 or gb18030"
         )
     return text, "utf-8", replaced
+
+
+def _decode_utf16(raw: bytes, path: Path) -> tuple[str, str, int]:
+    """NUL bytes without a BOM: UTF-16 when every other byte is NUL, else not a text file."""
+    head = raw[:4096]
+    for enc, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        if zeros and zeros.count(0) > 0.9 * len(zeros):
+            text = raw.decode(enc, errors="replace")
+            return text, enc, text.count("\ufffd")
+    raise UserError(f"{path}: this does not look like a text file (it has NUL bytes); "
+                    "export it as CSV, or say which encoding it uses with --encoding")
 
 
 def _looks_headerless(first_line: str) -> bool:
