@@ -1,6 +1,205 @@
-"""`cxrlabel zh …` subcommands (placeholder until the miner lands)."""
+"""`cxrlabel zh mine` and `cxrlabel zh label`: argument parsing, reading, printing counts.
+
+Nothing printed here contains report text: only counts, ids, file names and cluster numbers.
+"""
+from __future__ import annotations
+
 import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from ..errors import UserError
+from ..tabular import find_column, read_table
+from .data_files import load_zh_data
+from .distance import DISTANCES
+from .label import Labeler, label_reports, read_label_map
+from .mine import MineSettings, mine
+from .mine_outputs import LABEL_MAP_FILE, write_outputs
+from .model_file import MODEL_FILE, load_model
+from .preprocess import ClausePreprocessor
+from .weighted_kmedoids import ENGINES
+
+ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
+
+MINE_EPILOG = """\
+How it works: each diagnosis is split into clauses (numbered items, 。；，, line breaks);
+boilerplate (请结合临床, 建议复查 …) is dropped; negation/uncertainty cues (未见, 考虑, 不除外 …)
+are noted and removed; digits, sizes and dates are removed; clauses are segmented with jieba
+and a radiology dictionary; distinct clauses are clustered by normalised Levenshtein
+distance with k-medoids, each weighted by how often it occurs.
+
+examples:
+  cxrlabel zh mine reports.csv --column 诊断 -k 10 --out mined/
+  cxrlabel zh mine reports.csv --column 诊断 --k-range 5:40 --drop-laterality --out mined/
+  cxrlabel zh mine archive.parquet --column 诊断 -k 20 --sample 5000 --out mined/   # 1M reports
+
+then review mined/clusters.html, edit the label column of mined/label_map.csv and run
+  cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
+"""
+
+LABEL_EPILOG = """\
+Each clause goes to its nearest medoid in model.json (beside the label map); clusters map to
+labels through label_map.csv, where several clusters may share a label and "-" drops one.
+Per report and label (CheXpert precedence): any positive clause 1.0, else any uncertain
+-1.0, else any negated 0.0, else blank. normal = 1.0 when every clause is a normal statement
+or negated. n_labels counts the 1.0 labels; single_label names the label when it is the only one.
+
+examples:
+  cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
+  cxrlabel zh label new.csv --column 诊断结果 --label-map mined/label_map.csv --max-distance 0.4 -o new_labels.csv
+"""
+
+
+def _k_range(text: str) -> tuple[int, int]:
+    try:
+        low, high = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LOW:HIGH, e.g. 5:40") from None
+    if not 2 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 2 <= LOW <= HIGH")
+    return low, high
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, help="reports: CSV, TSV, JSONL or Parquet")
+    parser.add_argument("--column", help="column holding the diagnosis (default: detect 诊断, 诊断结果, 印象, 结论 …)")
+    parser.add_argument("--id-column", help="column holding the report id (default: detect id/report_id, else row numbers)")
+    parser.add_argument("--encoding", help="file encoding if detection fails (utf-8, gb18030 …)")
+    parser.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `zh` command group to the cxrlabel parser."""
+    zh = sub.add_parser("zh", help="mine and apply labels for Chinese chest X-ray diagnoses",
+                        description="Chinese chest X-ray report labels: mine clause clusters, then label reports.")
+    zh_sub = zh.add_subparsers(dest="zh_command", metavar="SUBCOMMAND")
+    zh_sub.required = True
+
+    m = zh_sub.add_parser("mine", help="cluster diagnosis clauses into candidate labels",
+                          description="Cluster the clauses of Chinese diagnoses with k-medoids to find label candidates.",
+                          epilog=MINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_input_options(m)
+    group = m.add_mutually_exclusive_group()
+    group.add_argument("-k", type=_positive, default=10, help="number of clusters (default 10)")
+    group.add_argument("--k-range", type=_k_range, metavar="LOW:HIGH",
+                       help="try every k in the range and keep the best weighted silhouette")
+    m.add_argument("--distance", choices=DISTANCES, default="tokens",
+                   help="edit distance over jieba tokens (default) or characters; normalised to 0..1")
+    m.add_argument("--drop-laterality", action="store_true",
+                   help="remove 左/右/双侧/两下 … so left and right findings cluster together")
+    m.add_argument("--engine", choices=ENGINES, default="kmedoids",
+                   help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
+    m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same clusters (default 0)")
+    m.add_argument("--sample", type=_positive, metavar="N",
+                   help="fit on samples of N distinct clauses (CLARA) instead of one full matrix; for big archives")
+    m.add_argument("--samples", type=_positive, default=5, help="how many samples with --sample (default 5)")
+    m.add_argument("--out", type=Path, required=True, help="output folder")
+    m.add_argument("--rules-dir", help="folder with negation.txt and uncertainty.txt (default: shipped rules/zh)")
+    m.add_argument("--lexicon-dir", help="folder with the dictionary and word lists (default: shipped lexicons/zh)")
+    m.set_defaults(run=run_mine)
+
+    lab = zh_sub.add_parser("label", help="label reports with reviewed clusters",
+                            description="Assign every clause to its nearest mined cluster and write one label row per report.",
+                            epilog=LABEL_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_input_options(lab)
+    lab.add_argument("--label-map", type=Path, required=True, help="the edited label_map.csv from `zh mine`")
+    lab.add_argument("--model", type=Path, help=f"model file (default: {MODEL_FILE} beside the label map)")
+    lab.add_argument("--max-distance", type=float, default=0.5,
+                     help="clauses farther than this from every medoid stay unassigned (0..1, default 0.5)")
+    lab.add_argument("--batch-size", type=_positive, default=5000, help="reports per batch (default 5000)")
+    lab.add_argument("-o", "--output", type=Path, required=True, help="output CSV")
+    lab.set_defaults(run=run_label)
+
+
+def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, str]:
+    """(ids, texts, id column name, text column name); never drops a row."""
+    table = read_table(args.input, encoding=args.encoding)
+    frame = table.frame
+    text_col = find_column(frame, args.column, what="text")
+    if args.id_column:
+        id_col = find_column(frame, args.id_column, what="id", option="--id-column")
+        ids = frame[id_col].astype(str)
+    else:
+        keys = {str(c).lower(): c for c in frame.columns}
+        found = next((keys[c] for c in ID_CANDIDATES if c in keys and keys[c] != text_col), None)
+        id_col = str(found) if found is not None else "row"
+        ids = frame[found].astype(str) if found is not None else pd.Series([str(i) for i in range(1, len(frame) + 1)])
+    texts = frame[text_col].fillna("").astype(str)
+    note = f", {table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows" if table.replaced_chars else ""
+    print(f"read {len(frame)} reports from {args.input} ({table.encoding}{note}); text column {text_col!r}, id column {id_col!r}")
+    return ids.reset_index(drop=True), texts.reset_index(drop=True), id_col, text_col
+
+
+def run_mine(args: argparse.Namespace) -> int:
+    ids, texts, _, _ = _read_reports(args)
+    data = load_zh_data(args.rules_dir, args.lexicon_dir)
+    pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality)
+    settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, engine=args.engine,
+                            seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.workers)
+    result = mine(ids.tolist(), texts.tolist(), settings, pre, progress=sys.stderr.isatty())
+    n = len(result.clauses)
+    print(f"clauses: {n} clustered, {result.n_boilerplate} boilerplate dropped, {result.n_empty} empty after "
+          f"normalisation; {result.clauses['normalized'].nunique()} distinct")
+    if result.silhouette:
+        print("k   weighted silhouette")
+        best = max(result.silhouette, key=result.silhouette.get)
+        for k, score in result.silhouette.items():
+            print(f"{k:<3} {score:.4f}{'  <- chosen' if k == best else ''}")
+    k = len(result.clusters)
+    top = min(10, k)
+    print(f"k={k}; weighted loss {result.loss:.2f}")
+    if result.coverage:
+        print(f"top {top} clusters cover {result.coverage[top - 1]:.1%} of the {result.n_reports_with_clauses} "
+              f"reports with clauses ({result.n_reports} reports in all)")
+        print("coverage by top clusters: " + ", ".join(f"{i}: {c:.1%}" for i, c in enumerate(result.coverage[:top], 1)))
+    paths = write_outputs(result, args.out, settings, pre.data.known_findings, args.drop_laterality,
+                          args.rules_dir and str(Path(args.rules_dir).resolve()),
+                          args.lexicon_dir and str(Path(args.lexicon_dir).resolve()))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    print(f"next: review {paths[-1]}, edit the label column of {args.out / LABEL_MAP_FILE}, then run "
+          f"`cxrlabel zh label {args.input} --label-map {args.out / LABEL_MAP_FILE} -o labels.csv`")
+    return 0
+
+
+def run_label(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.max_distance <= 1.0:
+        raise UserError(f"--max-distance {args.max_distance} is outside 0..1 (distances are normalised)")
+    model = load_model(args.model or args.label_map.parent / MODEL_FILE)
+    mapping = read_label_map(args.label_map, model.cluster_ids)
+    ids, texts, id_col, text_col = _read_reports(args)
+    data = load_zh_data(model.rules_dir, model.lexicon_dir)
+    pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality)
+    labeler = Labeler.build(pre, model, mapping, args.max_distance, args.workers)
+    clash = {id_col, text_col} & set(labeler.labels)
+    if clash:
+        raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    totals = [0, 0, 0]
+    size = args.batch_size
+    for start in tqdm(range(0, max(len(texts), 1), size), desc="labelling", unit="batch",
+                      disable=not sys.stderr.isatty(), leave=False):
+        batch = label_reports(texts[start:start + size].tolist(), labeler)
+        frame = batch.frame
+        frame.insert(0, text_col, texts[start:start + size].to_numpy())
+        frame.insert(0, id_col, ids[start:start + size].to_numpy())
+        frame.to_csv(args.output, mode="w" if start == 0 else "a", header=start == 0, index=False, encoding="utf-8")
+        totals = [totals[0] + batch.n_clauses, totals[1] + batch.n_unassigned, totals[2] + batch.n_dropped]
+    n_clauses, n_unassigned, n_dropped = totals
+    share = n_unassigned / n_clauses if n_clauses else 0.0
+    print(f"clauses: {n_clauses}; unassigned (farther than {args.max_distance} from every medoid): "
+          f"{n_unassigned} ({share:.1%}); in dropped clusters: {n_dropped}")
+    print(f"wrote {len(texts)} rows with {len(labeler.labels)} labels to {args.output}")
+    return 0

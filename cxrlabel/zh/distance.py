@@ -23,20 +23,29 @@ _LAST_CODE = 0x10FFFF
 ROW_CHUNK = 2048
 
 
+# Distance to a medoid only asks whether tokens are equal, so when assigning new clauses
+# every token the medoids lack can share one code; the encoder then stops growing.
+_UNKNOWN = chr(_FIRST_CODE - 1)
+
+
 class TokenEncoder:
-    """Gives every distinct token one character; unseen tokens get fresh characters."""
+    """Gives every distinct token one character."""
 
     def __init__(self) -> None:
         self._codes: dict[str, str] = {}
 
-    def encode(self, tokens: Iterable[str]) -> str:
+    def encode(self, tokens: Iterable[str], grow: bool = True) -> str:
+        """With grow=False, tokens never seen before all map to one shared unknown code."""
         out = []
         for token in tokens:
             code = self._codes.get(token)
             if code is None:
-                if _FIRST_CODE + len(self._codes) > _LAST_CODE:
+                if not grow:
+                    code = _UNKNOWN
+                elif _FIRST_CODE + len(self._codes) > _LAST_CODE:
                     raise OverflowError("more distinct tokens than private code points")
-                code = self._codes[token] = chr(_FIRST_CODE + len(self._codes))
+                else:
+                    code = self._codes[token] = chr(_FIRST_CODE + len(self._codes))
             out.append(code)
         return "".join(out)
 

@@ -1,0 +1,122 @@
+"""Labelling reports with reviewed clusters: pure functions from a batch of texts to labels.
+
+`label_reports` holds no I/O and no global state beyond the `Labeler` it is given, so a
+multiprocessing pool or Dask can call it on chunks of an archive.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from ..tabular import read_table
+from .cues import CUE_VALUE, Cue
+from .distance import TokenEncoder, nearest
+from .model_file import SavedModel
+from .preprocess import ClausePreprocessor
+
+DROP = "-"
+NORMAL = "normal"
+EXTRA_COLUMNS = ("n_labels", "single_label")
+
+
+def read_label_map(path: Path, cluster_ids: Sequence[int]) -> dict[int, str | None]:
+    """cluster_id -> label (None to drop), validated against the mined clusters."""
+    frame = read_table(path).frame
+    missing = [c for c in ("cluster_id", "label") if c not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; the label map needs cluster_id and "
+                        f"label (the columns are: {', '.join(map(str, frame.columns))})")
+    known = set(cluster_ids)
+    mapping: dict[int, str | None] = {}
+    for line, (raw_id, raw_label) in enumerate(zip(frame["cluster_id"], frame["label"]), start=2):
+        raw_id, label = str(raw_id).strip(), str(raw_label).strip()
+        if not raw_id.isdigit() or int(raw_id) not in known:
+            raise UserError(f"{path}: line {line}: cluster_id {raw_id!r} is not one of the mined clusters "
+                            f"({min(known)}..{max(known)}); fix the id or delete the line")
+        if int(raw_id) in mapping:
+            raise UserError(f"{path}: line {line}: cluster_id {raw_id} appears twice; keep one line per cluster")
+        if not label:
+            raise UserError(f"{path}: line {line}: cluster {raw_id} has an empty label; "
+                            f"write a label name, or {DROP} to drop the cluster")
+        if label in EXTRA_COLUMNS:
+            raise UserError(f"{path}: line {line}: {label!r} is a reserved output column; choose another label name")
+        mapping[int(raw_id)] = None if label == DROP else label
+    return mapping
+
+
+@dataclass
+class Labeler:
+    """Everything `label_reports` needs: the preprocessor, medoids and the reviewed map."""
+
+    pre: ClausePreprocessor
+    distance: str
+    centers: list[str]  # encoded medoids
+    encoder: TokenEncoder | None
+    center_labels: list[str | None]  # label of each medoid, None = dropped
+    labels: list[str]  # output label columns, normal last
+    max_distance: float
+    workers: int = -1
+
+    @classmethod
+    def build(cls, pre: ClausePreprocessor, model: SavedModel, mapping: dict[int, str | None],
+              max_distance: float, workers: int = -1) -> Labeler:
+        encoder = TokenEncoder() if model.distance == "tokens" else None
+        centers = ([encoder.encode(t) for t in model.medoid_tokens] if encoder else list(model.medoids))
+        # A cluster left out of the map is dropped, like one labelled "-".
+        center_labels = [mapping.get(cid) for cid in model.cluster_ids]
+        labels = list(dict.fromkeys(lab for lab in center_labels if lab and lab != NORMAL)) + [NORMAL]
+        return cls(pre, model.distance, centers, encoder, center_labels, labels, max_distance, workers)
+
+
+@dataclass
+class LabelBatch:
+    frame: pd.DataFrame  # one row per input text: label columns, n_labels, single_label
+    n_clauses: int
+    n_unassigned: int
+    n_dropped: int
+
+
+def _precedence(values: list[float]) -> float:
+    """CheXpert: any positive, else any uncertain, else any negative."""
+    return 1.0 if 1.0 in values else -1.0 if -1.0 in values else 0.0
+
+
+def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
+    """Labels for a batch of diagnoses, one output row per input, in order."""
+    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and c.normalized] for t in texts]
+    unique = list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses))
+    if labeler.encoder is not None:
+        encoded = [labeler.encoder.encode(labeler.pre.tokens(u), grow=False) for u in unique]
+    else:
+        encoded = unique
+    index, dist = nearest(encoded, labeler.centers, labeler.workers) if unique else (np.array([]), np.array([]))
+    where = {u: (int(i), float(d)) for u, i, d in zip(unique, index, dist)}
+    rows, n_clauses, n_unassigned, n_dropped = [], 0, 0, 0
+    for clauses in parsed:
+        values: dict[str, list[float]] = {}
+        all_normal = bool(clauses)
+        for clause in clauses:
+            n_clauses += 1
+            center, d = where[clause.normalized]
+            label = labeler.center_labels[center] if d <= labeler.max_distance else None
+            n_unassigned += d > labeler.max_distance
+            n_dropped += d <= labeler.max_distance and label is None
+            if label and label != NORMAL:
+                values.setdefault(label, []).append(CUE_VALUE[clause.cue])
+            is_normal = clause.cue is Cue.NEGATED or (label == NORMAL and clause.cue is Cue.NONE)
+            all_normal = all_normal and is_normal
+        row: dict[str, object] = {lab: _precedence(v) for lab, v in values.items()}
+        if all_normal:
+            row[NORMAL] = 1.0
+        positives = [lab for lab in labeler.labels if row.get(lab) == 1.0]
+        row["n_labels"] = len(positives)
+        row["single_label"] = positives[0] if len(positives) == 1 else ""
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=[*labeler.labels, *EXTRA_COLUMNS])
+    frame["n_labels"] = frame["n_labels"].astype(int)
+    return LabelBatch(frame, n_clauses, n_unassigned, n_dropped)
