@@ -11,7 +11,7 @@ POSITIVE_RULE = "default.positive"
 def classify(graph: Graph, mention_tokens: list[int], rules: RuleSet, observation: str = "") -> tuple[float, str]:
     """(label, id of the deciding rule): pre-negation uncertainty, then negation, then post-negation
     uncertainty; a mention no rule catches is positive."""
-    matcher = Matcher(graph, set(mention_tokens), rules.terminators, observation)
+    matcher = Matcher(graph, set(mention_tokens), rules.scope, observation)
     anchors = graph.span_heads(mention_tokens) if graph.parsed else mention_tokens
     usable = ("graph", "any") if graph.parsed else ("surface", "any")
     for stage in STAGES:

@@ -23,6 +23,18 @@ ATTRIBUTES = ("word", "lemma", "pos", "tag", "dep", "obs")
 DEFAULT_WINDOW = 5
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where a window cue's scope ends: at these words, or at these parts of speech unless the word passes."""
+
+    words: frozenset[str] = frozenset()
+    pos: frozenset[str] = frozenset()
+    passes: frozenset[str] = frozenset()
+
+    def stops(self, lemma: str, pos: str) -> bool:
+        return lemma in self.words or (pos in self.pos and lemma not in self.passes)
+
+
 class PatternError(ValueError):
     """A rule that cannot be read; the message says where."""
 
@@ -119,11 +131,10 @@ def parse(text: str, where: str = "pattern") -> Node:
 class Matcher:
     """Evaluates patterns on one graph, for one mention, with scope terminators for windows."""
 
-    def __init__(self, graph: Graph, mention: set[int], terminators: frozenset[str] = frozenset(),
-                 observation: str = "") -> None:
+    def __init__(self, graph: Graph, mention: set[int], scope: "Scope | None" = None, observation: str = "") -> None:
         self.g = graph
         self.mention = mention
-        self.terminators = terminators
+        self.scope = scope or Scope()
         self.observation = observation
 
     def _attr(self, i: int, key: str) -> str:
@@ -176,7 +187,7 @@ class Matcher:
             # the node itself, then ancestors along matching edges, stopping at a "but"-type coordinator
             out, j = [i], i
             while g.head(j) >= 0 and self._dep_ok(rel, j) and len(out) <= len(g.tokens):
-                if any(g.tokens[c].dep == "cc" and g.tokens[c].lemma in self.terminators for c in g.children(j)):
+                if any(g.tokens[c].dep == "cc" and g.tokens[c].lemma in self.scope.words for c in g.children(j)):
                     break
                 j = g.head(j)
                 out.append(j)
@@ -190,7 +201,7 @@ class Matcher:
             if j in self.mention:
                 j += step
                 continue
-            if g.tokens[j].lemma in self.terminators:
+            if self.scope.stops(g.tokens[j].lemma, g.tokens[j].pos):
                 break
             out.append(j)
             j += step

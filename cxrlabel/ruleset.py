@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .patterns import Node, PatternError, parse
+from .patterns import Node, PatternError, Scope, parse
 
 # Applied in this order, as the CheXpert labeler does.
 STAGES = ("pre_negation_uncertainty", "negation", "post_negation_uncertainty")
@@ -27,7 +27,7 @@ class Rule:
 @dataclass
 class RuleSet:
     stages: dict[str, list[Rule]]
-    terminators: frozenset[str]
+    scope: Scope
 
 
 def _strip_comment(line: str) -> str:
@@ -64,12 +64,20 @@ def read_words(path: Path) -> frozenset[str]:
     return frozenset(w.lower() for w in (_strip_comment(l) for l in path.read_text(encoding="utf-8").splitlines()) if w)
 
 
+def read_scope(path: Path) -> Scope:
+    """scope_terminators.txt: a word per line, `pos:TAG` to stop at a part of speech, `pass:word` to exempt a word."""
+    entries = read_words(path)
+    return Scope(frozenset(e for e in entries if ":" not in e),
+                 frozenset(e[4:].upper() for e in entries if e.startswith("pos:")),
+                 frozenset(e[5:] for e in entries if e.startswith("pass:")))
+
+
 def load(directory: Path) -> RuleSet:
-    """Read <stage>.txt for each stage, plus scope_terminators.txt for surface windows."""
+    """Read <stage>.txt for each stage, plus scope_terminators.txt for window scopes."""
     stages = {}
     for stage in STAGES:
         path = directory / f"{stage}.txt"
         if not path.exists():
             raise UserError(f"{path}: rule file missing; a rules folder needs {', '.join(s + '.txt' for s in STAGES)}")
         stages[stage] = read_rules(path, stage)
-    return RuleSet(stages, read_words(directory / "scope_terminators.txt"))
+    return RuleSet(stages, read_scope(directory / "scope_terminators.txt"))

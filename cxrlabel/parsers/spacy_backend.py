@@ -110,6 +110,13 @@ def convert(doc) -> Graph:
             pred = preds[0]
             promote(pred, i, "cop")
             move_children(i, pred, keep=set())
+    # Lists: the small model often labels items of "no A, B or C" as appos, or a noun as amod of the next
+    # item. A noun "amod" followed by a comma, and an appositive heading its own "or/and" list, are conjuncts.
+    for i in range(n):
+        if deps[i] == "amod" and pos[i] in {"NOUN", "PROPN"} and i + 1 < n and doc[i + 1].text == ",":
+            deps[i] = "conj"
+        elif deps[i] == "appos" and any(deps[c] in {"conj", "cc"} for c in children[i]):
+            deps[i] = "conj"
     # Coordinators attach to the conjunct that follows them (UD), not to the first conjunct.
     for i in range(n):
         if deps[i] != "cc" or heads[i] < 0:
