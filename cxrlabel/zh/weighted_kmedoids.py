@@ -2,8 +2,11 @@
 
 Clauses are clustered once per distinct text, weighted by how often the text occurs, which
 is exactly clustering every occurrence. Neither FasterPAM nor scikit-learn-extra take
-weights, but both compute the loss as sum_i D[i, medoid(i)] over rows i; scaling row i by
-w_i therefore makes their loss the weighted one, sum_i w_i d(i, medoid(i)).
+weights, but for k >= 2 both compute the loss as sum_i D[i, medoid(i)] (row = point,
+column = medoid); scaling row i by w_i therefore makes their loss the weighted one,
+sum_i w_i d(i, medoid(i)). FasterPAM's k = 1 shortcut reads the matrix the other way round,
+so k = 1 is solved exactly here instead, and the loss FasterPAM reports is checked against
+the row-wise loss so a change of convention in the library cannot go unnoticed.
 """
 from __future__ import annotations
 
@@ -21,7 +24,11 @@ def weighted_loss(dist_to_medoid: np.ndarray, weights: np.ndarray) -> float:
 def solve(dist: np.ndarray, weights: np.ndarray, k: int, engine: str = "kmedoids",
           seed: int = 0, max_iter: int = 100) -> np.ndarray:
     """Medoid indices minimising the weighted loss. `dist` is scaled in place and restored."""
+    if engine not in ENGINES:
+        raise UserError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     weights = np.asarray(weights, dtype=np.float32)
+    if k == 1:  # exact: the clause with the least weighted distance to all others
+        return np.array([int(np.argmin(weights @ dist))], dtype=np.int64)
     dist *= weights[:, None]
     try:
         if engine == "kmedoids":
@@ -29,10 +36,11 @@ def solve(dist: np.ndarray, weights: np.ndarray, k: int, engine: str = "kmedoids
 
             result = kmedoids.fasterpam(dist, k, max_iter=max_iter, init="build", random_state=seed, n_cpu=1)
             medoids = np.asarray(result.medoids, dtype=np.int64)
-        elif engine == "sklearn-extra":
-            medoids = _solve_sklearn_extra(dist, k, seed, max_iter)
+            row_loss = float(dist[:, medoids].min(axis=1).sum(dtype=np.float64))
+            if not np.isclose(result.loss, row_loss, rtol=1e-3, atol=1e-3):
+                raise RuntimeError("kmedoids.fasterpam no longer reads rows as points; weights would be wrong")
         else:
-            raise UserError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+            medoids = _solve_sklearn_extra(dist, k, seed, max_iter)
     finally:
         dist /= weights[:, None]
     return np.sort(medoids)
