@@ -25,6 +25,7 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 # Beyond this share of replaced characters the file is taken to be in another encoding (or not text).
 MAX_REPLACED_SHARE = 0.10
+MAX_BAD_LINE_SHARE = 0.5  # most lines damaged: a systematic wrong encoding, not a few stray bytes
 
 
 @dataclass
@@ -78,7 +79,9 @@ def decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str, int]
         pass
     text = raw.decode("utf-8", errors="replace")
     replaced = text.count("\ufffd") - raw.count("\ufffd".encode())
-    if replaced > MAX_REPLACED_SHARE * max(len(text), 1):
+    lines = [line for line in text.splitlines() if line.strip()]
+    bad_lines = sum("\ufffd" in line for line in lines)
+    if replaced > MAX_REPLACED_SHARE * max(len(text), 1) or bad_lines > MAX_BAD_LINE_SHARE * len(lines):
         raise UserError(
             f"{path}: cannot read this file as UTF-8 ({replaced} undecodable bytes); "
             "say which encoding it uses with --encoding, e.g. --encoding cp1252, latin-1 or gb18030"

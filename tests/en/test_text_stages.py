@@ -1,0 +1,55 @@
+"""Sections, normalisation offsets and sentence splitting."""
+from cxrlabel import sections, sentences
+from cxrlabel.normalize import normalize
+from cxrlabel.resources import lexicons_dir
+
+ABBREV = str(lexicons_dir() / "en" / "abbreviations.txt")
+REPORT = "FINDINGS: Heart size is normal.\nImpression: 1. No pneumothorax 2. Small left effusion."
+
+
+def _texts(text, spans):
+    return [text[s:e] for s, e in spans]
+
+
+def test_default_uses_impression_when_present():
+    assert _texts(REPORT, sections.select(REPORT))[0].strip().startswith("1. No pneumothorax")
+
+
+def test_default_falls_back_to_whole_text():
+    text = "No pneumothorax. Small effusion."
+    assert sections.select(text) == [(0, len(text))]
+
+
+def test_headers_any_case_and_conclusion():
+    text = "findings: Clear lungs. CONCLUSION: Cardiomegaly."
+    assert _texts(text, sections.select(text, "impression")) == [" Cardiomegaly."]
+    assert _texts(text, sections.select(text, "findings")) == [" Clear lungs. "]
+    assert len(sections.select(text, "findings,impression")) == 2
+    assert sections.select(text, "all") == [(0, len(text))]
+
+
+def test_missing_section_gives_nothing():
+    assert sections.select("Clear lungs.", "findings") == []
+
+
+def test_numbered_impression_splits_without_full_stops():
+    spans = sections.select(REPORT)
+    assert _texts(REPORT, sentences.split(REPORT, spans, ABBREV)) == ["No pneumothorax", "Small left effusion."]
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = "Nodule approx. 2 cm at the rt. base. No effusion."
+    assert _texts(text, sentences.split(text, [(0, len(text))], ABBREV)) == [
+        "Nodule approx. 2 cm at the rt. base.", "No effusion."]
+
+
+def test_normalisation_keeps_offsets_into_original():
+    text = "Effusion AND/OR  Pneumo-thorax"
+    norm = normalize(text, base=10)
+    assert norm.words == ("effusion", "or", "pneumo", "thorax")
+    start, end = norm.original_span(2, 3)
+    assert (start, end) == (10 + text.index("Pneumo"), 10 + len(text))
+
+
+def test_slash_between_words_is_or():
+    assert normalize("atelectasis/scarring").words == ("atelectasis", "or", "scarring")

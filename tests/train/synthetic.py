@@ -1,0 +1,50 @@
+"""Synthetic radiographs with a planted signal: a bright disc means A, a bright bar means B."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+
+def draw(size: int, disc: bool, bar: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A noisy gray image and the boolean masks of its disc and bar (empty when absent)."""
+    yy, xx = np.mgrid[:size, :size]
+    image = rng.normal(70, 18, (size, size))
+    disc_mask = np.zeros((size, size), bool)
+    bar_mask = np.zeros((size, size), bool)
+    if disc:
+        r = size * 0.16
+        cy, cx = rng.uniform(r + 2, size - r - 2, 2)
+        disc_mask = (yy - cy) ** 2 + (xx - cx) ** 2 <= r ** 2
+    if bar:
+        w, h = int(size * 0.6), max(3, int(size * 0.08))
+        y0, x0 = rng.integers(2, size - h - 2), rng.integers(2, size - w - 2)
+        bar_mask[y0:y0 + h, x0:x0 + w] = True
+    image[disc_mask] += 120
+    image[bar_mask] += 120
+    return np.clip(image, 0, 255).astype(np.uint8), disc_mask, bar_mask
+
+
+def make_dataset(folder: Path, n: int, size: int, seed: int = 0, patients_per_image: float = 0.5) -> Path:
+    """PNG images plus a cxrlabel-style labels.csv (id, Reports, observation columns with blanks and -1)."""
+    rng = np.random.default_rng(seed)
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    rows = []
+    n_patients = max(2, int(n * patients_per_image))
+    for i in range(n):
+        disc, bar = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+        image, _, _ = draw(size, disc, bar, rng)
+        name = f"img{i:04d}.png"
+        Image.fromarray(image).save(folder / "images" / name)
+        a = "1.0" if disc else ("" if rng.random() < 0.3 else "0.0")   # blank = not mentioned
+        b = "1.0" if bar else "0.0"
+        if rng.random() < 0.08:  # a few uncertain mentions
+            a = "-1.0"
+        rows.append({"id": f"img{i:04d}", "Path": f"images/{name}", "patient_id": f"p{i % n_patients}",
+                     "Reports": "Findings: see image. Impression: synthetic.", "Disc": a, "Bar": b,
+                     "n_labels": str(int(disc) + int(bar))})
+    path = folder / "labels.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
