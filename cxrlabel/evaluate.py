@@ -136,8 +136,8 @@ def _align(pred: pd.DataFrame, gold: pd.DataFrame, id_column: str | None, paths:
 
 
 def run(args: argparse.Namespace) -> int:
-    pred = read_table(args.predictions).frame
-    gold = read_table(args.gold).frame
+    pred = read_table(args.predictions, header=True).frame  # label files always have a header row
+    gold = read_table(args.gold, header=True).frame
     pred, gold = _align(pred, gold, args.id_column, (args.predictions, args.gold))
     if args.observations:
         observations = [o.strip() for o in args.observations.split(",") if o.strip()]

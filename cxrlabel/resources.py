@@ -1,21 +1,18 @@
 """Where the shipped rules and lexicons live: inside an installed wheel, or at the top of a checkout."""
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """The folder of shipped data files called `name` ("rules" or "lexicons")."""
-    try:
-        found = Path(str(resources.files(f"cxrlabel.{name}")))
-        if found.is_dir():
-            return found
-    except ModuleNotFoundError:
-        pass  # an editable install maps the package to the checkout, where the folder sits at the top
-    return _CHECKOUT / name
+    """The folder of shipped data files called `name` ("rules" or "lexicons").
+
+    A wheel installs them as cxrlabel/<name>/; in a checkout (and an editable install) they sit at
+    the top of the repository, where users read and edit them."""
+    installed = _PACKAGE / name
+    return installed if installed.is_dir() else _PACKAGE.parent / name
 
 
 def rules_dir() -> Path:
