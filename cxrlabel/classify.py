@@ -14,8 +14,9 @@ def classify(graph: Graph, mention_tokens: list[int], rules: RuleSet, observatio
     matcher = Matcher(graph, set(mention_tokens), rules.scope, observation)
     anchors = graph.span_heads(mention_tokens) if graph.parsed else mention_tokens
     usable = ("graph", "any") if graph.parsed else ("surface", "any")
+    vocabulary = graph.vocabulary
     for stage in STAGES:
         for rule in rules.stages[stage]:
-            if rule.mode in usable and any(matcher.match(rule.pattern, i) for i in anchors):
+            if rule.mode in usable and rule.possible(vocabulary) and any(matcher.match(rule.pattern, i) for i in anchors):
                 return STAGE_LABEL[stage], rule.id
     return 1.0, POSITIVE_RULE

@@ -27,12 +27,20 @@ class Graph:
     tokens: list[Token]
     parsed: bool = True
     _children: list[list[int]] = field(default_factory=list, repr=False)
+    _vocabulary: set[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._children = [[] for _ in self.tokens]
         for tok in self.tokens:
             if tok.head >= 0:
                 self._children[tok.head].append(tok.i)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every word and lemma, lower-cased: lets rules that need an absent cue word be skipped."""
+        if self._vocabulary is None:
+            self._vocabulary = {t.lemma.lower() for t in self.tokens} | {t.text.lower() for t in self.tokens}
+        return self._vocabulary
 
     def children(self, i: int) -> list[int]:
         return self._children[i]

@@ -21,6 +21,7 @@ _LEX = re.compile(r"""
 """, re.VERBOSE)
 ATTRIBUTES = ("word", "lemma", "pos", "tag", "dep", "obs")
 DEFAULT_WINDOW = 5
+_FIELD = {"word": "text", "lemma": "lemma", "pos": "pos", "tag": "tag", "dep": "dep"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Node:
     constraints: list[tuple[str, re.Pattern[str], bool]] = field(default_factory=list)  # (attr, regex, negated)
     mention: bool = False
     relations: list["Relation"] = field(default_factory=list)
+    literals: list[frozenset[str]] = field(default_factory=list)  # word/lemma alternatives this node needs
 
 
 @dataclass
@@ -75,7 +77,32 @@ def _node(body: str, where: str) -> Node:
             raise PatternError(f"{where}: cannot read node attribute {part!r}; use one of "
                                f"{', '.join(ATTRIBUTES)} as key:value or key:/regex/, or @ for the mention")
         node.constraints.append((key, _value(value.strip()), negated))
+        words = _literal_words(value.strip())
+        if key in ("word", "lemma") and not negated and words:
+            node.literals.append(words)
     return node
+
+
+_PLAIN = re.compile(r"[\w' ]+")
+
+
+def _literal_words(raw: str) -> frozenset[str] | None:
+    """The words a value can match, when it is a word or a /a|b|c/ alternation of plain words."""
+    body = raw[1:-1] if len(raw) >= 2 and raw.startswith("/") and raw.endswith("/") else raw
+    parts = body.split("|")
+    if raw.startswith("/") and not all(_PLAIN.fullmatch(x) for x in parts):
+        return None
+    return frozenset(x.lower() for x in parts)
+
+
+def required_words(node: Node) -> list[frozenset[str]]:
+    """Word sets a sentence must meet for the pattern to match: one per literal constraint on a node
+    reached through positive relations. A rule whose set misses the sentence's words can be skipped."""
+    out = list(node.literals)
+    for rel in node.relations:
+        if not rel.negated:
+            out.extend(required_words(rel.target))
+    return out
 
 
 def parse(text: str, where: str = "pattern") -> Node:
@@ -138,10 +165,9 @@ class Matcher:
         self.observation = observation
 
     def _attr(self, i: int, key: str) -> str:
-        t = self.g.tokens[i]
         if key == "obs":
             return self.observation
-        return {"word": t.text, "lemma": t.lemma, "pos": t.pos, "tag": t.tag, "dep": t.dep}[key]
+        return getattr(self.g.tokens[i], _FIELD[key])
 
     def node_ok(self, node: Node, i: int) -> bool:
         if node.mention and i not in self.mention:

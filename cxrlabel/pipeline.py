@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Sequence
 
 from . import aggregate, lexicon, ruleset, sections, sentences
-from .classify import classify
-from .graph import Graph
+from .classify import POSITIVE_RULE, classify
 from .normalize import normalize
 from .parsers import load_parser
 from .resources import lexicons_dir, rules_dir
 
-CACHE_LIMIT = 200_000  # parsed sentences kept per process
+CACHE_LIMIT = 200_000  # analysed sentences kept per process
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,10 @@ class ReportLabels:
 
 
 class Labeler:
-    def __init__(self, config: LabelerConfig = LabelerConfig()) -> None:
+    def __init__(self, config: LabelerConfig = LabelerConfig(), cache_limit: int = CACHE_LIMIT) -> None:
+        """`cache_limit` analysed sentences are kept for reuse; 0 analyses every sentence every time."""
         self.config = config
+        self.cache_limit = cache_limit
         shipped_lex = lexicons_dir() / "en"
         self.lexicon = lexicon.load([shipped_lex] + [Path(d) for d in config.lexicon_dirs])
         rdir = Path(config.rules_dir) if config.rules_dir else rules_dir() / "en"
@@ -60,7 +61,7 @@ class Labeler:
         self.aggregation = aggregate.load(rdir / "aggregation.ini")
         self.abbreviations = str(shipped_lex / "abbreviations.txt")
         self.parser = load_parser(config.parser, spacy_model=config.spacy_model)
-        self._cache: dict[str, Graph] = {}
+        self._cache: dict[str, list[tuple]] = {}
         self.cache_hits = 0
         self.cache_misses = 0
 
@@ -68,50 +69,53 @@ class Labeler:
     def observations(self) -> list[str]:
         return self.lexicon.observations
 
-    def _graphs(self, texts: list[str]) -> dict[str, Graph]:
-        """Parse each distinct sentence once; radiology sentences repeat heavily."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        self.cache_hits += len(texts) - len(todo)
+    def _analyse(self, sentences_: list[str]) -> dict[str, list[tuple]]:
+        """Mentions and their labels per distinct sentence, as (observation, kind, start, end, label, rule)
+        with offsets into the sentence. Everything here depends on the sentence text alone, and radiology
+        sentences repeat heavily, so each distinct sentence is analysed once per process."""
+        todo = list(dict.fromkeys(s for s in sentences_ if s not in self._cache))
+        self.cache_hits += len(sentences_) - len(todo)
         self.cache_misses += len(todo)
-        if len(self._cache) + len(todo) > CACHE_LIMIT:
-            self._cache.clear()
-        for text, graph in zip(todo, self.parser.parse(todo)):
-            self._cache[text] = graph
-        return {t: self._cache[t] for t in texts}
+        found = {s: self.lexicon.find(normalize(s)) for s in todo}
+        needs_parse = [s for s in todo if found[s]]
+        graphs = dict(zip(needs_parse, self.parser.parse(needs_parse)))  # only sentences with a mention
+        fresh: dict[str, list[tuple]] = {}
+        for sentence in todo:
+            norm, rows = normalize(sentence), []
+            for m in found[sentence]:
+                start, end = norm.original_span(m.first, m.last)
+                graph = graphs[sentence]
+                tokens = graph.tokens_in(start, end)
+                value, rule_id = classify(graph, tokens, self.rules, m.observation) if tokens else (1.0, POSITIVE_RULE)
+                if value == 1.0 and not m.qualified:
+                    continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
+                rows.append((m.observation, m.kind, start, end, value, rule_id))
+            fresh[sentence] = rows
+        if self.cache_limit:
+            if len(self._cache) + len(fresh) > self.cache_limit:
+                self._cache.clear()
+            self._cache.update(fresh)
+        return {s: fresh[s] if s in fresh else self._cache[s] for s in sentences_}
 
     def label(self, texts: Sequence[str]) -> list[ReportLabels]:
-        found = []  # per report: (labelled text, [(sentence text, sentence start, matches, norm)])
-        to_parse = []
+        split = []  # per report: (text, labelled text, [(sentence start, sentence end)])
         for text in texts:
             text = "" if text is None else str(text)
             spans = sections.select(text, self.config.sections)
             labelled = " ".join(text[s:e].strip() for s, e in spans).strip()
-            hits = []
-            for s, e in sentences.split(text, spans, self.abbreviations):
-                norm = normalize(text[s:e], base=s)
-                matches = self.lexicon.find(norm)
-                if matches:
-                    hits.append((text[s:e], s, matches, norm))
-                    to_parse.append(text[s:e])
-            found.append((text, labelled, hits))
-        graphs = self._graphs(to_parse)
+            split.append((text, labelled, sentences.split(text, spans, self.abbreviations) if labelled else []))
+        analysed = self._analyse([text[s:e] for text, _, spans in split for s, e in spans])
         results = []
-        for text, labelled, hits in found:
+        for text, labelled, spans in split:
             if not labelled:
                 results.append(ReportLabels(labelled, {o: None for o in self.observations}))
                 continue
             mentions, by_obs = [], {}
-            for sentence, s_start, matches, norm in hits:
-                graph = graphs[sentence]
-                for m in matches:
-                    start, end = norm.original_span(m.first, m.last)
-                    tokens = graph.tokens_in(start - s_start, end - s_start)
-                    value, rule_id = classify(graph, tokens, self.rules, m.observation) if tokens else (1.0, "default.positive")
-                    if value == 1.0 and not m.qualified:
-                        continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
-                    mentions.append(Mention(m.observation, m.kind, text[start:end], start, end, sentence, s_start,
-                                            value, rule_id))
-                    by_obs.setdefault(m.observation, []).append(value)
+            for s, e in spans:
+                sentence = text[s:e]
+                for obs, kind, start, end, value, rule_id in analysed[sentence]:
+                    mentions.append(Mention(obs, kind, text[s + start:s + end], s + start, s + end, sentence, s, value, rule_id))
+                    by_obs.setdefault(obs, []).append(value)
             labels, decisions = aggregate.aggregate(by_obs, self.observations, self.lexicon.auxiliary, self.aggregation)
             results.append(ReportLabels(labelled, labels, mentions, decisions))
         return results

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .patterns import Node, PatternError, Scope, parse
+from .patterns import Node, PatternError, Scope, parse, required_words
 
 # Applied in this order, as the CheXpert labeler does.
 STAGES = ("pre_negation_uncertainty", "negation", "post_negation_uncertainty")
@@ -22,6 +22,10 @@ class Rule:
     mode: str  # graph: needs a parse; surface: only without one; any: both
     pattern: Node
     source: str
+    requires: tuple[frozenset[str], ...] = ()  # each set must meet the sentence's words
+
+    def possible(self, vocabulary: set[str]) -> bool:
+        return all(not words.isdisjoint(vocabulary) for words in self.requires)
 
 
 @dataclass
@@ -54,7 +58,7 @@ def read_rules(path: Path, stage: str) -> list[Rule]:
             pattern = parse(m.group("pattern"), where)
         except PatternError as exc:
             raise UserError(str(exc)) from None
-        rules.append(Rule(m.group("id"), stage, mode, pattern, where))
+        rules.append(Rule(m.group("id"), stage, mode, pattern, where, tuple(required_words(pattern))))
     return rules
 
 
