@@ -31,25 +31,12 @@ class ZhData:
     userdict: Path
 
 
-def _shipped(name: str) -> Path:
-    """The shipped data folder; survives a module named like the data package (cxrlabel/rules.py)."""
-    try:
-        return data_dir(name)
-    except TypeError:  # importlib found the module cxrlabel.<name>, not the data folder
-        package = Path(__file__).resolve().parent.parent
-        for folder in (package / name, package.parent / name):
-            if folder.is_dir():
-                return folder
-        option = "--rules-dir" if name == "rules" else "--lexicon-dir"
-        raise UserError(f"cannot find the shipped {name}/ folder; give one with {option}") from None
-
-
 def rules_folder(override: str | Path | None = None) -> Path:
-    return Path(override) if override else _shipped("rules") / "zh"
+    return Path(override) if override else data_dir("rules") / "zh"
 
 
 def lexicons_folder(override: str | Path | None = None) -> Path:
-    return Path(override) if override else _shipped("lexicons") / "zh"
+    return Path(override) if override else data_dir("lexicons") / "zh"
 
 
 def read_entries(path: Path, option: str) -> list[str]:

@@ -1,0 +1,136 @@
+"""Benchmark of the Chinese clause miner (cxrlabel zh): full matrix, CLARA sampling, loss ratio.
+
+Run alone with `python -m bench.zh` or as part of `python -m bench`. Each measurement runs in
+a fresh child process so its peak memory is its own: "peak RSS" is the child's
+resource.getrusage(RUSAGE_SELF).ru_maxrss (whole process, includes Python and numpy), and
+"traced peak" is tracemalloc's peak of Python/numpy allocations during the measured call.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import random
+import resource
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+N_UNIQUE = 20_000
+K = 20
+N_REPORTS = 200_000
+POOL = 120_000
+SAMPLE = 2_000
+N_SAMPLES = 5
+SEED = 7
+HOW = ("synthetic clauses: each is the token sequence of a corpus clause (corpora/zh/reports.csv, after "
+       "cue/number removal and jieba segmentation) with 0-3 random tokens from the corpus vocabulary "
+       "inserted at random places and, half the time, a laterality word in front; duplicates dropped. "
+       "Weights follow a Zipf law (s=1.1) over a shuffled order.")
+
+
+def _vocabulary():
+    import pandas as pd
+
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.preprocess import ClausePreprocessor
+
+    data = load_zh_data()
+    pre = ClausePreprocessor(data)
+    texts = pd.read_csv(ROOT / "corpora" / "zh" / "reports.csv", dtype=str, keep_default_na=False)["诊断"]
+    seeds = sorted({pre.tokens(c.normalized) for t in texts for c in pre.clauses(t) if c.normalized})
+    vocab = sorted({tok for s in seeds for tok in s})
+    return seeds, vocab, sorted(data.laterality)
+
+
+def synthetic_clauses(n: int, rng: random.Random) -> list[tuple[str, ...]]:
+    seeds, vocab, laterality = _vocabulary()
+    out: dict[tuple[str, ...], None] = {}
+    while len(out) < n:
+        tokens = list(rng.choice(seeds))
+        for _ in range(rng.randint(0, 3)):
+            tokens.insert(rng.randint(0, len(tokens)), rng.choice(vocab))
+        if rng.random() < 0.5:
+            tokens.insert(0, rng.choice(laterality))
+        out.setdefault(tuple(tokens))
+    return list(out)
+
+
+def zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:
+    weights = np.floor(5000.0 / np.arange(1, n + 1) ** 1.1) + 1
+    return rng.permutation(weights)
+
+
+def _measure(func, *args):
+    tracemalloc.start()
+    start = time.perf_counter()
+    value = func(*args)
+    seconds = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return value, seconds, traced / 2**20, rss_mib
+
+
+def _fit_clauses(sampled: bool):
+    from cxrlabel.zh.distance import TokenEncoder
+    from cxrlabel.zh.kmedoids_miner import ClauseKMedoids
+
+    clauses = synthetic_clauses(N_UNIQUE, random.Random(SEED))
+    encoder = TokenEncoder()
+    items = [encoder.encode(c) for c in clauses]
+    weights = zipf_weights(len(items), np.random.default_rng(SEED))
+    model = ClauseKMedoids(n_clusters=K, sample_size=SAMPLE if sampled else None, n_samples=N_SAMPLES,
+                           random_state=SEED, workers=-1)
+    fitted, seconds, traced, rss = _measure(model.fit, items, weights)
+    return {"seconds": seconds, "traced_mib": traced, "rss_mib": rss, "loss": fitted.inertia_}
+
+
+def _archive_run():
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.mine import MineSettings, mine
+    from cxrlabel.zh.preprocess import ClausePreprocessor
+
+    rng = random.Random(SEED)
+    pool = ["".join(c) for c in synthetic_clauses(POOL, rng)]
+    draws = np.random.default_rng(SEED).zipf(1.3, size=N_REPORTS * 4) % len(pool)
+    cues = ["", "", "", "未见", "考虑", ""]
+    reports, at = [], 0
+    for _ in range(N_REPORTS):
+        n = rng.randint(1, 4)
+        reports.append("。".join(f"{i + 1}.{rng.choice(cues)}{pool[draws[at + i]]}" for i in range(n)))
+        at += n
+    pre = ClausePreprocessor(load_zh_data())
+    settings = MineSettings(k=K, sample=SAMPLE, n_samples=N_SAMPLES, seed=SEED)
+    ids = [str(i) for i in range(N_REPORTS)]
+    result, seconds, traced, rss = _measure(mine, ids, reports, settings, pre)
+    return {"seconds": seconds, "traced_mib": traced, "rss_mib": rss, "clauses": len(result.clauses),
+            "distinct": int(result.clauses["normalized"].nunique()), "coverage10": result.coverage[9]}
+
+
+def _in_child(func, *args):
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(func, *args).result()
+
+
+def main() -> None:
+    print("== cxrlabel zh: clause miner benchmark ==")
+    print(HOW)
+    full = _in_child(_fit_clauses, False)
+    print(f"full matrix, {N_UNIQUE} distinct clauses, k={K}: {full['seconds']:.1f} s, "
+          f"traced peak {full['traced_mib']:.0f} MiB, peak RSS {full['rss_mib']:.0f} MiB, loss {full['loss']:.1f}")
+    sampled = _in_child(_fit_clauses, True)
+    print(f"CLARA on the same clauses ({N_SAMPLES} samples of {SAMPLE}): {sampled['seconds']:.1f} s, "
+          f"traced peak {sampled['traced_mib']:.0f} MiB, peak RSS {sampled['rss_mib']:.0f} MiB, loss {sampled['loss']:.1f}")
+    print(f"loss ratio sampled/full: {sampled['loss'] / full['loss']:.4f} (target <= 1.05)")
+    archive = _in_child(_archive_run)
+    print(f"{N_REPORTS} synthetic reports ({archive['clauses']} clauses, {archive['distinct']} distinct; clauses drawn "
+          f"Zipf(1.3) from {POOL} synthetic texts, with cue words and item numbers) mined with --sample {SAMPLE}: "
+          f"{archive['seconds']:.1f} s, traced peak {archive['traced_mib']:.0f} MiB, peak RSS {archive['rss_mib']:.0f} MiB, "
+          f"top-10 coverage {archive['coverage10']:.1%}")
+
+
+if __name__ == "__main__":
+    main()
