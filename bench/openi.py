@@ -40,7 +40,7 @@ def evaluate_openi(parser: str, sections: str, profile: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, prog="python -m bench.openi")
     ap.add_argument("--parser", default="spacy")
     ap.add_argument("--sections", default="all")
     ap.add_argument("--profile", default="broad", choices=("broad", "strict"))
