@@ -143,3 +143,15 @@ def test_help_teaches(capsys):
         main(["extract", "--help"])
     out = capsys.readouterr().out
     assert "examples:" in out and "IMPRESSION" in out and "--parser" in out
+
+
+def test_very_long_report_is_processed_whole(tmp_path, capsys):
+    path = tmp_path / "long.csv"
+    text = "Lungs are clear. " * 20000 + "Small right pneumothorax."
+    pd.DataFrame({"text": [text, "No edema."]}).to_csv(path, index=False)
+    out = tmp_path / "o.csv"
+    code, _, err = run(["extract", str(path), "-o", str(out), "--parser", "none", "-q"], capsys)
+    assert code == 0, err
+    frame = pd.read_csv(out)
+    assert frame.loc[0, "Pneumothorax"] == 1.0 and frame.loc[1, "Edema"] == 0.0
+    assert len(frame.loc[0, "Reports"]) == len(text)
