@@ -76,22 +76,18 @@ def convert(doc) -> Graph:
             continue
         objs = [c for c in children[i] if deps[c] == "pobj"]
         clauses = [c for c in children[i] if deps[c] == "pcomp"]
-        if objs:
-            obj = objs[0]
-            governor = heads[i]
-            promote(obj, i, "case")
-            if governor >= 0:
-                deps[obj] = "nmod" if pos[governor] in NOMINAL else "obl"
-            for extra in objs[1:]:
-                heads[extra], deps[extra] = obj, "conj"
-                children[i].remove(extra)
-                children[obj].append(extra)
-        elif clauses:
-            clause = clauses[0]
-            governor = heads[i]
-            promote(clause, i, "mark")
-            if governor >= 0:
-                deps[clause] = "acl" if pos[governor] in NOMINAL else "advcl"
+        # An object becomes nmod/obl with the preposition as case; a clause becomes acl/advcl with it as mark.
+        lifted, own, nominal, other = (objs, "case", "nmod", "obl") if objs else (clauses, "mark", "acl", "advcl")
+        if not lifted:
+            continue
+        governor = heads[i]
+        promote(lifted[0], i, own)
+        if governor >= 0:
+            deps[lifted[0]] = nominal if pos[governor] in NOMINAL else other
+        for extra in objs[1:]:
+            heads[extra], deps[extra] = objs[0], "conj"
+            children[i].remove(extra)
+            children[objs[0]].append(extra)
     # Copula: "X is normal" -> normal heads, with cop "is" and nsubj X; "X is within normal limits" likewise
     # with the prepositional object. Existential "there is" keeps be as the head.
     for i in range(n):
