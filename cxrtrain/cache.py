@@ -1,0 +1,98 @@
+"""One-time preprocessing cache: every image decoded and resized once, then memory-mapped.
+
+Decoding a 3000 px JPEG costs tens of milliseconds, a memmap row costs microseconds, so after the
+first pass no epoch decodes again. A pack is keyed by each file's path, size and mtime plus the
+image size, so an edited or replaced image is decoded afresh and a stale pack is never reused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .images import ImageDecodeError, load_resized
+
+CACHE_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """$CXRTRAIN_CACHE, else $XDG_CACHE_HOME/cxrtrain, else ~/.cache/cxrtrain."""
+    if os.environ.get("CXRTRAIN_CACHE"):
+        return Path(os.environ["CXRTRAIN_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cxrtrain"
+
+
+@dataclass
+class ImagePack:
+    """Resized images of a list of files: array[i] is file i; ok[i] False means it was skipped."""
+
+    array_path: Path
+    size: int
+    ok: np.ndarray
+    errors: list[str]
+
+    def open(self) -> np.memmap:
+        return np.memmap(self.array_path, dtype=np.uint8, mode="r", shape=(len(self.ok), self.size, self.size))
+
+
+def _file_key(path: Path) -> list:
+    try:
+        stat = path.stat()
+        return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+    except OSError:
+        return [str(path.absolute()), None, None]
+
+
+def pack_key(paths: list[Path], size: int) -> str:
+    """Digest of (version, image size, every file's path + size + mtime)."""
+    payload = json.dumps([CACHE_VERSION, size, [_file_key(p) for p in paths]])
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
+               progress: bool = True) -> ImagePack:
+    """Return the pack for these files, decoding them (in threads) only if no valid pack exists."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stem = cache_dir / f"{size}px-{pack_key(paths, size)}"
+    array_path, index_path = stem.with_suffix(".u8"), stem.with_suffix(".json")
+    expected_bytes = len(paths) * size * size
+    if index_path.exists() and array_path.exists() and array_path.stat().st_size == expected_bytes:
+        index = json.loads(index_path.read_text())
+        return ImagePack(array_path, size, np.array(index["ok"], dtype=bool), index["errors"])
+
+    tmp_array = array_path.with_name(f"{array_path.name}.tmp{os.getpid()}")
+    array = np.memmap(tmp_array, dtype=np.uint8, mode="w+", shape=(max(len(paths), 1), size, size))
+    ok = np.zeros(len(paths), dtype=bool)
+    errors = [""] * len(paths)
+
+    def work(i: int) -> None:
+        try:
+            array[i] = load_resized(paths[i], size)
+            ok[i] = True
+        except ImageDecodeError as exc:
+            errors[i] = str(exc)
+        except MemoryError:
+            errors[i] = "image too large to decode in memory"
+
+    threads = workers if workers > 0 else min(8, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=threads) as pool:  # PIL and zlib release the GIL while decoding
+        list(tqdm(pool.map(work, range(len(paths))), total=len(paths), disable=not progress,
+                  desc=f"caching images at {size} px", unit="img", leave=False))
+    array.flush()
+    del array
+    if not paths:
+        tmp_array.write_bytes(b"")
+    os.replace(tmp_array, array_path)
+    tmp_index = index_path.with_name(f"{index_path.name}.tmp{os.getpid()}")
+    tmp_index.write_text(json.dumps({"size": size, "paths": [str(p) for p in paths],
+                                     "ok": ok.tolist(), "errors": errors}))
+    os.replace(tmp_index, index_path)  # written last: its presence means the pack is complete
+    return ImagePack(array_path, size, ok, errors)
