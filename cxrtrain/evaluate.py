@@ -1,0 +1,175 @@
+"""`cxrtrain evaluate`, `predict` and `cam`: using a finished run folder."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from cxrlabel.errors import UserError
+
+from . import distributed
+from .cache import build_pack, default_cache_dir
+from .gradcam import grad_cam, safe_name, write_overlay
+from .images import ImageDecodeError, decode_gray, find_images, resize_gray
+from .losses import probabilities
+from .models import CXRNet, load_run_model
+from .splits import load_split
+from .train import predict_logits, prepare_labels, split_reports, write_json
+
+
+class Run:
+    """A finished run folder: its options, its best model and its thresholds."""
+
+    def __init__(self, folder: str | Path, device: str = "auto"):
+        self.folder = Path(folder)
+        if not (self.folder / "config.json").is_file():
+            raise UserError(f"--run {self.folder}: not a cxrtrain run folder (no config.json)")
+        self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
+        self.options = self.config["options"]
+        self.device = distributed.resolve_device(device)
+        self.model, self.meta = load_run_model(self.folder / "best.pt", self.device)
+        thresholds = self.folder / "thresholds.json"
+        if not thresholds.is_file():
+            raise UserError(f"{thresholds}: missing; the run did not finish (continue it with fit --resume)")
+        self.thresholds = json.loads(thresholds.read_text(encoding="utf-8"))
+        self.ctx = distributed.Context(1, 0, 0, self.device)
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.meta["outputs"]
+
+    def logits(self, paths: list[Path], rows: np.ndarray, cache_dir: str | None, workers: int,
+               batch_size: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(logits of readable rows, which rows were readable, decode errors) at the run's image size."""
+        pack = build_pack(paths, self.meta["image_size"], Path(cache_dir) if cache_dir else default_cache_dir(),
+                          workers, progress=sys.stderr.isatty())
+        readable = rows[pack.ok[rows]]
+        logits = predict_logits(self.model, pack, readable, sum(self.meta["widths"]), self.ctx, batch_size, workers,
+                                amp=False)
+        return logits, readable, pack.errors
+
+
+def evaluate(run_folder: str, labels: str | None = None, images: str | None = None, *, output: str | None = None,
+             path_column: str | None = None, id_column: str | None = None, image_pattern: str | None = None,
+             device: str = "auto", cache_dir: str | None = None, workers: int = 0, batch_size: int = 32) -> dict:
+    """Metrics of the best model on the run's own val/test splits, or on every row of another table."""
+    run = Run(run_folder, device)
+    opts, meta = run.options, run.meta
+    if (labels is None) != (images is None):
+        raise UserError("give both --labels and --images to evaluate on another table, or neither")
+    external = labels is not None
+    data = prepare_labels(
+        labels or opts["labels"], images or opts["images"],
+        path_column=path_column if external else opts["path_column"],
+        id_column=id_column if external else opts["id_column"],
+        image_pattern=image_pattern if external else opts["image_pattern"],
+        task=meta["task"], observations=meta["outputs"] if meta["task"] != "binary" else opts["observations"],
+        policy="u-ignore", policy_per_observation=None, blank=meta["blank"],
+        split_column=None if external else opts["split_column"], encoding=opts["encoding"] if not external else None)
+    if data.task.outputs != meta["outputs"]:
+        raise UserError(f"the table gives outputs {data.task.outputs}, but the model predicts {meta['outputs']}")
+    usable = data.task.usable
+    if external:
+        splits = {Path(labels).stem: np.flatnonzero(usable)}
+    else:
+        split = load_split(run.folder / "split.csv", len(data.paths))
+        splits = {name: np.flatnonzero(usable & (split == name)) for name in ("val", "test")}
+    result: dict = {"run": str(run.folder), "task": meta["task"], "labels": str(labels or opts["labels"]),
+                    "thresholds_from": "the run's validation split (thresholds.json)"}
+    skipped: set[int] = set()
+    for name, rows in splits.items():
+        logits, readable, errors = run.logits(data.paths, rows, cache_dir, workers, batch_size)
+        skipped.update(int(i) for i in rows if errors[i])
+        if len(readable) == 0:
+            result[name] = {"split": name, "n_images": 0, "note": "no readable labelled image"}
+            continue
+        result[name] = split_reports(meta["task"], meta["outputs"], meta["widths"], meta["blank"], name,
+                                     data.task.values[readable], logits, run.thresholds, None)
+    result["skipped_images"] = len(skipped)
+    target = Path(output) if output else run.folder / (f"evaluation_{Path(labels).stem}.json" if external
+                                                       else "evaluation.json")
+    write_json(target, result)
+    for name in splits:
+        report = result[name]
+        print(f"{name}: {report['n_images']} images" + "".join(
+            f", {key} {report[key]:.3f}" for key in ("mean_auc", "mean_average_precision", "top3_sensitivity")
+            if report.get(key) is not None))
+    print(f"written to {target}")
+    return result
+
+
+def predict(run_folder: str, images: str, output: str, *, device: str = "auto", cache_dir: str | None = None,
+            workers: int = 0, batch_size: int = 32) -> pd.DataFrame:
+    """Probability and thresholded label per output for every image under a folder."""
+    run = Run(run_folder, device)
+    folder = Path(images)
+    if not folder.is_dir():
+        raise UserError(f"--images {folder}: no such folder")
+    paths = find_images(folder)
+    if not paths:
+        raise UserError(f"no images found under {folder} (looked for .png, .jpg, .jpeg, .dcm and similar)")
+    logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size)
+    meta = run.meta
+    probs = probabilities(meta["task"], meta["widths"], torch.from_numpy(logits)).numpy()
+    table = pd.DataFrame({"image": [str(p) for p in paths]})
+    for j, name in enumerate(run.outputs):
+        column = np.full(len(paths), np.nan)
+        column[readable] = probs[:, j]
+        table[f"prob_{name}"] = column.round(6)
+    if meta["task"] == "multiclass":
+        predicted = np.full(len(paths), "", dtype=object)
+        top3 = np.full(len(paths), "", dtype=object)
+        order = np.argsort(-probs, axis=1)
+        predicted[readable] = [run.outputs[o[0]] for o in order]
+        top3[readable] = ["|".join(run.outputs[i] for i in o[:3]) for o in order]
+        table["predicted"], table["top3"] = predicted, top3
+    else:
+        for j, name in enumerate(run.outputs):
+            labels = pd.array([pd.NA] * len(paths), dtype="Int64")
+            labels[readable] = (probs[:, j] >= run.thresholds[name]["threshold"]).astype(int)
+            table[f"label_{name}"] = labels
+    table["error"] = errors
+    output_path = Path(output)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output_path, index=False)
+    bad = sum(1 for e in errors if e)
+    print(f"{len(paths) - bad} images predicted" + (f", {bad} unreadable (see the error column)" if bad else "")
+          + f"; written to {output_path}")
+    return table
+
+
+def cam(run_folder: str, images: list[str], out: str, *, observation: str | None = None,
+        device: str = "auto") -> list[Path]:
+    """Grad-CAM overlay PNGs for the most probable output (or the one named) of each image."""
+    run = Run(run_folder, device)
+    meta = run.meta
+    wanted = None
+    if observation is not None:
+        if observation not in run.outputs:
+            raise UserError(f"--observation {observation!r}: the model predicts {', '.join(run.outputs)}")
+        wanted = run.outputs.index(observation)
+    model: CXRNet = run.model
+    written, failed = [], []
+    for raw in images:
+        path = Path(raw)
+        try:
+            gray = decode_gray(path, size_hint=768)
+        except ImageDecodeError as exc:
+            failed.append(f"{path}: {exc}")
+            continue
+        image = torch.from_numpy(resize_gray(gray, meta["image_size"]))[None, None].to(run.device)
+        heat, probs, output = grad_cam(model, image, meta["task"], meta["widths"], wanted)
+        name = run.outputs[output]
+        target = Path(out) / f"{safe_name(path.stem)}_gradcam_{safe_name(name)}.png"
+        write_overlay(target, gray, heat, f"Grad-CAM: {name} p={probs[output]:.2f}")
+        written.append(target)
+        print(f"{path} -> {target} ({name}, p={probs[output]:.3f})")
+    for line in failed:
+        print(f"cxrtrain: skipped {line}", file=sys.stderr)
+    if not written:
+        raise UserError("no image could be read; nothing written")
+    return written

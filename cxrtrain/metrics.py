@@ -1,0 +1,158 @@
+"""Evaluation metrics, thresholds and ROC plots; every number says which split it comes from.
+
+Only certain labels are scored: uncertain (-1) cells never count, and blank cells count as
+negatives only under --blank zero. An observation with one class in a split has no AUC: it is
+reported as null with the reason instead of crashing the run.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 6)
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, str | None]:
+    """The probability cut-off that maximises F1 on these labels (used on validation only)."""
+    if y.sum() == 0:
+        return 0.5, "no positive example to choose a threshold on; 0.5 used"
+    order = np.argsort(-p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    tp = np.cumsum(y_sorted)
+    fp = np.cumsum(1 - y_sorted)
+    last_of_value = np.r_[p_sorted[1:] != p_sorted[:-1], True]  # ties share one threshold
+    f1 = 2 * tp / (tp + fp + y.sum())
+    f1 = np.where(last_of_value, f1, -1)
+    best = int(np.argmax(f1))
+    # Halfway to the next lower score: the same F1 here, but not on the edge of the last positive.
+    threshold = p_sorted[best] if best + 1 == len(p_sorted) else (p_sorted[best] + p_sorted[best + 1]) / 2
+    return float(threshold), None
+
+
+def binary_report(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
+    """AUC, average precision, and the confusion counts at a fixed threshold."""
+    y = np.asarray(y).astype(int)
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    out: dict = {"n": int(len(y)), "positives": n_pos, "negatives": n_neg}
+    if n_pos and n_neg:
+        out["auc"] = _num(roc_auc_score(y, p))
+    else:
+        out["auc"] = None
+        out["auc_note"] = (f"undefined: this split has only {'positive' if n_pos else 'negative'} labels"
+                           if len(y) else "undefined: no labelled images in this split")
+    out["average_precision"] = _num(average_precision_score(y, p)) if n_pos else None
+    if not n_pos:
+        out["average_precision_note"] = "undefined: no positive labels in this split"
+    predicted = (p >= threshold).astype(int)
+    tp = int(((predicted == 1) & (y == 1)).sum())
+    fp = int(((predicted == 1) & (y == 0)).sum())
+    tn = int(((predicted == 0) & (y == 0)).sum())
+    fn = int(((predicted == 0) & (y == 1)).sum())
+    out.update({
+        "threshold": _num(threshold),
+        "sensitivity": _num(tp / (tp + fn)) if tp + fn else None,
+        "specificity": _num(tn / (tn + fp)) if tn + fp else None,
+        "f1": _num(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None,
+        "confusion_matrix": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
+    })
+    return out
+
+
+def scorable(values: np.ndarray, blank: str) -> tuple[np.ndarray, np.ndarray]:
+    """(labels 0/1, usable mask) for evaluation: -1 never scored; blank negative unless --blank ignore."""
+    labels = (values == 1).astype(int)
+    usable = (values == 1) | (values == 0)
+    if blank == "zero":
+        usable |= np.isnan(values)
+    return labels, usable
+
+
+def thresholds_from(values: np.ndarray, probs: np.ndarray, outputs: list[str], blank: str) -> dict:
+    """Per output, the validation-F1-maximising threshold (and why 0.5 was used when it was)."""
+    chosen = {}
+    for j, name in enumerate(outputs):
+        labels, usable = scorable(values[:, j], blank)
+        threshold, note = best_f1_threshold(labels[usable], probs[usable, j])
+        chosen[name] = {"threshold": threshold, **({"note": note} if note else {})}
+    return chosen
+
+
+def multilabel_report(split: str, values: np.ndarray, probs: np.ndarray, outputs: list[str], blank: str,
+                      thresholds: dict, roc_dir: Path | None = None) -> dict:
+    """Per-observation metrics for one split, plus mean AUC and mean average precision."""
+    per = {}
+    for j, name in enumerate(outputs):
+        labels, usable = scorable(values[:, j], blank)
+        per[name] = {"split": split, **binary_report(labels[usable], probs[usable, j], thresholds[name]["threshold"])}
+    aucs = [m["auc"] for m in per.values() if m["auc"] is not None]
+    aps = [m["average_precision"] for m in per.values() if m["average_precision"] is not None]
+    report = {"split": split, "n_images": int(len(values)), "observations": per,
+              "mean_auc": _num(float(np.mean(aucs))) if aucs else None,
+              "mean_average_precision": _num(float(np.mean(aps))) if aps else None,
+              "note": "uncertain (-1) labels are not scored; blank labels are "
+                      + ("negatives" if blank == "zero" else "not scored")}
+    if roc_dir is not None:
+        plot_rocs(roc_dir / f"roc_{split}.png", split,
+                  {n: scorable(values[:, j], blank) + (probs[:, j],) for j, n in enumerate(outputs)}, per)
+    return report
+
+
+def multiclass_report(split: str, classes_true: np.ndarray, probs: np.ndarray, outputs: list[str],
+                      roc_dir: Path | None = None) -> dict:
+    """Top-1 accuracy, top-3 sensitivity (true class among the three most probable), per-class
+    one-vs-rest AUC, and the confusion matrix (rows true, columns predicted)."""
+    y = np.asarray(classes_true).astype(int)
+    k = len(outputs)
+    top = np.argsort(-probs, axis=1)
+    in_top3 = (top[:, :3] == y[:, None]).any(axis=1) if len(y) else np.zeros(0, bool)
+    confusion = np.zeros((k, k), dtype=int)
+    np.add.at(confusion, (y, top[:, 0] if len(y) else y), 1)
+    per = {}
+    for c, name in enumerate(outputs):
+        rows = y == c
+        one_vs_rest = binary_report(rows.astype(int), probs[:, c], 0.5)
+        per[name] = {"split": split, "n": int(rows.sum()),
+                     "top3_sensitivity": _num(float(in_top3[rows].mean())) if rows.any() else None,
+                     "sensitivity": _num(float((top[rows, 0] == c).mean())) if rows.any() else None,
+                     "auc": one_vs_rest["auc"], **({"auc_note": one_vs_rest["auc_note"]} if "auc_note" in one_vs_rest else {}),
+                     "average_precision": one_vs_rest["average_precision"]}
+    aucs = [m["auc"] for m in per.values() if m["auc"] is not None]
+    if roc_dir is not None and len(y):
+        plot_rocs(roc_dir / f"roc_{split}.png", split,
+                  {n: ((y == c).astype(int), np.ones(len(y), bool), probs[:, c]) for c, n in enumerate(outputs)}, per)
+    return {"split": split, "n_images": int(len(y)), "classes": per,
+            "top1_accuracy": _num(float((top[:, 0] == y).mean())) if len(y) else None,
+            "top3_sensitivity": _num(float(in_top3.mean())) if len(y) else None,
+            "mean_auc": _num(float(np.mean(aucs))) if aucs else None,
+            "confusion_matrix": {"labels": outputs, "rows_true_columns_predicted": confusion.tolist()}}
+
+
+def plot_rocs(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+              per: dict) -> None:
+    """One PNG with a ROC curve per output that has both classes in this split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 6))
+    for name, (labels, usable, p) in curves.items():
+        y = labels[usable]
+        if per[name].get("auc") is None:
+            continue
+        fpr, tpr, _ = roc_curve(y, p[usable])
+        ax.plot(fpr, tpr, label=f"{name} (AUC {per[name]['auc']:.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xlabel("1 - specificity")
+    ax.set_ylabel("sensitivity")
+    ax.set_title(f"ROC, {split} split")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize="small")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)

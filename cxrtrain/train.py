@@ -1,0 +1,535 @@
+"""`cxrtrain fit`: from a label CSV and an image folder to a run folder with the best model.
+
+A run folder holds: config.json (every option and what was resolved from the data), split.csv,
+skipped_images.csv, history.csv, log.txt, last.pt (resumable state), best.pt (weights of the epoch
+with the lowest validation loss), thresholds.json, metrics.json and roc_*.png.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from cxrlabel.errors import UserError
+
+from . import distributed, metrics
+from .cache import ImagePack, build_pack, default_cache_dir
+from .data import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
+from .labels import (PATIENT_COLUMN_NAMES, TaskData, build_task, check_images_exist, load_label_table,
+                     optional_column, resolve_image_paths)
+from .losses import TaskLoss, balanced_weights, probabilities
+from .models import CXRNet, check_image_size, load_initial_weights
+from .splits import load_split, save_split, split_by_group
+from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
+
+CHECKPOINT_FORMAT = 1
+# Options that may differ when a run is resumed; every other option must match the saved run.
+RESUMABLE_CHANGES = {"epochs", "patience", "workers", "device", "amp", "resume", "cache_dir", "progress"}
+
+
+@dataclass
+class FitOptions:
+    """Every `fit` option; defaults follow the CheXpert recipe (DenseNet-121, Adam 1e-4, batch 20, 320 px)."""
+
+    labels: str
+    images: str
+    out: str
+    path_column: str | None = None
+    id_column: str | None = None
+    image_pattern: str | None = None
+    observations: list[str] | None = None
+    task: str = "multilabel"
+    policy: str = "u-ignore"
+    policy_per_observation: str | None = None
+    blank: str = "zero"
+    arch: str = "densenet121"
+    weights: str | None = None
+    image_size: int = 320
+    epochs: int = 15
+    batch_size: int = 20
+    lr: float = 1e-4
+    class_weights: str = "none"
+    oversample: bool = False
+    split_column: str | None = None
+    val_frac: float = 0.16
+    test_frac: float = 0.2
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = False
+    resume: bool = False
+    workers: int | None = None
+    patience: int = 5
+    cache_dir: str | None = None
+    encoding: str | None = None
+    progress: bool = True
+
+
+@dataclass
+class Labelled:
+    """A label table turned into per-row image paths, task values, targets and loss masks."""
+
+    paths: list[Path]
+    path_column: str
+    task: TaskData
+    policies: list[str]
+    widths: list[int]
+    targets: np.ndarray
+    mask: np.ndarray
+    groups: list[str]
+    group_column: str | None
+
+
+def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str | None, id_column: str | None,
+                   image_pattern: str | None, task: str, observations: list[str] | None, policy: str,
+                   policy_per_observation: str | None, blank: str, split_column: str | None = None,
+                   encoding: str | None = None) -> Labelled:
+    """Everything fit and evaluate read from a label table, with every user mistake a UserError."""
+    labels, images = Path(labels), Path(images)
+    frame = load_label_table(labels, encoding)
+    paths, used_path_column = resolve_image_paths(frame, images, labels, path_column, id_column, image_pattern)
+    check_images_exist(paths, images, used_path_column)
+    group_column = optional_column(frame, split_column, PATIENT_COLUMN_NAMES, "--split-column", "patient id")
+    reserved = {used_path_column} | ({group_column} if group_column else set())
+    task_data = build_task(frame, task, observations, reserved)
+    if task == "multiclass":
+        policies, widths = [], [len(task_data.outputs)]
+        targets = np.nan_to_num(task_data.values, nan=0.0).astype(np.float32)
+        mask = task_data.usable[:, None].copy()
+    else:
+        policies = parse_policies(policy, policy_per_observation, task_data.outputs)
+        widths = head_widths(policies)
+        targets, mask = apply_policies(task_data.values, policies, blank)
+    groups = frame[group_column].astype(str).str.strip().tolist() if group_column else [""] * len(frame)
+    return Labelled(paths, used_path_column, task_data, policies, widths, targets, mask, groups, group_column)
+
+
+class RunLog:
+    """Messages to stderr and to log.txt in the run folder (main process only). Never report text."""
+
+    def __init__(self, out: Path, enabled: bool):
+        self.path, self.enabled = out / "log.txt", enabled
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        print(f"cxrtrain: {message}", file=sys.stderr, flush=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
+
+
+def save_atomic(obj: object, path: Path) -> None:
+    """torch.save through a temporary file, so a kill never leaves a half-written checkpoint."""
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, obj: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def model_meta(opts: FitOptions, data: Labelled) -> dict:
+    """What evaluate / predict / cam need to rebuild the model and read its outputs."""
+    return {"format": CHECKPOINT_FORMAT, "arch": opts.arch, "image_size": opts.image_size, "task": opts.task,
+            "outputs": data.task.outputs, "widths": data.widths, "policies": data.policies, "blank": opts.blank}
+
+
+def resolve_workers(workers: int | None, device: torch.device) -> int:
+    """Loader processes: batches come from a memmap, so the main process keeps up on CPU."""
+    if workers is not None:
+        if workers < 0:
+            raise UserError("--workers must be 0 or more")
+        return workers
+    return min(4, os.cpu_count() or 1) if device.type == "cuda" else 0
+
+
+@torch.no_grad()
+def predict_logits(model: CXRNet, pack: ImagePack, rows: np.ndarray, width: int, ctx: distributed.Context,
+                   batch_size: int, workers: int, amp: bool) -> np.ndarray:
+    """Logits for pack rows, computed in shards across ranks and gathered in row order on every rank."""
+    rows = np.asarray(rows, dtype=np.int64)
+    dataset = CachedBatches(pack, rows, np.zeros((len(rows), 1), np.float32), np.zeros((len(rows), 1), bool))
+    loader = make_loader(dataset, EvalBatches(len(rows), batch_size, ctx.world, ctx.rank), workers,
+                         ctx.device.type == "cuda")
+    model.eval()
+    index_parts, logit_parts = [np.zeros(0, np.int64)], [np.zeros((0, width), np.float32)]
+    for images, _, _, index in loader:
+        with torch.autocast(ctx.device.type, dtype=torch.float16, enabled=amp):
+            logits = model(images.to(ctx.device, non_blocking=True))
+        logit_parts.append(logits.float().cpu().numpy())
+        index_parts.append(index.numpy())
+    return ctx.gather_rows(np.concatenate(index_parts), np.concatenate(logit_parts))
+
+
+def split_reports(task: str, outputs: list[str], widths: list[int], blank: str, split: str, values: np.ndarray,
+                  logits: np.ndarray, thresholds: dict, roc_dir: Path | None) -> dict:
+    """Metrics of one split from its raw label values and logits."""
+    probs = probabilities(task, widths, torch.from_numpy(logits)).numpy()
+    if task == "multiclass":
+        return metrics.multiclass_report(split, values[:, 0], probs, outputs, roc_dir)
+    return metrics.multilabel_report(split, values, probs, outputs, blank, thresholds, roc_dir)
+
+
+def tensorboard_writer(folder: Path) -> object | None:
+    """A SummaryWriter when TensorBoard is installed; training never depends on it."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(str(folder))
+
+
+HISTORY_FIELDS = ["stage", "epoch", "train_loss", "val_loss", "val_mean_auc", "best_val_loss", "improved",
+                  "images_per_s", "seconds", "lr"]
+
+
+class Fit:
+    """One `fit` run in one process (rank) of possibly several."""
+
+    def __init__(self, opts: FitOptions, ctx: distributed.Context,
+                 on_epoch_end: Callable[[int, int], None] | None = None):
+        self.opts, self.ctx, self.on_epoch_end = opts, ctx, on_epoch_end
+        self.out = Path(opts.out)
+        self.log = RunLog(self.out, ctx.main)
+        self.amp = opts.amp and ctx.device.type == "cuda"
+
+    # -- set-up ------------------------------------------------------------------------------------
+    def check_run_folder(self) -> None:
+        opts, out = self.opts, self.out
+        current = json.loads(json.dumps(asdict(opts)))
+        if opts.resume:
+            if not (out / "last.pt").exists():
+                raise UserError(f"--resume: {out} has no last.pt to resume from; run without --resume to start")
+            if not (out / "config.json").is_file():
+                raise UserError(f"--resume: {out / 'config.json'} is missing, so the run's settings are unknown")
+            saved = json.loads((out / "config.json").read_text(encoding="utf-8"))["options"]
+            differing = [f"--{k.replace('_', '-')} (saved {saved[k]!r}, now {current.get(k)!r})" for k in saved
+                         if k not in RESUMABLE_CHANGES and saved[k] != current.get(k)]
+            if differing:
+                raise UserError("--resume continues a run with its saved settings, but these differ: "
+                                + "; ".join(differing) + ". Leave them out, or start a new run with another --out")
+        elif (out / "last.pt").exists() or (out / "best.pt").exists():
+            raise UserError(f"{out} already holds a run; add --resume to continue it, or choose another --out")
+        if opts.batch_size < 2 * self.ctx.world:
+            raise UserError(f"--batch-size {opts.batch_size} is too small: each of the {self.ctx.world} "
+                            "processes needs at least 2 images per batch")
+        if opts.epochs < 1:
+            raise UserError("--epochs must be at least 1")
+        if opts.class_weights not in ("none", "balanced"):
+            raise UserError(f"unknown --class-weights {opts.class_weights!r}; choose none or balanced")
+        if not opts.lr > 0:
+            raise UserError("--lr must be positive")
+        check_image_size(opts.arch, opts.image_size)
+
+    def prepare(self) -> None:
+        opts, ctx = self.opts, self.ctx
+        self.check_run_folder()
+        data = prepare_labels(opts.labels, opts.images, path_column=opts.path_column, id_column=opts.id_column,
+                              image_pattern=opts.image_pattern, task=opts.task, observations=opts.observations,
+                              policy=opts.policy, policy_per_observation=opts.policy_per_observation,
+                              blank=opts.blank, split_column=opts.split_column, encoding=opts.encoding)
+        self.data = data
+        n = len(data.paths)
+        split = (load_split(self.out / "split.csv", n) if opts.resume
+                 else split_by_group(data.groups, opts.val_frac, opts.test_frac, opts.seed))
+        ctx.barrier()  # every rank has validated the run folder before rank 0 writes to it
+        notes = list(data.task.notes)
+        if data.group_column:
+            notes.append(f"split by patient using column {data.group_column!r}: no patient in two splits")
+        else:
+            notes.append("no patient column found (give --split-column): split by image, so one patient's "
+                         "images may fall in several splits")
+        if ctx.main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            if not opts.resume:
+                save_split(self.out / "split.csv", data.paths, data.groups, split)
+            write_json(self.out / "config.json", {
+                "options": asdict(opts), "model": model_meta(opts, data), "path_column": data.path_column,
+                "patient_column": data.group_column, "notes": notes})
+        for note in notes:
+            self.log(note)
+        self.log(f"{n} rows; task {opts.task}; outputs: {', '.join(data.task.outputs)}"
+                 + (f"; policies: {', '.join(f'{o}={p}' for o, p in zip(data.task.outputs, data.policies))}"
+                    if data.policies else ""))
+        cache_dir = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
+        self.workers = resolve_workers(opts.workers, ctx.device)
+        if ctx.main:  # one process decodes; the others then open the finished pack
+            self.pack = build_pack(data.paths, opts.image_size, cache_dir, self.workers, opts.progress)
+        ctx.barrier()
+        if not ctx.main:
+            self.pack = build_pack(data.paths, opts.image_size, cache_dir, self.workers, progress=False)
+        skipped = np.flatnonzero(~self.pack.ok)
+        if ctx.main:
+            with open(self.out / "skipped_images.csv", "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["line", "image", "reason"])
+                for i in skipped:
+                    writer.writerow([i + 2, data.paths[i], self.pack.errors[i]])
+        if len(skipped):
+            self.log(f"skipped {len(skipped)} unreadable or missing images; listed in {self.out / 'skipped_images.csv'}")
+        keep = self.pack.ok & data.task.usable
+        self.rows = {name: np.flatnonzero(keep & (split == name)) for name in ("train", "val", "test")}
+        self.n_skipped = int(len(skipped))
+        self.notes = notes
+        self.log("images per split: " + ", ".join(f"{k} {len(v)}" for k, v in self.rows.items()))
+        if len(self.rows["train"]) < 2 * ctx.world:
+            raise UserError(f"only {len(self.rows['train'])} training images could be used; check the labels and images")
+        if len(self.rows["val"]) == 0:
+            raise UserError("the validation split is empty, but the best epoch is chosen on it; raise --val-frac "
+                            "or add images")
+
+    def build_model(self) -> None:
+        opts, ctx = self.opts, self.ctx
+        torch.manual_seed(opts.seed)
+        self.width = sum(self.data.widths)
+        self.model = CXRNet(opts.arch, self.width)
+        if opts.weights:
+            self.log(load_initial_weights(self.model, opts.weights))
+        else:
+            self.log(f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
+        if opts.amp and not self.amp:
+            self.log("--amp ignored: mixed precision is used on CUDA only")
+        self.model.to(ctx.device)
+        if ctx.device.type == "cuda":
+            self.model.channels_last = True
+            self.model.to(memory_format=torch.channels_last)
+        self.train_model: torch.nn.Module = self.model
+        if ctx.distributed:
+            if ctx.device.type == "cuda":
+                torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
+            elif any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
+                self.log("note: on CPU each process normalises its own share of a batch (SyncBatchNorm needs "
+                         "CUDA), so BatchNorm models differ slightly from one-process training")
+            self.train_model = DistributedDataParallel(
+                self.model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+        self.new_optimizer()
+
+    def new_optimizer(self) -> None:
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.opts.lr, betas=(0.9, 0.999))
+        self.scaler = torch.amp.GradScaler(self.ctx.device.type, enabled=self.amp)
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def save_last(self, state: dict) -> None:
+        if not self.ctx.main:
+            return
+        rng = {"torch": torch.get_rng_state(),
+               "cuda": torch.cuda.get_rng_state_all() if self.ctx.device.type == "cuda" else []}
+        save_atomic({"cxrtrain": model_meta(self.opts, self.data), "model": self.model.state_dict(),
+                     "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
+                     "state": state, "rng": rng}, self.out / "last.pt")
+
+    def restore_last(self) -> dict:
+        checkpoint = torch.load(self.out / "last.pt", map_location=self.ctx.device, weights_only=True)
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.scaler.load_state_dict(checkpoint["scaler"])
+        torch.set_rng_state(checkpoint["rng"]["torch"].cpu())
+        if self.ctx.device.type == "cuda" and checkpoint["rng"]["cuda"]:
+            torch.cuda.set_rng_state_all([s.cpu() for s in checkpoint["rng"]["cuda"]])
+        state = checkpoint["state"]
+        self.log(f"resumed from {self.out / 'last.pt'}: stage {state['stage']}, {state['epoch']} epoch(s) done")
+        return state
+
+    def save_best(self, state: dict) -> None:
+        if self.ctx.main:
+            save_atomic({"cxrtrain": model_meta(self.opts, self.data), "model": self.model.state_dict(),
+                         "stage": state["stage"], "epoch": state["best_epoch"], "val_loss": state["best_loss"]},
+                        self.out / "best.pt")
+
+    # -- training -------------------------------------------------------------------------------------
+    def stage_targets(self, stage: int) -> tuple[np.ndarray, np.ndarray]:
+        """Training targets: the policy's, or for U-SelfTrained's second stage, the first model's predictions."""
+        train = self.rows["train"]
+        targets, mask = self.data.targets[train], self.data.mask[train]
+        if stage == 1:
+            return targets, mask
+        first = CXRNet(self.opts.arch, self.width).to(self.ctx.device)
+        first.load_state_dict(torch.load(self.out / "stage1_best.pt", map_location=self.ctx.device,
+                                         weights_only=True)["model"])
+        logits = predict_logits(first, self.pack, train, self.width, self.ctx, self.opts.batch_size,
+                                self.workers, self.amp)
+        probs = probabilities(self.opts.task, self.data.widths, torch.from_numpy(logits)).numpy()
+        relabelled = relabel_uncertain(targets, mask, self.data.task.values[train], self.data.policies, probs)
+        self.log(f"U-SelfTrained: {int(relabelled[1].sum() - mask.sum())} uncertain labels relabelled with the "
+                 "first model's probabilities")
+        return relabelled
+
+    def run_epoch(self, loader: torch.utils.data.DataLoader, criterion: TaskLoss, stage: int,
+                  epoch: int) -> tuple[float, float, float]:
+        ctx, device = self.ctx, self.ctx.device
+        self.train_model.train()
+        total = torch.zeros((), device=device)
+        count = torch.zeros((), device=device)
+        seen, start = 0, time.perf_counter()
+        bar = tqdm(loader, desc=f"stage {stage} epoch {epoch + 1}/{self.opts.epochs}", unit="batch", leave=False,
+                   disable=not (ctx.main and self.opts.progress), file=sys.stderr)
+        for step, (images, targets, mask, _) in enumerate(bar):
+            images = images.to(device, non_blocking=True)
+            targets, mask = targets.to(device, non_blocking=True), mask.to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=torch.float16, enabled=self.amp):
+                logits = self.train_model(images)
+            loss_sum, n = criterion(logits, targets, mask)
+            # Divide by the number of counted cells in the whole (all-rank) batch; DDP averages gradients
+            # over ranks, so multiplying by the world size gives exactly the one-process gradient.
+            loss = loss_sum * ctx.world / ctx.sum(n.float()).clamp(min=1)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            total += loss_sum.detach()
+            count += n
+            seen += len(images) * ctx.world
+            if step % 10 == 0 and not bar.disable:
+                rate = seen / max(time.perf_counter() - start, 1e-9)
+                bar.set_postfix(loss=f"{(total / count.clamp(min=1)).item():.4f}", img_s=f"{rate:.1f}")
+        seconds = time.perf_counter() - start
+        train_loss = float(ctx.sum(total) / ctx.sum(count).clamp(min=1))
+        return train_loss, seen / max(seconds, 1e-9), seconds
+
+    def validate(self, criterion: TaskLoss) -> tuple[float, float | None]:
+        val = self.rows["val"]
+        logits = predict_logits(self.model, self.pack, val, self.width, self.ctx, self.opts.batch_size,
+                                self.workers, self.amp)
+        # Validation loss uses the policy targets (U-SelfTrained cells stay masked): certain labels decide.
+        total, n = criterion(torch.from_numpy(logits), torch.from_numpy(self.data.targets[val]),
+                             torch.from_numpy(self.data.mask[val]))
+        report = split_reports(self.opts.task, self.data.task.outputs, self.data.widths, self.opts.blank, "val",
+                               self.data.task.values[val], logits,
+                               {o: {"threshold": 0.5} for o in self.data.task.outputs}, None)
+        return float(total) / max(int(n), 1), report["mean_auc"]
+
+    def train_stage(self, stage: int, state: dict, history: list[dict], board: object | None) -> None:
+        opts, ctx = self.opts, self.ctx
+        targets, mask = self.stage_targets(stage)
+        weights = (balanced_weights(opts.task, targets, mask, self.data.widths)
+                   if opts.class_weights == "balanced" else None)
+        criterion = TaskLoss(opts.task, self.data.widths, weights).to(ctx.device)
+        val_criterion = TaskLoss(opts.task, self.data.widths, weights)
+        sampler = TrainBatches(len(targets), opts.batch_size, opts.seed, ctx.world, ctx.rank,
+                               oversample_weights(opts.task, targets, mask, self.data.widths) if opts.oversample else None)
+        loader = make_loader(CachedBatches(self.pack, self.rows["train"], targets, mask), sampler, self.workers,
+                             ctx.device.type == "cuda")
+        while state["epoch"] < opts.epochs and not state["stopped"]:
+            epoch = state["epoch"]
+            sampler.set_epoch(epoch + 1000 * (stage - 1))
+            train_loss, rate, seconds = self.run_epoch(loader, criterion, stage, epoch)
+            val_loss, val_auc = self.validate(val_criterion)
+            improved = val_loss < state["best_loss"]
+            if improved:
+                state.update(best_loss=val_loss, best_epoch=epoch + 1, bad_epochs=0)
+                self.save_best(state)
+            else:
+                state["bad_epochs"] += 1
+            state["epoch"] = epoch + 1
+            state["stopped"] = opts.patience > 0 and state["bad_epochs"] >= opts.patience
+            row = {"stage": stage, "epoch": epoch + 1, "train_loss": round(train_loss, 6), "val_loss": round(val_loss, 6),
+                   "val_mean_auc": None if val_auc is None else round(val_auc, 6),
+                   "best_val_loss": round(state["best_loss"], 6), "improved": improved,
+                   "images_per_s": round(rate, 2), "seconds": round(seconds, 2), "lr": opts.lr}
+            history.append(row)
+            state["history"] = history
+            self.save_last(state)
+            if ctx.main:
+                with open(self.out / "history.csv", "w", newline="", encoding="utf-8") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS)
+                    writer.writeheader()
+                    writer.writerows(history)
+                if board is not None:
+                    step = (stage - 1) * opts.epochs + epoch + 1
+                    for key in ("train_loss", "val_loss", "val_mean_auc", "images_per_s"):
+                        if row[key] is not None:
+                            board.add_scalar(key, row[key], step)
+            self.log(f"stage {stage} epoch {epoch + 1}/{opts.epochs}: train loss {train_loss:.4f}, val loss "
+                     f"{val_loss:.4f}, val mean AUC {'n/a' if val_auc is None else f'{val_auc:.3f}'}, "
+                     f"{rate:.1f} images/s" + (" (best so far)" if improved else ""))
+            ctx.barrier()
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(stage, epoch + 1)
+            if state["stopped"]:
+                self.log(f"early stop: validation loss has not improved for {opts.patience} epochs")
+
+    # -- the whole run ------------------------------------------------------------------------------------
+    def run(self) -> dict:
+        self.prepare()
+        self.build_model()
+        stages = 2 if "u-selftrained" in self.data.policies else 1
+        state = {"stage": 1, "epoch": 0, "best_loss": math.inf, "best_epoch": 0, "bad_epochs": 0,
+                 "stopped": False, "history": []}
+        if self.opts.resume:
+            state = self.restore_last()
+        board = tensorboard_writer(self.out / "tensorboard") if self.ctx.main else None
+        history = list(state["history"])
+        while state["stage"] <= stages:
+            stage = state["stage"]
+            self.train_stage(stage, state, history, board)
+            if stage < stages:
+                # U-SelfTrained: continue from the best first-stage model, with a fresh optimiser.
+                if self.ctx.main:
+                    shutil.copyfile(self.out / "best.pt", self.out / "stage1_best.pt")
+                self.ctx.barrier()
+                best = torch.load(self.out / "stage1_best.pt", map_location=self.ctx.device, weights_only=True)
+                self.model.load_state_dict(best["model"])
+                self.new_optimizer()
+            state.update(stage=stage + 1, epoch=0, best_loss=math.inf, best_epoch=0, bad_epochs=0, stopped=False)
+            self.save_last(state)
+            self.ctx.barrier()
+        if board is not None:
+            board.close()
+        return self.finish()
+
+    def finish(self) -> dict:
+        """Reload the best epoch; thresholds from validation; metrics for validation and test."""
+        opts, data = self.opts, self.data
+        best = torch.load(self.out / "best.pt", map_location=self.ctx.device, weights_only=True)
+        self.model.load_state_dict(best["model"])
+        logits = {split: predict_logits(self.model, self.pack, self.rows[split], self.width, self.ctx,
+                                        opts.batch_size, self.workers, self.amp) for split in ("val", "test")}
+        if opts.task == "multiclass":
+            thresholds = {"rule": "argmax: the most probable class is the prediction"}
+        else:
+            val_probs = probabilities(opts.task, data.widths, torch.from_numpy(logits["val"])).numpy()
+            thresholds = metrics.thresholds_from(data.task.values[self.rows["val"]], val_probs, data.task.outputs,
+                                                 opts.blank)
+        result = {"task": opts.task, "arch": opts.arch, "image_size": opts.image_size,
+                  "best_stage": best["stage"], "best_epoch": best["epoch"], "best_val_loss": round(best["val_loss"], 6),
+                  "thresholds_from": "val (maximum F1), applied unchanged to test",
+                  "skipped_images": self.n_skipped, "notes": self.notes}
+        for split in ("val", "test"):
+            if len(self.rows[split]) == 0:
+                result[split] = {"split": split, "n_images": 0, "note": "empty split: nothing to evaluate"}
+                continue
+            result[split] = split_reports(opts.task, data.task.outputs, data.widths, opts.blank, split,
+                                          data.task.values[self.rows[split]], logits[split], thresholds,
+                                          self.out if self.ctx.main else None)
+        if self.ctx.main:
+            write_json(self.out / "thresholds.json", thresholds)
+            write_json(self.out / "metrics.json", result)
+            test = result["test"]
+            summary = ", ".join(f"{k} {test[k]:.3f}" for k in ("mean_auc", "mean_average_precision", "top3_sensitivity")
+                                if test.get(k) is not None)
+            self.log(f"done: best epoch {best['epoch']} (stage {best['stage']}); test {summary or 'n/a'}; "
+                     f"metrics in {self.out / 'metrics.json'}")
+        return result
+
+
+def fit(opts: FitOptions, on_epoch_end: Callable[[int, int], None] | None = None) -> dict:
+    """Train one run (in this process's share when launched by torchrun); returns the metrics."""
+    ctx = distributed.init(opts.device)
+    try:
+        return Fit(opts, ctx, on_epoch_end).run()
+    finally:
+        ctx.close()
