@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 

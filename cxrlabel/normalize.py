@@ -14,10 +14,8 @@ _REWRITES = (
 
 @dataclass(frozen=True)
 class Normalized:
-    """Lower-cased, rewritten text; `offsets[k]` is the original index of character k."""
+    """The words matched against lexicons, each with its character span in the original text."""
 
-    text: str
-    offsets: tuple[int, ...]
     words: tuple[str, ...]
     spans: tuple[tuple[int, int], ...]  # original character span of each word
 
@@ -45,4 +43,4 @@ def normalize(text: str, base: int = 0) -> Normalized:
     for m in _WORD.finditer(chars):
         words.append(m.group())
         spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
-    return Normalized(chars, tuple(offsets), tuple(words), tuple(spans))
+    return Normalized(tuple(words), tuple(spans))

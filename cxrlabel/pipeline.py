@@ -36,7 +36,6 @@ class Mention:
     start: int  # character offsets into the report
     end: int
     sentence: str
-    sentence_start: int
     label: float
     rule: str
 
@@ -76,12 +75,13 @@ class Labeler:
         todo = list(dict.fromkeys(s for s in sentences_ if s not in self._cache))
         self.cache_hits += len(sentences_) - len(todo)
         self.cache_misses += len(todo)
-        found = {s: self.lexicon.find(normalize(s)) for s in todo}
+        norms = {s: normalize(s) for s in todo}
+        found = {s: self.lexicon.find(norms[s]) for s in todo}
         needs_parse = [s for s in todo if found[s]]
         graphs = dict(zip(needs_parse, self.parser.parse(needs_parse)))  # only sentences with a mention
         fresh: dict[str, list[tuple]] = {}
         for sentence in todo:
-            norm, rows = normalize(sentence), []
+            norm, rows = norms[sentence], []
             for m in found[sentence]:
                 start, end = norm.original_span(m.first, m.last)
                 graph = graphs[sentence]
@@ -114,7 +114,7 @@ class Labeler:
             for s, e in spans:
                 sentence = text[s:e]
                 for obs, kind, start, end, value, rule_id in analysed[sentence]:
-                    mentions.append(Mention(obs, kind, text[s + start:s + end], s + start, s + end, sentence, s, value, rule_id))
+                    mentions.append(Mention(obs, kind, text[s + start:s + end], s + start, s + end, sentence, value, rule_id))
                     by_obs.setdefault(obs, []).append(value)
             labels, decisions = aggregate.aggregate(by_obs, self.observations, self.lexicon.auxiliary, self.aggregation)
             results.append(ReportLabels(labelled, labels, mentions, decisions))

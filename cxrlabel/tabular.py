@@ -20,7 +20,6 @@ TEXT_COLUMN_NAMES = (
     "Reports", "report", "text", "Report Impression", "report_text", "impression",
     "findings", "diagnosis", "诊断", "诊断结果", "印象", "检查结论", "结论",
 )
-CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 # Beyond this share of replaced characters the file is taken to be in another encoding (or not text).
