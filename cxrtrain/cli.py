@@ -158,8 +158,12 @@ def _add_run_commands(commands: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--run", required=True, help="run folder made by cxrtrain fit")
     common.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    # evaluate and predict read images the way fit does
+    loading = argparse.ArgumentParser(add_help=False)
+    loading.add_argument("--cache-dir", help="where resized images are cached (default $CXRTRAIN_CACHE or ~/.cache/cxrtrain)")
+    loading.add_argument("--workers", type=int, default=0, help="image loading threads (default: 0)")
 
-    p = commands.add_parser("evaluate", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = commands.add_parser("evaluate", parents=[common, loading], formatter_class=argparse.RawDescriptionHelpFormatter,
                             help="metrics of a finished run",
                             description="Score the run's best model on its own val/test splits, or on every row of "
                                         "another labelled table, with the thresholds chosen on validation.",
@@ -167,23 +171,19 @@ def _add_run_commands(commands: argparse._SubParsersAction) -> None:
                                    "  cxrtrain evaluate --run runs/first --labels other_hospital.csv --images /data/other")
     p.add_argument("--labels", help="another label table to evaluate on (needs --images)")
     p.add_argument("--images", help="image folder of --labels")
-    p.add_argument("--path-column")
-    p.add_argument("--id-column")
-    p.add_argument("--image-pattern")
+    p.add_argument("--path-column", help="column of image paths in --labels (default: the run's)")
+    p.add_argument("--id-column", help="column of ids in --labels, used with --image-pattern")
+    p.add_argument("--image-pattern", help="file name made from the id, e.g. '{id}.png'")
     p.add_argument("-o", "--output", help="JSON report (default: RUN/evaluation.json)")
-    p.add_argument("--cache-dir")
-    p.add_argument("--workers", type=int, default=0)
     p.set_defaults(handler=_run_evaluate)
 
-    p = commands.add_parser("predict", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = commands.add_parser("predict", parents=[common, loading], formatter_class=argparse.RawDescriptionHelpFormatter,
                             help="predict every image in a folder",
                             description="Write one row per image: a probability and a 0/1 label per output "
                                         "(threshold from validation); unreadable images get an error instead.",
                             epilog="example:\n  cxrtrain predict --run runs/first --images /data/new -o predictions.csv")
     p.add_argument("--images", required=True, help="folder searched recursively for images")
     p.add_argument("-o", "--output", required=True, help="CSV to write")
-    p.add_argument("--cache-dir")
-    p.add_argument("--workers", type=int, default=0)
     p.set_defaults(handler=_run_predict)
 
     p = commands.add_parser("cam", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
