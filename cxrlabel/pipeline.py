@@ -26,6 +26,14 @@ class LabelerConfig:
     lexicon_dirs: tuple[str, ...] = ()  # layered over the shipped English lexicons
     rules_dir: str | None = None
     spacy_model: str | None = None
+    stanza_dir: str | None = None  # else STANZA_RESOURCES_DIR, else stanza's default folder
+    stanza_package: str | None = None
+    bllip_model: str | None = None  # else BLLIP_MODEL
+    corenlp_jar: str | None = None  # PTB -> UD with CoreNLP instead of our converter
+
+    def parser_options(self) -> dict[str, str | None]:
+        return {"spacy_model": self.spacy_model, "stanza_dir": self.stanza_dir, "stanza_package": self.stanza_package,
+                "bllip_model": self.bllip_model, "corenlp_jar": self.corenlp_jar}
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class Labeler:
         self.rules = ruleset.load(rdir)
         self.aggregation = aggregate.load(rdir / "aggregation.ini")
         self.abbreviations = str(shipped_lex / "abbreviations.txt")
-        self.parser = load_parser(config.parser, spacy_model=config.spacy_model)
+        self.parser = load_parser(config.parser, **config.parser_options())
         self._cache: dict[str, list[tuple]] = {}
         self.cache_hits = 0
         self.cache_misses = 0
