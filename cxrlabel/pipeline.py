@@ -142,9 +142,9 @@ class Labeler:
 
 
 @lru_cache(maxsize=2)
-def labeler_for(config: LabelerConfig) -> Labeler:
-    """One Labeler per process and configuration."""
-    return Labeler(config)
+def labeler_for(config: LabelerConfig, cache_limit: int = CACHE_LIMIT) -> Labeler:
+    """One Labeler per process, configuration and sentence cache size."""
+    return Labeler(config, cache_limit)
 
 
 def label_batch(texts: Sequence[str], config: LabelerConfig = LabelerConfig()) -> list[ReportLabels]:
