@@ -117,21 +117,26 @@ def parse(text: str, where: str = "pattern") -> Node:
             tokens.append(m)
     stack_pos = [0]
 
-    def parse_group() -> Node:
+    def parse_atom() -> Node:
+        """A node {...} or a parenthesised group; relations after it belong to the caller."""
         if stack_pos[0] >= len(tokens):
             raise PatternError(f"{where}: pattern ends where a node was expected")
         tok = tokens[stack_pos[0]]
         stack_pos[0] += 1
         if tok.group("brace"):
-            head = _node(tok.group("brace")[1:-1], where)
-        elif tok.group("lpar"):
+            return _node(tok.group("brace")[1:-1], where)
+        if tok.group("lpar"):
             head = parse_group()
             if stack_pos[0] >= len(tokens) or not tokens[stack_pos[0]].group("rpar"):
                 raise PatternError(f"{where}: a '(' is not closed")
             stack_pos[0] += 1
             return head
-        else:
-            raise PatternError(f"{where}: expected a node {{...}} or '(' but found {tok.group()!r}")
+        raise PatternError(f"{where}: expected a node {{...}} or '(' but found {tok.group()!r}")
+
+    def parse_group() -> Node:
+        """A node and the relations that follow it; as in Semgrex, `A >x B >y C` relates both B and C
+        to A, and `A >x (B >y C)` relates C to B."""
+        head = parse_atom()
         while stack_pos[0] < len(tokens) and tokens[stack_pos[0]].group("op"):
             rel_tok = tokens[stack_pos[0]]
             stack_pos[0] += 1
@@ -144,7 +149,7 @@ def parse(text: str, where: str = "pattern") -> Node:
                 raw = label[1:-1] if label.startswith("/") else label
                 label_re = re.compile(f"(?:{raw})", re.IGNORECASE)
             window = int(rel_tok.group("count")) if rel_tok.group("count") else DEFAULT_WINDOW
-            head.relations.append(Relation(op, label_re, parse_group(), negated, window))
+            head.relations.append(Relation(op, label_re, parse_atom(), negated, window))
         return head
 
     root = parse_group()

@@ -80,3 +80,16 @@ def test_attributes_regex_negation_and_observation():
 def test_parse_errors_say_where(bad, message):
     with pytest.raises(PatternError, match=message):
         parse(bad, "neg.txt:7")
+
+
+def test_relations_in_a_row_all_belong_to_the_first_node_as_in_semgrex():
+    """`A >x B !>y C` relates both to A: "opacity may represent pneumonia" is not a hedged subject,
+    because the hedged predicate has an object."""
+    g = graph([("opacity", 2, "nsubj", "NOUN"), ("may", 2, "aux", "AUX"), ("represent", -1, "root", "VERB"),
+               ("pneumonia", 2, "obj", "NOUN")])
+    hedged_subject = "{@} <nsubj ({} >aux {lemma:may} !>obj {})"
+    assert not matches(hedged_subject, g, [0])
+    g2 = graph([("pneumonia", 2, "nsubj", "NOUN"), ("may", 2, "aux", "AUX"), ("present", -1, "root", "ADJ")])
+    assert matches(hedged_subject, g2, [0])
+    # a parenthesised group keeps its own relations: here obj hangs off "may", which has none
+    assert matches("{@} <nsubj ({} >aux ({lemma:may} !>obj {}))", g, [0])
