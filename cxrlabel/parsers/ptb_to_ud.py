@@ -453,9 +453,9 @@ class _Converter:
         complement = (first.label == "WHNP" or first.label in CLAUSES or word in ("that", "whether")
                       or (first.label == "WHADVP" and self.words[first.head].lower() in ("how", "why")))
         if node.label in ("VP", "SQ", "SINV") and complement:
-            return "ccomp"  # "suggests that ...", "unclear whether ..."
+            return "ccomp"  # "suggests that ..."
         if node.label == "ADJP" and (complement or word == "if"):
-            return "ccomp"
+            return "ccomp"  # "unclear whether ...", "unclear if ..."
         return "advcl"  # "if clinically indicated", "because ..."
 
     @staticmethod

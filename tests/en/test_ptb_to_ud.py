@@ -13,11 +13,6 @@ from cxrlabel.parsers.ptb_to_ud import convert, load_head_rules, upos
 from cxrlabel.parsers.ptb_tree import Tree, align, clean_label, detokenize, read_trees
 from tests.conftest import spacy_model_available
 
-needs_spacy_model = pytest.mark.skipif(
-    not spacy_model_available(),
-    reason="no spaCy English model (pip install --no-deps --require-hashes -r requirements/model.txt)")
-
-
 def edges(graph) -> list[tuple[str, str, str]]:
     return [(t.text, t.dep, graph.tokens[t.head].text if t.head >= 0 else "ROOT") for t in graph.tokens]
 
