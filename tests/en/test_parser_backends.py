@@ -134,6 +134,38 @@ def test_extract_with_stanza_and_no_model_is_one_clear_line(tmp_path, capsys, no
     assert not (tmp_path / "r_labels.csv").exists()
 
 
+class FlatPipeline:
+    """Stands in for a loaded stanza.Pipeline (no model can be had here): records what it is given and
+    answers with real stanza Documents whose words all hang off the last word, so the batching,
+    pre-tokenised input and Document -> Graph steps around the model run for real."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, sentences):
+        from stanza.models.common.doc import Document
+
+        self.calls.append(sentences)
+        return Document([[{"id": i + 1, "text": w, "lemma": w.lower(), "upos": "X", "xpos": "XX",
+                           "head": 0 if i == len(words) - 1 else len(words), "deprel": "root" if i == len(words) - 1 else "dep"}
+                          for i, w in enumerate(words)] for words in sentences])
+
+
+@needs_stanza
+def test_stanza_parse_sends_our_pretokenised_sentences_in_batches():
+    from cxrlabel.parsers.stanza_backend import StanzaParser
+
+    parser = StanzaParser.__new__(StanzaParser)  # skip loading a model
+    parser.nlp, parser.batch_size = FlatPipeline(), 2
+    sentences = ["No effusion (left).", "Heart isn't enlarged.", "Lungs clear."]
+    graphs = parser.parse(sentences)
+    assert parser.nlp.calls == [[["No", "effusion", "(", "left", ")", "."], ["Heart", "is", "n't", "enlarged", "."]],
+                                [["Lungs", "clear", "."]]]
+    assert [g.text for g in graphs] == sentences
+    assert all(g.text[t.start:t.end] == t.text for g in graphs for t in g.tokens)
+    assert graphs[1].tokens[2].head == 4 and graphs[1].tokens[4].dep == "root"
+
+
 def stanza_model_ready() -> bool:
     from cxrlabel.parsers.stanza_backend import installed_packages, resources_dir
 
@@ -256,11 +288,21 @@ def test_bllip_tokens_trees_and_conversion(bllip_stub):
     assert not unparsed.parsed and parser.failures == 1  # kept, with the rule-only graph
 
 
-@pytest.mark.skipif(not os.environ.get("BLLIP_MODEL"), reason=(
+needs_bllip_model = pytest.mark.skipif(not os.environ.get("BLLIP_MODEL"), reason=(
     "no BLLIP model (set BLLIP_MODEL to a GENIA+PubMed folder); models cannot be downloaded on this machine"))
+
+
+@needs_bllip_model
 def test_bllip_labels_on_corpus_equal_gold():
     pytest.importorskip("bllipparser", reason="bllipparser is not installed (pip install 'cxrlabel[bllip]')")
     assert gold_mismatches(Labeler(LabelerConfig(parser="bllip"))) == []
+
+
+@needs_bllip_model
+def test_bllip_and_spacy_agree_sentence_by_sentence(spacy_labeler):
+    pytest.importorskip("bllipparser", reason="bllipparser is not installed (pip install 'cxrlabel[bllip]')")
+    labeler = Labeler(LabelerConfig(parser="bllip", sections="all"))
+    assert sentence_diff(labeler, spacy_labeler, bank_sentences()) == []
 
 
 # --- cxrlabel parsers ------------------------------------------------------------------------------
