@@ -49,9 +49,7 @@ def installed_packages(folder: Path) -> list[str]:
     english = resources.get("en", {})
     found = []
     for package in PACKAGES:
-        spec = english.get("packages", {}).get(package)
-        if not spec and package == "default":
-            spec = english.get("default_processors")
+        spec = english.get("packages", {}).get(package)  # stanza finds "default" there too
         depparse = spec.get("depparse") if isinstance(spec, dict) else None
         if depparse and (folder / "en" / "depparse" / f"{depparse}.pt").is_file():
             found.append(package)
@@ -82,17 +80,24 @@ class StanzaParser:
         if stanza_package:
             candidates = [stanza_package]
         else:
-            candidates = [p for p in PREFERRED if p in found] or list(PREFERRED)
+            candidates = [p for p in PREFERRED if p in found] or found or list(PREFERRED)
         errors = []
         for package in candidates:
             try:
-                self.nlp = stanza.Pipeline(lang="en", dir=str(folder), package=package, processors=PROCESSORS,
-                                           tokenize_pretokenized=True, download_method=None,
-                                           logging_level="WARN", use_gpu=_cuda())
-                self.package = package
-                break
+                nlp = stanza.Pipeline(lang="en", dir=str(folder), package=package, processors=PROCESSORS,
+                                      tokenize_pretokenized=True, download_method=None,
+                                      logging_level="WARN", use_gpu=_cuda())
             except Exception as exc:  # stanza raises several types for a missing or partial model
                 errors.append(f"{package}: {type(exc).__name__}")
+                continue
+            # stanza drops, with only a logged warning, each processor the package has no model for
+            # (e.g. "radiology" is NER only): a parser-less pipeline would make every word a root.
+            missing = [p for p in PROCESSORS.split(",") if p not in nlp.processors]
+            if missing:
+                errors.append(f"{package}: no {', '.join(missing)} model")
+                continue
+            self.nlp, self.package = nlp, package
+            break
         else:
             raise UserError(missing_model_message(folder, stanza_package, f" ({'; '.join(errors)})"))
         self.batch_size = batch_size

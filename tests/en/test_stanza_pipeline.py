@@ -163,10 +163,6 @@ def test_a_package_stanza_cannot_resolve_fails_clearly(tiny_model, no_network):
         load_parser("stanza", stanza_dir=str(folder), stanza_package="craft")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "stanza_backend bug: stanza.Pipeline silently drops processors a package has no model for (it only logs a "
-    "warning), so a package without a parser loads as a tokenize-only pipeline and every word comes back a "
-    "root. Fix: in StanzaParser.__init__ refuse a pipeline missing any of PROCESSORS."))
 def test_a_package_without_a_parser_is_refused(tiny_model, tmp_path, no_network):
     """Like stanza's real "radiology" package: a tokenizer and NER models, no parser."""
     folder = copy_model(tiny_model, tmp_path / "m", {"mimic": {"tokenize": "mimic", "pos": MODEL, "lemma": MODEL,
@@ -176,10 +172,6 @@ def test_a_package_without_a_parser_is_refused(tiny_model, tmp_path, no_network)
         load_parser("stanza", stanza_dir=str(folder), stanza_package="radiology")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "stanza_backend bug: with no --stanza-package only PREFERRED (mimic, default) are tried, so a folder whose "
-    "only parser is genia or craft fails to load although `cxrlabel parsers` reports it ready. Fix: "
-    "candidates = [p for p in PREFERRED if p in found] or found or list(PREFERRED)."))
 def test_the_installed_package_is_loaded_when_none_is_named(tiny_model, tmp_path, no_network):
     """As after stanza.download(package='genia'): resources.json lists every package, only genia's files are here."""
     genia = {"tokenize": "mimic", "pos": MODEL, "lemma": MODEL, "depparse": MODEL}
@@ -190,10 +182,6 @@ def test_the_installed_package_is_loaded_when_none_is_named(tiny_model, tmp_path
     assert parser.package == "genia" and "depparse" in parser.nlp.processors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "stanza_backend bug: installed_packages falls back to resources.json's `default_processors` for 'default', "
-    "but stanza 1.15 resolves package='default' only through `packages.default`, so such a folder is reported "
-    "ready and does not load. Fix: delete the `default_processors` fallback in installed_packages."))
 def test_default_processors_alone_is_not_reported_installed(tiny_model, tmp_path, no_network):
     spec = {"tokenize": "mimic", "pos": MODEL, "lemma": MODEL, "depparse": MODEL}
     folder = copy_model(tiny_model, tmp_path / "d", {}, default_processors=spec)
