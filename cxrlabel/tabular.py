@@ -99,10 +99,11 @@ def _decode_utf16(raw: bytes, path: Path) -> tuple[str, str, int]:
                     "export it as CSV, or say which encoding it uses with --encoding")
 
 
-def _looks_headerless(first_line: str) -> bool:
-    """A one-column CSV is header-less (the CheXpert labeler's input) unless its first cell is a known name."""
+def looks_headerless(first_line: str, named: tuple[str, ...] = ()) -> bool:
+    """A one-column CSV is header-less (the CheXpert labeler's input) unless its first cell is a known name
+    or one the user `named` (with --column)."""
     cell = first_line.strip().strip('"').strip()
-    return _key(cell) not in {_key(n) for n in TEXT_COLUMN_NAMES}
+    return _key(cell) not in {_key(n) for n in TEXT_COLUMN_NAMES + named}
 
 
 def read_table(path: str | Path, encoding: str | None = None, header: bool | None = None) -> Table:
@@ -141,7 +142,7 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
         except pd.errors.ParserError as exc:
             raise UserError(f"{path}: not a readable CSV ({exc})") from None
         if header is None:
-            header = not (probe.shape[1] == 1 and _looks_headerless(first))
+            header = not (probe.shape[1] == 1 and looks_headerless(first))
         try:
             frame = pd.read_csv(io.StringIO(text), sep=sep, header=0 if header else None, dtype=str,
                                 keep_default_na=False, na_values=[], skip_blank_lines=False)
