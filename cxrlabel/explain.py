@@ -5,7 +5,8 @@ import argparse
 import sys
 import textwrap
 
-from .extract import add_common_options, config_from, mention_records
+from .extract import add_common_options, config_from
+from .mentions import mention_records
 from .pipeline import Labeler
 
 NAMES = {1.0: "positive", 0.0: "negative", -1.0: "uncertain", None: ""}

@@ -1,20 +1,34 @@
-"""`cxrlabel extract`: label a report table and write the CheXpert-style CSV (and mentions)."""
+"""`cxrlabel extract`: label a table of reports and write the CheXpert-style labels (and mentions).
+
+Archive scale: the input is read in chunks, chunks are labelled by worker processes (or a Dask cluster),
+and each finished chunk is saved as a part with a manifest, so memory stays flat and a stopped run
+continues with --resume.
+"""
 from __future__ import annotations
 
 import argparse
-import json
+import math
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from .errors import ReportError, UserError
+from .chunked_io import ChunkedTable
+from .engines.chunk_task import ChunkTask, Failure, JobSpec
+from .engines.dask_engine import DaskEngine
+from .engines.local import LocalEngine
+from .errors import UserError
 from .parser_status import add_model_options
 from .parsers import PARSER_CHOICES
-from .pipeline import Labeler, LabelerConfig, ReportLabels
+from .parts import MANIFEST, PartStore, saved_chunk_size
+from .pipeline import CACHE_LIMIT, LabelerConfig
+from .run_identity import run_identity
 from .sections import SECTION_CHOICES
-from .tabular import find_column, read_table
+from .tabular import PARQUET_SUFFIXES, find_column
+
+DEFAULT_CHUNK_SIZE = 10_000
 
 EPILOG = """\
 examples:
@@ -24,9 +38,24 @@ examples:
   cxrlabel extract reports.parquet --sections findings,impression --mentions-out mentions.jsonl
   cxrlabel extract reports.jsonl --parser none      # rule-only mode, no parser model needed
 
+archive scale:
+  cxrlabel extract archive.csv --workers 8 --chunk-size 20000 -o labels.parquet
+  cxrlabel extract archive.csv -o labels.csv --resume          # continue a run that was stopped
+  cxrlabel extract archive_parts/ -o labels/ --output-format parquet   # folder in, folder of parts out
+  cxrlabel extract archive.parquet --engine dask --workers 4           # a local Dask cluster
+  cxrlabel extract archive.parquet --engine dask --scheduler tcp://10.0.0.5:8786
+
 output: the id column (if given), Reports (the text that was labelled), then one column per
 observation with 1.0 (positive), 0.0 (negative), -1.0 (uncertain) or blank (not mentioned).
 Every input row appears once, in input order; an empty report gives a row of blanks.
+
+resuming: finished chunks are kept in <output>.parts/ with a manifest.json until the output is
+written. After a kill, a full disk or a crash, the same command with --resume labels only what is
+missing, and the output is the same as an uninterrupted run's. The input and the options that change
+labels must not change in between; workers, engine and cache may.
+
+privacy: nothing is sent over the network (except to the cluster you name with --scheduler), and
+messages name rows and ids, never report text, unless --log-text is given.
 """
 
 
@@ -50,8 +79,12 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="label a file of reports", description=__doc__,
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("input", help="reports as CSV (with or without a header), TSV, JSONL or Parquet")
-    p.add_argument("-o", "--output", help="labels CSV to write (default: <input name>_labels.csv beside the input)")
+    p.add_argument("input", help="reports as CSV (with or without a header), TSV, JSONL or Parquet; or a folder of "
+                                 "such part files, read in name order")
+    p.add_argument("-o", "--output", help="labels to write: a .csv or .parquet file, or a folder (end it with /) that "
+                                          "gets one file per chunk (default: <input name>_labels.csv beside the input)")
+    p.add_argument("--output-format", choices=("csv", "parquet"),
+                   help="format of the labels (default: parquet for a .parquet/.pq output, else csv)")
     p.add_argument("--column", help="column holding the report text (default: detected from names such as "
                                     "Reports, report, text, Report Impression)")
     p.add_argument("--id-column", help="column carried through to the output to identify each report")
@@ -59,7 +92,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-header", action="store_true", help="the CSV has no header row (detected for one-column files)")
     p.add_argument("--mentions-out", metavar="FILE.jsonl",
                    help="write one JSON line per mention: report id, observation, sentence, phrase, offsets, label, rule")
-    p.add_argument("--batch-size", type=int, default=256, help="reports labelled per batch (default: 256)")
+    scale = p.add_argument_group("archive scale")
+    scale.add_argument("--workers", type=int, metavar="N",
+                       help=f"processes labelling chunks in parallel (default: the cores this process may use, "
+                            f"{default_workers()} here); the output does not depend on it")
+    scale.add_argument("--chunk-size", type=int, metavar="ROWS",
+                       help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
+                            "memory grows with it, not with the input")
+    scale.add_argument("--resume", action="store_true",
+                       help="continue the stopped run whose parts are in <output>.parts/; refused if the input or an "
+                            "option that changes labels differs")
+    scale.add_argument("--keep-parts", action="store_true", help="keep <output>.parts/ after writing the output")
+    scale.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: processes on this machine (default); dask: tasks on a dask.distributed cluster")
+    scale.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="with --engine dask: the scheduler of an existing cluster (default: start a local one "
+                            "with --workers processes)")
+    scale.add_argument("--no-cache", action="store_true",
+                       help="analyse every sentence afresh instead of reusing repeated ones (for benchmarks)")
+    scale.add_argument("--batch-size", type=int, default=256, help="reports labelled per batch (default: 256)")
+    p.add_argument("--log-text", action="store_true",
+                   help="let messages quote report text (e.g. the report that failed); by default they name rows and ids only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_common_options(p)
     p.set_defaults(run=run)
@@ -72,64 +125,125 @@ def config_from(args: argparse.Namespace) -> LabelerConfig:
                          bllip_model=args.bllip_model, corenlp_jar=args.corenlp_jar)
 
 
-def mention_records(report_id: object, result: ReportLabels) -> list[dict]:
-    rows = [{"report": report_id, "observation": m.observation, "kind": m.kind, "sentence": m.sentence,
-             "phrase": m.phrase, "start": m.start, "end": m.end, "label": m.label, "rule": m.rule}
-            for m in result.mentions]
-    rows += [{"report": report_id, "observation": obs, "kind": "derived", "sentence": None, "phrase": None,
-              "start": None, "end": None, "label": value, "rule": rule}
-             for obs, value, rule in result.decisions if value is not None]
-    return rows
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity, which a scheduler may limit), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str]:
+    """(output path, whether it is a folder of parts, csv or parquet)."""
+    if args.output:
+        output = Path(args.output)
+        as_folder = args.output.endswith(("/", os.sep)) or output.is_dir()
+    else:
+        output, as_folder = source.with_name(source.stem + "_labels.csv"), False
+    if as_folder and output.exists() and not output.is_dir():
+        raise UserError(f"{output}: is a file; give a folder name for a folder of parts, or drop the final /")
+    fmt = args.output_format or ("parquet" if output.suffix.lower() in PARQUET_SUFFIXES else "csv")
+    resolved, inputs = output.resolve(), source.resolve()
+    if resolved == inputs or inputs in resolved.parents:
+        raise UserError(f"{output}: the output would overwrite the input; choose another -o")
+    if args.mentions_out and Path(args.mentions_out).resolve() in (resolved, inputs):
+        raise UserError(f"{args.mentions_out}: --mentions-out must differ from the input and the output")
+    return output, as_folder, fmt
+
+
+def _id_values(column: pd.Series) -> list:
+    """Ids as plain values, a missing one as None: blank in the labels, null in the mentions."""
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in column.tolist()]
+
+
+def _failure_message(failure: Failure, column: str) -> str:
+    rid = f" (id {failure.report_id!r})" if failure.report_id is not None else ""
+    text = (f"; report text: {failure.text!r}" if failure.text is not None
+            else "; add --log-text to show the report's text in this message")
+    return f"{failure.source}: row {failure.row}{rid}, column {column!r}: {failure.message}{text}"
+
+
+def _summary(store: PartStore, output: Path, hits: int, misses: int, no_cache: bool, workers: int) -> str:
+    """Counts only: rows, the most frequent positives, and how often the sentence cache was used."""
+    counts: dict[str, int] = {}
+    for part in store.parts.values():
+        for obs, n in part["positives"].items():
+            counts[obs] = counts.get(obs, 0) + n
+    top = ", ".join(f"{o} {n}" for o, n in sorted(counts.items(), key=lambda kv: -kv[1])[:5] if n)
+    lines = [f"cxrlabel: labelled {store.rows_done} reports -> {output} (positives: {top or 'none'})"]
+    if no_cache:
+        lines.append("cxrlabel: sentence cache off")
+    elif hits + misses:
+        lines.append(f"cxrlabel: sentence cache: {hits / (hits + misses):.1%} of {hits + misses} sentences reused "
+                     f"({workers} {'worker' if workers == 1 else 'workers'})")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.batch_size < 1:
-        raise UserError("--batch-size must be at least 1")
+    for name in ("batch_size", "chunk_size", "workers"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.scheduler and args.engine != "dask":
+        raise UserError("--scheduler is for --engine dask")
     source = Path(args.input)
-    table = read_table(source, encoding=args.encoding, header=False if args.no_header else None)
-    frame = table.frame
-    text_column = find_column(frame, args.column)
-    id_column = find_column(frame, args.id_column, what="ids", option="--id-column") if args.id_column else None
-    output = Path(args.output) if args.output else source.with_name(source.stem + "_labels.csv")
-    if output.resolve() == source.resolve():
-        raise UserError(f"{output}: the output would overwrite the input; choose another -o")
+    output, as_folder, fmt = _output(args, source)
+    parts_dir = output.with_name(output.name + ".parts")
+    chunk_size = args.chunk_size or (saved_chunk_size(parts_dir) if args.resume else None) or DEFAULT_CHUNK_SIZE
+    table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
+                         named=tuple(c for c in (args.column, args.id_column) if c))
+    columns = pd.DataFrame(columns=table.columns)
+    text_column = find_column(columns, args.column)
+    id_column = find_column(columns, args.id_column, what="ids", option="--id-column") if args.id_column else None
+    config = config_from(args)
+    identity = run_identity(table.identity(), config, column=text_column, id_column=id_column, encoding=args.encoding,
+                            no_header=args.no_header, chunk_size=chunk_size, output_format=fmt,
+                            folder_output=as_folder, mentions=bool(args.mentions_out))
+    if args.resume and not (parts_dir / MANIFEST).exists() and not args.quiet:
+        print(f"cxrlabel: nothing to resume in {parts_dir}; starting from the first row", file=sys.stderr)
+    store = PartStore.open(parts_dir, identity, args.resume)
+    if store.parts and not args.quiet:
+        again = f"; {store.dropped} damaged parts will be labelled again" if store.dropped else ""
+        print(f"cxrlabel: resuming: {store.rows_done} rows in {len(store.parts)} parts are done{again}", file=sys.stderr)
+    spec = JobSpec(config, 0 if args.no_cache else CACHE_LIMIT, fmt, id_column, bool(args.mentions_out),
+                   args.batch_size, args.log_text)
+    total = table.count_rows()
+    workers = args.workers or default_workers()
+    if args.engine == "local" and total is not None:  # a pool is not worth starting for one chunk
+        workers = max(1, min(workers, math.ceil((total - store.rows_done) / chunk_size)))
+    seen = {"chunks": 0, "rows": 0}
+
+    def tasks():
+        for chunk in table.chunks([text_column] + ([id_column] if id_column else [])):
+            index, start, rows = seen["chunks"], seen["rows"], len(chunk.frame)
+            seen["chunks"], seen["rows"] = index + 1, start + rows
+            if not store.is_done(index, start, rows):
+                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, chunk.frame[text_column].tolist(),
+                                _id_values(chunk.frame[id_column]) if id_column else None)
+        if not seen["chunks"] and not store.is_done(0, 0, 0):  # no rows: one empty part still gives the header
+            yield ChunkTask(0, 0, str(source), 0, [], [] if id_column else None)
+
+    engine = DaskEngine(workers, args.scheduler) if args.engine == "dask" else LocalEngine(workers)
+    hits = misses = 0
+    try:
+        with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=args.quiet or None,
+                          file=sys.stderr) as bar:
+            for result in engine.map(tasks(), spec):
+                if result.failure:  # the input must change, so these parts could not be resumed
+                    store.discard()
+                    raise UserError(_failure_message(result.failure, text_column))
+                store.add(result)
+                hits, misses = hits + result.cache_hits, misses + result.cache_misses
+                bar.update(result.rows)
+    except UserError:
+        if store.created and not store.parts:
+            store.discard()
+        raise
+    store.assemble(output, as_folder, Path(args.mentions_out) if args.mentions_out else None)
+    if not args.keep_parts:
+        store.discard()
     if table.replaced_chars:
         print(f"cxrlabel: warning: {table.replaced_chars} undecodable bytes in {table.replaced_rows} rows were "
               "replaced with U+FFFD; give --encoding to read them correctly", file=sys.stderr)
-    labeler = Labeler(config_from(args))
-    texts = frame[text_column].tolist()
-    ids = frame[id_column].tolist() if id_column else list(range(len(frame)))
-    results: list[ReportLabels] = []
-    mentions_file = open(args.mentions_out, "w", encoding="utf-8") if args.mentions_out else None
-    try:
-        with tqdm(total=len(texts), unit="report", disable=args.quiet or None, file=sys.stderr) as bar:
-            for start in range(0, len(texts), args.batch_size):
-                try:
-                    batch = labeler.label(texts[start:start + args.batch_size])
-                except ReportError as exc:  # name the row (1-based, as in a spreadsheet's data rows)
-                    raise UserError(f"{source}: row {start + exc.index + 1}, column {text_column!r}: "
-                                    f"{exc.message}") from None
-                if mentions_file:
-                    for rid, result in zip(ids[start:start + args.batch_size], batch):
-                        for rec in mention_records(rid, result):
-                            mentions_file.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                results.extend(batch)
-                bar.update(len(batch))
-    finally:
-        if mentions_file:
-            mentions_file.close()
-    out = pd.DataFrame([r.labels for r in results], columns=labeler.observations, dtype="float64")
-    out.insert(0, "Reports", [r.text for r in results])
-    if id_column:
-        out.insert(0, id_column, frame[id_column].values)
-    tmp = output.with_name(output.name + ".tmp")
-    try:
-        out.to_csv(tmp, index=False)
-        tmp.replace(output)
-    except OSError as exc:
-        raise UserError(f"{output}: cannot write the labels ({exc.strerror})") from None
     if not args.quiet:
-        counts = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
-        top = ", ".join(f"{o} {n}" for o, n in sorted(counts.items(), key=lambda kv: -kv[1])[:5] if n)
-        print(f"cxrlabel: labelled {len(out)} reports -> {output} (positives: {top or 'none'})", file=sys.stderr)
+        print(_summary(store, output, hits, misses, args.no_cache, engine.workers), file=sys.stderr)
     return 0

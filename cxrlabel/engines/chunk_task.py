@@ -1,0 +1,97 @@
+"""Labelling one chunk of an archive into the bytes of its part files: the pure function every engine runs.
+
+The result is already serialised (CSV or Parquet, and JSON lines), so workers do that work in parallel
+and the process that writes the parts only copies bytes.
+"""
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import ReportError
+from ..mentions import mention_records
+from ..pipeline import LabelerConfig, labeler_for
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What every chunk of a run shares; small and picklable, so it travels with each task."""
+
+    config: LabelerConfig
+    cache_limit: int
+    output_format: str  # csv or parquet
+    id_column: str | None
+    mentions: bool
+    batch_size: int
+    log_text: bool
+
+
+@dataclass
+class ChunkTask:
+    index: int
+    start: int  # position of the chunk's first row in the whole input, from 0
+    source: str  # the input file, for messages
+    source_row: int  # position of the chunk's first row in that file, from 0
+    texts: list
+    ids: list | None  # values of --id-column; without it, mentions name reports by their position
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A report that could not be labelled, named by file, row and id; its text only with --log-text."""
+
+    source: str
+    row: int  # data row in the file, from 1, as a spreadsheet shows it
+    report_id: object
+    message: str
+    text: str | None
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    start: int
+    rows: int
+    columns: list[str]  # the output header
+    labels: bytes  # headerless CSV, or a Parquet file
+    mentions: bytes | None
+    positives: dict[str, int]
+    cache_hits: int
+    cache_misses: int
+    failure: Failure | None = None
+
+
+def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
+    """Label the chunk's reports in batches with this process's Labeler (loaded once per process)."""
+    labeler = labeler_for(spec.config, spec.cache_limit)
+    hits, misses = labeler.cache_hits, labeler.cache_misses
+    ids = task.ids if task.ids is not None else list(range(task.start, task.start + len(task.texts)))
+    results = []
+    for begin in range(0, len(task.texts), spec.batch_size):
+        try:
+            results += labeler.label(task.texts[begin:begin + spec.batch_size])
+        except ReportError as exc:
+            row = begin + exc.index
+            failure = Failure(task.source, task.source_row + row + 1, task.ids[row] if task.ids else None,
+                              exc.message, str(task.texts[row]) if spec.log_text else None)
+            return ChunkResult(task.index, task.start, len(task.texts), [], b"", None, {}, 0, 0, failure)
+    out = pd.DataFrame([r.labels for r in results], columns=labeler.observations, dtype="float64")
+    out.insert(0, "Reports", [r.text for r in results])
+    if spec.id_column:
+        out.insert(0, spec.id_column, task.ids)
+    if spec.output_format == "parquet":
+        buffer = io.BytesIO()
+        out.to_parquet(buffer, index=False)
+        labels = buffer.getvalue()
+    else:
+        labels = out.to_csv(index=False, header=False).encode("utf-8")
+    mentions = None
+    if spec.mentions:
+        mentions = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n"
+                           for rid, result in zip(ids, results) for record in mention_records(rid, result)).encode("utf-8")
+    positives = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
+    return ChunkResult(task.index, task.start, len(out), [str(c) for c in out.columns], labels, mentions, positives,
+                       labeler.cache_hits - hits, labeler.cache_misses - misses)

@@ -1,0 +1,53 @@
+"""The Dask engine: each chunk is a task on a dask.distributed cluster, running the same `label_chunk`.
+
+With `--scheduler tcp://HOST:PORT` it uses an existing cluster (its workers need cxrlabel and the parser
+model installed); without, it starts a LocalCluster of single-threaded worker processes. Parts and the
+manifest are still written by this process, so --resume and the output are the same as the local engine's.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Iterator
+
+from ..errors import UserError
+from . import ordered_results
+from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
+
+
+class DaskEngine:
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        self.workers = workers
+        self.scheduler = scheduler
+        self.cluster = None
+        self.client = None
+
+    def __enter__(self) -> "DaskEngine":
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UserError("--engine dask needs dask.distributed; install it with `pip install 'cxrlabel[dask]'`") from None
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler)  # waits distributed.comm.timeouts.connect (dask config)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UserError(f"cannot reach the Dask scheduler at {self.scheduler} ({exc}); check the address, "
+                                "or leave out --scheduler to start a local cluster") from None
+        else:
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+        self.workers = threads or self.workers
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec) -> Iterator[ChunkResult]:
+        client = self.client
+        # pure=False: a chunk's key is random instead of a hash of its (large) texts
+        yield from ordered_results(lambda task: client.submit(label_chunk, task, spec, pure=False),
+                                   tasks, 2 * self.workers)

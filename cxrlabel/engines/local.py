@@ -1,0 +1,47 @@
+"""The local engine: one process, or a pool of worker processes on this machine.
+
+Workers are started with 'spawn': each is a fresh interpreter that loads the models once (on its first
+chunk) and shares no threads or locks with this process, which has pyarrow and tqdm running.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Iterable, Iterator
+
+from ..errors import UserError
+from . import ordered_results
+from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
+
+START_METHOD = "spawn"
+
+
+class LocalEngine:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "LocalEngine":
+        if self.workers > 1:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(START_METHOD))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.pool is None:
+            return
+        if exc_type is not None:  # stop at once: workers would otherwise finish their chunks first
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec) -> Iterator[ChunkResult]:
+        if self.pool is None:
+            yield from (label_chunk(task, spec) for task in tasks)
+            return
+        pool = self.pool
+        try:
+            yield from ordered_results(lambda task: pool.submit(label_chunk, task, spec), tasks, 2 * self.workers)
+        except BrokenProcessPool:
+            raise UserError("a worker process died (killed, or out of memory: try fewer --workers or a smaller "
+                            "--chunk-size); finished parts are kept, run the same command with --resume") from None

@@ -1,0 +1,32 @@
+"""What a resumed extract run must share with the run it continues: the same input files, the options that
+change the output, and the same rule and lexicon files. Anything else (workers, engine, cache, batch size)
+may change between the two."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+from . import __version__
+from .pipeline import LabelerConfig
+from .resources import lexicons_dir, rules_dir
+
+
+def rule_files_digest(config: LabelerConfig) -> str:
+    """A hash over every rule and lexicon file the labeler reads, so an edit between runs is noticed."""
+    folders = [lexicons_dir() / "en", *map(Path, config.lexicon_dirs),
+               Path(config.rules_dir) if config.rules_dir else rules_dir() / "en"]
+    digest = hashlib.sha256()
+    for number, folder in enumerate(folders):
+        digest.update(f"{number}\0".encode())
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def run_identity(input_files: list[dict], config: LabelerConfig, **options: object) -> dict:
+    """The manifest's record of the run; `options` are the extract options that change the output."""
+    return {"input": input_files,
+            "options": {"version": __version__, **dataclasses.asdict(config), **options,
+                        "rules_digest": rule_files_digest(config)}}

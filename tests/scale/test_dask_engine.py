@@ -1,0 +1,51 @@
+"""--engine dask on a LocalCluster of 2 worker processes gives the local engine's output, file for file."""
+import importlib.util
+
+import pandas as pd
+import pytest
+
+from tests.conftest import spacy_model_available
+from tests.scale.conftest import reports_frame
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                reason="dask.distributed is not installed (pip install 'cxrlabel[dask]')")
+
+
+def test_local_cluster_output_equals_the_local_engine(reports_csv, tmp_path, extract):
+    parser = ["--parser", "spacy"] if spacy_model_available() else ["--parser", "none"]
+    source = reports_csv(250)
+    outputs = []
+    for engine in ("local", "dask"):
+        out, mentions = tmp_path / f"{engine}.csv", tmp_path / f"{engine}.jsonl"
+        code, err = extract(source, "--id-column", "study", "-o", out, "--mentions-out", mentions, "--engine", engine,
+                            "--workers", 2, "--chunk-size", 60, "-q", *parser)
+        assert code == 0, err
+        outputs.append((out.read_bytes(), mentions.read_bytes()))
+    assert outputs[0] == outputs[1]
+
+
+def test_partitioned_parquet_in_and_out_on_dask(tmp_path, extract):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    frame = reports_frame(150)
+    for n, start in enumerate(range(0, 150, 50)):
+        frame.iloc[start:start + 50].to_parquet(folder / f"part.{n}.parquet", index=False)
+    results = {}
+    for engine in ("local", "dask"):
+        out = tmp_path / f"labels_{engine}"
+        code, err = extract(folder, "--id-column", "study", "-o", f"{out}/", "--output-format", "parquet",
+                            "--engine", engine, "--workers", 2, "--chunk-size", 40, "-q", "--parser", "none")
+        assert code == 0, err
+        results[engine] = [pd.read_parquet(f) for f in sorted(out.iterdir())]
+    assert len(results["dask"]) == 6  # 50 rows per file in chunks of 40: 40 + 10, three times
+    for a, b in zip(results["local"], results["dask"]):
+        pd.testing.assert_frame_equal(a, b)
+    assert pd.concat(results["dask"])["study"].tolist() == frame["study"].tolist()
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(reports_csv, extract):
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code, err = extract(reports_csv(10), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--parser", "none")
+    assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
