@@ -101,11 +101,12 @@ class Labeler:
                     continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
                 rows.append((m.observation, m.kind, start, end, value, rule_id))
             fresh[sentence] = rows
+        analysed = {s: fresh[s] if s in fresh else self._cache[s] for s in sentences_}  # before a full cache is emptied
         if self.cache_limit:
             if len(self._cache) + len(fresh) > self.cache_limit:
                 self._cache.clear()
             self._cache.update(fresh)
-        return {s: fresh[s] if s in fresh else self._cache[s] for s in sentences_}
+        return analysed
 
     def _split(self, index: int, text: object) -> tuple[str, str, list[tuple[int, int]]]:
         """(report text, the labelled text, [(sentence start, sentence end)]) for one report."""
