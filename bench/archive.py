@@ -1,0 +1,238 @@
+"""Archive scale: `cxrlabel extract` throughput, worker scaling, peak memory and Dask overhead on ≥100k reports.
+
+Input: the 3,080 real Open-i reports (../shared/data/openi_dev), then varied copies of them, in shuffled
+order: in every sentence numbers change, left and right swap half the time, size words (small, tiny,
+moderate, large, mild, minimal) are redrawn, one phrase per synonym group is reworded ("There is no X" /
+"No evidence of X", "is seen" / "is noted", osseous / bony, ...), and 37% of sentences get a dated
+comparison clause ("unchanged since 04/01/2009"). Synonyms alone repeat too much: the clause is what keeps
+the input's unique-sentence ratio at or above the real reports' (38.7%), measured with the labeler's own
+sentence splitter over the whole text (--sections all, as in every run here); both ratios are printed.
+
+Every measurement runs the real command in a subprocess, timed from start to exit (model loading
+included), with the resident memory of its whole process tree sampled every 0.1 s.
+Run: python -m bench.archive [--reports 100000]   (skips with a message when the shared data is absent)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cxrlabel import sections, sentences
+from cxrlabel.resources import lexicons_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+OPENI = ROOT.parent / "shared" / "data" / "openi_dev" / "openi_dev_gold_strict.csv"
+ABBREVIATIONS = str(lexicons_dir() / "en" / "abbreviations.txt")
+
+SIDES = {"left": "right", "right": "left", "Left": "Right", "Right": "Left"}
+SIZE_WORDS = ("small", "tiny", "moderate", "large", "mild", "minimal")
+PHRASINGS = (  # each group: ways of saying the same thing; the first phrase found in a sentence is replaced
+    ("There is no", "No evidence of", "There is no evidence of", "No"),
+    ("is seen", "is noted", "is identified", "is present", "is demonstrated"),
+    ("are seen", "are noted", "are identified", "are present"),
+    ("is normal", "is within normal limits", "appears normal", "is unremarkable"),
+    ("are normal", "are within normal limits", "appear normal", "are unremarkable"),
+    ("unchanged", "stable", "not significantly changed"),
+    ("within normal limits", "normal", "within normal range"),
+    ("The lungs are clear", "Lungs are clear", "The lungs are clear bilaterally", "Both lungs are clear"),
+    ("pneumothorax or pleural effusion", "pleural effusion or pneumothorax", "pneumothorax or effusion"),
+    ("No acute cardiopulmonary abnormality", "No acute cardiopulmonary process", "No acute cardiopulmonary disease",
+     "No acute cardiopulmonary findings"),
+    ("Heart size", "Cardiac size", "The heart size"),
+    ("heart size", "cardiac size", "size of the heart"),
+    ("cardiomediastinal silhouette", "cardiomediastinal contours", "cardiac and mediastinal contours"),
+    ("mediastinal contour", "mediastinal silhouette", "mediastinal contours"),
+    ("osseous", "bony", "skeletal"),
+    ("opacity", "density", "opacification"),
+    ("opacities", "densities", "opacifications"),
+    ("airspace disease", "airspace consolidation", "air space disease"),
+    ("pulmonary vascularity", "pulmonary vasculature", "vascular markings"),
+    ("degenerative changes", "degenerative change", "spondylosis"),
+    ("thoracic spine", "thoracic vertebrae", "dorsal spine"),
+    ("bilaterally", "in both lungs", "on both sides"),
+    ("upper lobe", "lower lobe", "middle lobe"),
+    ("base", "bases"),
+    ("focal", "focal or diffuse"),
+    ("acute", "active"),
+)
+COMPARISON_SHARE = 0.37  # of sentences that get a dated comparison clause
+COMPARISONS = ("compared with the study of {date}", "unchanged since {date}", "as on {date}", "new since {date}")
+
+
+def date(rng: random.Random) -> str:
+    return f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{rng.randint(2005, 2015)}"
+
+
+def vary_sentence(sentence: str, rng: random.Random, comparison: float) -> str:
+    """One sentence said another way; the kind of finding and its negation or hedging are kept."""
+    s = re.sub(r"\b(\d+)\b", lambda m: str(max(1, int(m.group(1)) + rng.choice((-2, -1, 1, 2, 3)))), sentence)
+    if rng.random() < 0.5:
+        s = re.sub(r"\b(left|right|Left|Right)\b", lambda m: SIDES[m.group(1)], s)
+    s = re.sub(r"\b(" + "|".join(SIZE_WORDS) + r")\b", lambda m: rng.choice(SIZE_WORDS), s)
+    for group in PHRASINGS:
+        for phrase in group:
+            pattern = r"\b" + re.escape(phrase) + r"\b"
+            if re.search(pattern, s):
+                s = re.sub(pattern, rng.choice(group), s, count=1)
+                break
+    if rng.random() < comparison and s.endswith("."):
+        s = s[:-1] + ", " + rng.choice(COMPARISONS).format(date=date(rng)) + "."
+    return s
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences the labeler analyses with --sections all."""
+    return sentences.split(text, sections.select(text, "all"), ABBREVIATIONS)
+
+
+def vary_report(text: str, spans: list[tuple[int, int]], rng: random.Random, comparison: float) -> str:
+    out, last = [], 0
+    for s, e in spans:
+        out += [text[last:s], vary_sentence(text[s:e], rng, comparison)]
+        last = e
+    return "".join(out) + text[last:]
+
+
+def unique_sentence_ratio(texts: list[str]) -> float:
+    seen, total = set(), 0
+    for text in texts:
+        for s, e in sentence_spans(text):
+            seen.add(text[s:e])
+            total += 1
+    return len(seen) / max(total, 1)
+
+
+def build_input(n: int, seed: int = 0, comparison: float = COMPARISON_SHARE) -> tuple[list[str], float, float]:
+    """n reports: the real ones first, then varied copies; returns (texts, real ratio, built ratio)."""
+    real = pd.read_csv(OPENI).report_text.fillna("").tolist()
+    rng = random.Random(seed)
+    spans = [sentence_spans(text) for text in real]
+    texts = real[:n] + [vary_report(real[i % len(real)], spans[i % len(real)], rng, comparison)
+                        for i in range(max(0, n - len(real)))]
+    rng.shuffle(texts)
+    return texts, unique_sentence_ratio(real), unique_sentence_ratio(texts)
+
+
+@dataclass
+class Measured:
+    name: str
+    command: str
+    reports: int
+    seconds: float
+    peak_rss: int  # bytes, the whole process tree
+    summary: str  # the command's own summary line about the sentence cache
+
+    @property
+    def rate(self) -> float:
+        return self.reports / self.seconds
+
+
+def tree_rss(process) -> int:
+    import psutil
+
+    total = 0
+    for p in [process] + process.children(recursive=True):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def measure(name: str, args: list[str], reports: int) -> Measured:
+    import psutil
+
+    command = [sys.executable, "-m", "cxrlabel", "extract", *args]
+    start = time.perf_counter()
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process, peak = psutil.Process(run.pid), 0
+    while run.poll() is None:
+        peak = max(peak, tree_rss(process))
+        time.sleep(0.1)
+    seconds = time.perf_counter() - start
+    out, err = run.communicate()
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{err}")
+    summary = next((line.split(": ", 1)[1] for line in err.splitlines() if "sentence cache" in line), "")
+    shown = " ".join(a if " " not in a else repr(a) for a in ["cxrlabel", "extract", *args])
+    return Measured(name, shown, reports, seconds, peak, summary)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.archive", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reports", type=int, default=100_000, help="size of the large input (default: 100,000)")
+    ap.add_argument("--small", type=int, default=10_000, help="size of the small input for the memory check")
+    ap.add_argument("--no-cache-reports", type=int, default=20_000,
+                    help="reports for the cache-off run (the rate does not depend on size without a cache)")
+    ap.add_argument("--chunk-size", type=int, default=10_000, help="extract --chunk-size (default: extract's, 10,000)")
+    ap.add_argument("--skip-dask", action="store_true", help="leave out the Dask LocalCluster run")
+    args = ap.parse_args(argv)
+    if not OPENI.exists():
+        print(f"archive: skipped, {OPENI.parent} is absent")
+        return
+    try:
+        import psutil  # noqa: F401  (comes with the dask extra)
+    except ImportError:
+        print("archive: skipped, psutil is needed to sample memory (pip install psutil)")
+        return
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"archive: warning: load average {load:.2f} before starting; other work will lower these numbers")
+    texts, real_ratio, ratio = build_input(args.reports)
+    print(f"input: {len(texts):,} reports = the 3,080 real Open-i reports + varied copies (numbers, sides, size words, "
+          f"phrasing; a dated comparison clause on {COMPARISON_SHARE:.0%} of sentences)")
+    print(f"unique-sentence ratio (--sections all): real Open-i {real_ratio:.1%}, this input {ratio:.1%}"
+          + ("" if ratio >= real_ratio else "  (BELOW the real reports: the cache is flattered)"))
+    with tempfile.TemporaryDirectory(prefix="cxrlabel-bench-") as tmp:
+        big, small, nocache = (Path(tmp) / f"reports_{k}.csv" for k in ("big", "small", "nocache"))
+        frame = pd.DataFrame({"id": [f"r{i:07d}" for i in range(len(texts))], "report": texts})
+        frame.to_csv(big, index=False)
+        frame.head(args.small).to_csv(small, index=False)
+        frame.head(args.no_cache_reports).to_csv(nocache, index=False)
+        n_small, n_nocache = min(args.small, len(texts)), min(args.no_cache_reports, len(texts))
+        common = ["--id-column", "id", "--sections", "all", "--chunk-size", str(args.chunk_size)]
+
+        def out(name: str) -> list[str]:
+            return ["-o", str(Path(tmp) / f"{name}.csv")]
+
+        runs = [
+            measure("spacy, 1 worker", [str(big), *common, "--workers", "1", *out("w1")], len(texts)),
+            measure("spacy, 2 workers", [str(big), *common, "--workers", "2", *out("w2")], len(texts)),
+            measure("spacy, 2 workers, cache off", [str(nocache), *common, "--workers", "2", "--no-cache", *out("nc")],
+                    n_nocache),
+            measure("none, 2 workers", [str(big), *common, "--workers", "2", "--parser", "none", *out("none")], len(texts)),
+            measure("spacy, 1 worker, small input", [str(small), *common, "--workers", "1", *out("small")], n_small),
+        ]
+        if not args.skip_dask:
+            runs.append(measure("spacy, dask LocalCluster, 2 workers",
+                                [str(big), *common, "--engine", "dask", "--workers", "2", *out("dask")], len(texts)))
+    by = {r.name: r for r in runs}
+    print(f"\n{'measurement':38s} {'reports':>8s} {'seconds':>8s} {'reports/s':>10s} {'peak RSS':>9s}  cache / command")
+    for r in runs:
+        print(f"{r.name:38s} {r.reports:8d} {r.seconds:8.1f} {r.rate:10.0f} {r.peak_rss / 2**20:7.0f}MB  {r.summary}")
+        print(f"{'':38s} $ {r.command}")
+    one, two = by["spacy, 1 worker"], by["spacy, 2 workers"]
+    small_run = by["spacy, 1 worker, small input"]
+    print(f"\nspaCy with the cache, 2 workers: {two.rate:,.0f} reports/s (target >= 1,000)")
+    print(f"scaling 1 -> 2 workers: {two.rate / one.rate:.2f}x (target >= 1.7)")
+    print(f"peak memory, 1 worker: {small_run.peak_rss / 2**20:.0f} MB at {small_run.reports:,} reports, "
+          f"{one.peak_rss / 2**20:.0f} MB at {one.reports:,} ({one.peak_rss / small_run.peak_rss - 1:+.1%}; target within 10%)")
+    if "spacy, dask LocalCluster, 2 workers" in by:
+        dask = by["spacy, dask LocalCluster, 2 workers"]
+        print(f"Dask LocalCluster vs local engine, 2 workers: {dask.seconds / two.seconds:.2f}x the time (target <= 1.3)")
+    print("times include starting Python and loading the model in each worker (several seconds per run)")
+
+
+if __name__ == "__main__":
+    main()
