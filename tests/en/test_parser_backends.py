@@ -359,3 +359,8 @@ def test_only_sentences_with_a_mention_reach_the_parser(backend, request):
     result = labeler.label([report])[0]
     assert result.labels["Pleural Effusion"] == 1.0
     assert labeler.parser.asked == ["Small left effusion."]
+
+
+def test_spacy_labels_on_corpus_equal_gold(spacy_labeler):
+    """The default backend's labels equal corpora/en's gold exactly, report by report."""
+    assert gold_mismatches(Labeler(LabelerConfig(parser="spacy"))) == []
