@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .errors import UserError
-from .tabular import JSONL_SUFFIXES, PARQUET_SUFFIXES, decode, looks_headerless
+from .tabular import JSONL_SUFFIXES, PARQUET_SUFFIXES, decode, looks_headerless, probe_csv
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PART_SUFFIXES = CSV_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
@@ -149,13 +149,7 @@ class ChunkedTable:
                                         "each line must be one JSON object") from None
             return _Layout(path, kind, used, True, "", [str(c) for c in columns])
         sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        try:
-            probe = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, nrows=5,
-                                keep_default_na=False, skip_blank_lines=False)
-        except pd.errors.EmptyDataError:
-            raise UserError(f"{path}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise UserError(f"{path}: not a readable CSV ({str(exc).strip()})") from None
+        probe = probe_csv(path, text, sep)
         header = self.header
         if header is None:
             header = not (probe.shape[1] == 1 and looks_headerless(text.split("\n", 1)[0], self.named))

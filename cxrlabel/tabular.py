@@ -106,6 +106,17 @@ def looks_headerless(first_line: str, named: tuple[str, ...] = ()) -> bool:
     return _key(cell) not in {_key(n) for n in TEXT_COLUMN_NAMES + named}
 
 
+def probe_csv(path: Path, text: str, sep: str) -> pd.DataFrame:
+    """The first rows, header-less, to decide on a header; a clear error for an empty or broken file."""
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, nrows=5,
+                           keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path}: the file is empty") from None
+    except pd.errors.ParserError as exc:
+        raise UserError(f"{path}: not a readable CSV ({str(exc).strip()})") from None
+
+
 def read_table(path: str | Path, encoding: str | None = None, header: bool | None = None) -> Table:
     """Read any supported table into strings, never dropping a row."""
     path = Path(path)
@@ -134,13 +145,7 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
     else:
         sep = "\t" if suffix == ".tsv" else ","
         first = text.split("\n", 1)[0]
-        try:
-            probe = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, nrows=5,
-                                keep_default_na=False, skip_blank_lines=False)
-        except pd.errors.EmptyDataError:
-            raise UserError(f"{path}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise UserError(f"{path}: not a readable CSV ({exc})") from None
+        probe = probe_csv(path, text, sep)
         if header is None:
             header = not (probe.shape[1] == 1 and looks_headerless(first))
         try:
