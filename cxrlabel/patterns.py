@@ -83,15 +83,18 @@ def _node(body: str, where: str) -> Node:
     return node
 
 
-_PLAIN = re.compile(r"[\w' ]+")
+_PLAIN = re.compile(r"[\w' /]+")
 
 
 def _literal_words(raw: str) -> frozenset[str] | None:
-    """The words a value can match, when it is a word or a /a|b|c/ alternation of plain words."""
+    """The words a value can match, when it is a word or a /a|b|c/ alternation of plain words
+    (an escaped slash, as in /w\\/o/, is a plain character)."""
     body = raw[1:-1] if len(raw) >= 2 and raw.startswith("/") and raw.endswith("/") else raw
     parts = body.split("|")
-    if raw.startswith("/") and not all(_PLAIN.fullmatch(x) for x in parts):
-        return None
+    if raw.startswith("/"):
+        parts = [x.replace("\\/", "/") for x in parts]
+        if not all(_PLAIN.fullmatch(x) for x in parts):
+            return None
     return frozenset(x.lower() for x in parts)
 
 

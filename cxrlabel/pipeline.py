@@ -70,6 +70,8 @@ class Labeler:
         self.abbreviations = str(shipped_lex / "abbreviations.txt")
         self.parser = load_parser(config.parser, **config.parser_options())
         self.reads_trees = getattr(self.parser, "reads_trees", False)
+        self.words_bound = getattr(self.parser, "words_bound", None)
+        self.graph_cues = ruleset.CueIndex([r for rules in self.rules.stages.values() for r in rules if r.mode in ("graph", "any")])
         self._cache: dict[str, list[tuple]] = {}
         self.cache_hits = 0
         self.cache_misses = 0
@@ -87,15 +89,15 @@ class Labeler:
         self.cache_misses += len(todo)
         norms = {s: normalize(s) for s in todo}
         found = {s: self.lexicon.find(norms[s]) for s in todo}
-        needs_parse = [s for s in todo if found[s]]
-        graphs = dict(zip(needs_parse, self.parser.parse(needs_parse)))  # only sentences with a mention
+        needs_parse = [s for s in todo if found[s] and self._rule_may_match(s)]
+        graphs = dict(zip(needs_parse, self.parser.parse(needs_parse)))
         fresh: dict[str, list[tuple]] = {}
         for sentence in todo:
             norm, rows = norms[sentence], []
             for m in found[sentence]:
                 start, end = norm.original_span(m.first, m.last)
-                graph = graphs[sentence]
-                tokens = graph.tokens_in(start, end)
+                graph = graphs.get(sentence)  # None: no rule could match, so every mention is positive
+                tokens = graph.tokens_in(start, end) if graph is not None else []
                 value, rule_id = classify(graph, tokens, self.rules, m.observation) if tokens else (1.0, POSITIVE_RULE)
                 if value == 1.0 and not m.qualified:
                     continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
@@ -107,6 +109,11 @@ class Labeler:
                 self._cache.clear()
             self._cache.update(fresh)
         return analysed
+
+    def _rule_may_match(self, sentence: str) -> bool:
+        """False only when the parser can tell, without parsing, that no rule's cue words are in the sentence."""
+        bound = self.words_bound(sentence) if self.words_bound is not None else None
+        return bound is None or self.graph_cues.any_possible(bound)
 
     def _split(self, index: int, text: object) -> tuple[str, str, list[tuple[int, int]]]:
         """(report text, the labelled text, [(sentence start, sentence end)]) for one report."""

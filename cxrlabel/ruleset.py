@@ -28,6 +28,30 @@ class Rule:
         return all(not words.isdisjoint(vocabulary) for words in self.requires)
 
 
+class CueIndex:
+    """Whether any of some rules could match a sentence with given words, as `Rule.possible` would say for
+    each, with one bit per required word set: asked for every new sentence with a mention."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.bits: dict[str, int] = {}  # word -> the required sets it meets
+        self.masks: list[int] = []  # per rule, the sets it requires
+        n = 0
+        for rule in rules:
+            mask = 0
+            for words in rule.requires:
+                for word in words:
+                    self.bits[word] = self.bits.get(word, 0) | 1 << n
+                mask |= 1 << n
+                n += 1
+            self.masks.append(mask)
+
+    def any_possible(self, words: set[str]) -> bool:
+        met = 0
+        for word in words:
+            met |= self.bits.get(word, 0)
+        return any(mask & met == mask for mask in self.masks)
+
+
 @dataclass
 class RuleSet:
     stages: dict[str, list[Rule]]
