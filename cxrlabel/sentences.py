@@ -15,6 +15,7 @@ from punkt.data import load_module
 # A list number: start of text, or after whitespace/full stop, then "1." or "2)" and a space.
 _NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s.;:]))\(?\d{1,2}[.)](?=\s+\S)(?!\d)")
 _BARE_NUMBER = re.compile(r"\(?\d{1,2}[.)]")
+DECISIONS_KEPT = 100_000
 _BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•]\s)")
 
 
@@ -25,6 +26,23 @@ def _abbreviations(path: Path) -> set[str]:
         if line:
             words.add(line)
     return words
+
+
+class MemoPunkt(PunktSentenceTokenizer):
+    """Punkt decides each candidate break from a short context string alone ("normal. The"), through
+    this method and the fixed parameters; reports repeat those contexts, so each is decided once."""
+
+    def __init__(self, params: PunktParameters) -> None:
+        super().__init__(params)
+        self._decisions: dict[str, bool] = {}
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        decision = self._decisions.get(text)
+        if decision is None:
+            if len(self._decisions) >= DECISIONS_KEPT:
+                self._decisions.clear()
+            decision = self._decisions[text] = super().text_contains_sentbreak(text)
+        return decision
 
 
 @lru_cache(maxsize=4)
@@ -39,7 +57,7 @@ def tokenizer(abbreviations_file: str | None = None) -> PunktSentenceTokenizer:
         params.ortho_context[word] = flags
     if abbreviations_file:
         params.abbrev_types |= _abbreviations(Path(abbreviations_file))
-    return PunktSentenceTokenizer(params)
+    return MemoPunkt(params)
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
