@@ -32,6 +32,10 @@ class LabelerConfig:
     bllip_model: str | None = None  # else BLLIP_MODEL
     corenlp_jar: str | None = None  # PTB -> UD with CoreNLP instead of our converter
 
+    def needs_torch(self) -> bool:
+        """Only stanza, or a spaCy model the user names (a transformer one, say), can run on torch."""
+        return self.parser == "stanza" or self.spacy_model is not None
+
     def parser_options(self) -> dict[str, str | None]:
         return {"spacy_model": self.spacy_model, "stanza_dir": self.stanza_dir, "stanza_package": self.stanza_package,
                 "bllip_model": self.bllip_model, "corenlp_jar": self.corenlp_jar}

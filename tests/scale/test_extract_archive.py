@@ -283,3 +283,23 @@ def test_help_teaches_the_archive_options(capsys):
                    "--log-text", "--output-format"):
         assert option in out
     assert "archive scale:" in out and "--engine dask --scheduler tcp://" in out and "extract archive.csv -o labels.csv --resume" in out
+
+
+@pytest.mark.skipif(not spacy_model_available(), reason="no spaCy English model")
+def test_a_spacy_worker_labels_without_ever_loading_torch():
+    code = ("import sys\n"
+            "from cxrlabel.engines.local import start_worker\n"
+            "from cxrlabel.pipeline import LabelerConfig, label_batch\n"
+            "start_worker(not LabelerConfig().needs_torch())\n"
+            "print(label_batch(['No pleural effusion. Mild cardiomegaly.'])[0].labels['Pleural Effusion'])\n"
+            "print(sys.modules.get('torch'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.split() == ["0.0", "None"]
+
+
+def test_only_stanza_or_a_named_spacy_model_may_need_torch():
+    from cxrlabel.pipeline import LabelerConfig
+
+    assert not LabelerConfig().needs_torch() and not LabelerConfig(parser="none").needs_torch()
+    assert LabelerConfig(parser="stanza").needs_torch()
+    assert LabelerConfig(spacy_model="en_core_web_trf").needs_torch()
