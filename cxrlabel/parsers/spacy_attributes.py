@@ -64,15 +64,21 @@ class IndexedAttributeRuler:
         self.ruler = ruler
         self.row = attrgetter(*ATTRIBUTES.values())
         self.keys = {attr_id: ruler.vocab.strings.add(str(attr_id)) for attr_id, _, _ in compiled}
-        self.by_value: dict[tuple[int, int], list[tuple[int, list[list[Check]]]]] = {}
-        self.anywhere: list[tuple[int, list[list[Check]]]] = []
+        # (column, value id) -> patterns whose first token has that value there, each as (attribute-set id,
+        # length, the checks left once the index has matched); the rest are tried at every token
+        self.by_value: dict[tuple[int, int], list[tuple[int, int, list[tuple[int, int, Callable]]]]] = {}
+        self.anywhere: list[tuple[int, int, list[tuple[int, int, Callable]]]] = []
         for attr_id, first, pattern in compiled:
             keys = _index_keys(first)
+            checks = [(k, column, test) for k, token_checks in enumerate(pattern) for column, test in token_checks]
             if keys is None:
-                self.anywhere.append((attr_id, pattern))
-            else:
-                for value in keys[1]:
-                    self.by_value.setdefault((keys[0], value), []).append((attr_id, pattern))
+                self.anywhere.append((attr_id, len(pattern), checks))
+                continue
+            column, values = keys
+            # the index already holds the first token's check on that column: an exact value or an IN list
+            rest = [c for c in checks if not (c[0] == 0 and c[1] == column)]
+            for value in values:
+                self.by_value.setdefault((column, value), []).append((attr_id, len(pattern), rest))
         self.indexed_columns = sorted({column for column, _ in self.by_value})
 
     def __call__(self, doc):
@@ -83,10 +89,9 @@ class IndexedAttributeRuler:
             candidates = list(self.anywhere)
             for column in self.indexed_columns:
                 candidates += self.by_value.get((column, row[column]), ())
-            for attr_id, pattern in candidates:
-                end = start + len(pattern)
-                if end <= n and all(test(rows[start + k][column]) for k, checks in enumerate(pattern)
-                                    for column, test in checks):
+            for attr_id, length, checks in candidates:
+                end = start + length
+                if end <= n and all(test(rows[start + k][column]) for k, column, test in checks):
                     matches.append((attr_id, self.keys[attr_id], start, end))
         matches.sort()  # the ruler's order: later attribute sets overwrite earlier ones
         self.ruler.set_annotations(doc, matches)
