@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .errors import UserError
-from .tabular import JSONL_SUFFIXES, PARQUET_SUFFIXES, decode, looks_headerless, probe_csv
+from .tabular import JSONL_SUFFIXES, PARQUET_SUFFIXES, decode, first_bad_json_line, looks_headerless, probe_csv
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PART_SUFFIXES = CSV_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
@@ -206,13 +206,7 @@ class ChunkedTable:
 
     def _bad_json_line(self, layout: _Layout) -> int:
         with open(layout.path, encoding=layout.encoding, errors="replace") as f:
-            for number, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        json.loads(line)
-                    except ValueError:
-                        return number
-        return 0
+            return first_bad_json_line(f)
 
     def count_rows(self) -> int | None:
         """Rows in the input, found cheaply for a progress bar; None where that would need a full parse."""

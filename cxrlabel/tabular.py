@@ -10,6 +10,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -140,7 +141,7 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
         try:
             frame = pd.read_json(io.StringIO(text), lines=True, dtype=False)
         except ValueError as exc:
-            bad = _first_bad_json_line(text)
+            bad = first_bad_json_line(text.splitlines())
             raise UserError(f"{path}: line {bad} is not valid JSON ({exc}); each line must be one JSON object") from None
     else:
         sep = "\t" if suffix == ".tsv" else ","
@@ -161,10 +162,12 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
     return Table(frame.reset_index(drop=True), used, replaced, replaced_rows, bool(header) if header is not None else True)
 
 
-def _first_bad_json_line(text: str) -> int:
+def first_bad_json_line(lines: Iterable[str]) -> int:
+    """The number (from 1) of the first non-blank line that is not JSON, 0 when there is none; shared by
+    the whole-file and the chunked readers so both name the same line."""
     import json
 
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if line.strip():
             try:
                 json.loads(line)
