@@ -43,8 +43,9 @@ def load_spacy(model: str | None = None):
     )
 
 
-def convert(doc) -> Graph:
-    """Turn a spaCy Doc into a UD Graph."""
+def convert(doc, text: str | None = None) -> Graph:
+    """Turn a spaCy Doc into a UD Graph; `text`, the Doc's text when the caller has it (Doc.text joins
+    every token again)."""
     n = len(doc)
     fields = [(t.i, t.head.i, t.dep_, t.pos_, t.lemma_, t.text, t.tag_, t.idx) for t in doc]  # one pass over the Doc
     heads = [h if h != i else -1 for i, h, *_ in fields]
@@ -129,7 +130,7 @@ def convert(doc) -> Graph:
             children[target].append(i)
     tokens = [Token(i, text, lemmas[i], pos[i], tag, heads[i], RELABEL.get(deps[i], deps[i]), idx, idx + len(text))
               for i, _, _, _, _, text, tag, idx in fields]
-    return Graph(doc.text, tokens, parsed=True)
+    return Graph(doc.text if text is None else text, tokens, parsed=True)
 
 
 class SpacyParser:
@@ -157,8 +158,8 @@ class SpacyParser:
 
     def parse(self, sentences: list[str]) -> list[Graph]:
         graphs = []
-        for doc in self.nlp.pipe(sentences, batch_size=self.batch_size, disable=self.skip):
+        for sentence, doc in zip(sentences, self.nlp.pipe(sentences, batch_size=self.batch_size, disable=self.skip)):
             for component in self.after:
                 doc = component(doc)
-            graphs.append(convert(doc))
+            graphs.append(convert(doc, sentence))
         return graphs
