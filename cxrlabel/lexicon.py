@@ -46,17 +46,21 @@ class Lexicon:
     auxiliary: list[str]
     table: dict[tuple[str, ...], list[Phrase]] = field(default_factory=dict)
     longest: int = 1
+    starts: set[str] = field(default_factory=set)  # first words of phrases: most words start none
 
     def add(self, phrase: Phrase) -> None:
         for variant in _variants(phrase.words):
             self.table.setdefault(variant, []).append(phrase)
             self.longest = max(self.longest, len(variant))
+            self.starts.add(variant[0])
 
     def find(self, norm: Normalized) -> list[Match]:
         """All mentions in a sentence after longest-match and unmention suppression."""
         words = norm.words
         raw: list[Match] = []
         for i in range(len(words)):
+            if words[i] not in self.starts:
+                continue
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 for phrase in self.table.get(words[i:i + n], ()):
                     raw.append(Match(phrase.observation, phrase.kind, i, i + n - 1, phrase))

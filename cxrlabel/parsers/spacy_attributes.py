@@ -91,7 +91,7 @@ class IndexedAttributeRuler:
                 candidates += self.by_value.get((column, row[column]), ())
             for attr_id, length, checks in candidates:
                 end = start + length
-                if end <= n and all(test(rows[start + k][column]) for k, column, test in checks):
+                if end <= n and (not checks or all(test(rows[start + k][column]) for k, column, test in checks)):
                     matches.append((attr_id, self.keys[attr_id], start, end))
         matches.sort()  # the ruler's order: later attribute sets overwrite earlier ones
         self.ruler.set_annotations(doc, matches)
