@@ -49,3 +49,11 @@ def test_an_unreachable_scheduler_is_a_clear_error(reports_csv, extract):
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         code, err = extract(reports_csv(10), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--parser", "none")
     assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
+
+
+def test_a_local_cluster_started_for_spacy_keeps_torch_out_of_its_workers():
+    from cxrlabel.engines.dask_engine import DaskEngine
+
+    with DaskEngine(1, without_torch=True) as engine:
+        states = engine.client.run(lambda: repr(__import__("sys").modules.get("torch", "not imported")))
+    assert list(states.values()) == ["None"]  # marked absent: `import torch` fails at once, thinc goes on without
