@@ -1,11 +1,13 @@
-"""The model's attribute ruler, applied through a word and tag index instead of spaCy's Matcher.
+"""What the model's attribute ruler and lemmatizer give each parsed word, found by index and remembered.
 
 en_core_web_sm's attribute ruler turns the tagger's fine tags into parts of speech, morphology and a
-few lemmas with about 180 one- and two-token patterns. spaCy's general Matcher took a third of the
-pipeline's time on our sentences; these patterns only test a token's lower-cased word, tag, relation
-or whether it is a space, so an index on word and tag finds the same matches. The ruler's own
-`set_annotations` then applies them, in the ruler's order, so the result is the same.
-A model whose patterns use anything else (operators, other attributes) keeps spaCy's ruler.
+few lemmas with about 180 one- and two-token patterns, and the rule lemmatizer then reads them. Run
+as spaCy runs them (a general Matcher, a Span per match, a lemma per token) they took a fifth of the
+labeller's time. Their patterns only test a word's lower-cased form, tag, relation or whether it is a
+space, so the patterns that match a word are found by an index on those, and what the ruler and the
+lemmatizer make of a word depends only on the word and the patterns that matched it. That result is
+worked out once, by spaCy's own code on the real token, and remembered for the next word like it.
+A model whose patterns use anything else (operators, other attributes) keeps spaCy's components.
 """
 from __future__ import annotations
 
@@ -14,12 +16,17 @@ from operator import attrgetter
 from typing import Callable
 
 from spacy.strings import get_string_id
+from spacy.tokens._retokenize import set_token_attrs  # what AttributeRuler.set_annotations itself calls
 
 # Token attributes a pattern may test -> the Token attribute holding it as a string id (a bool for IS_SPACE)
 ATTRIBUTES = {"LOWER": "lower", "ORTH": "orth", "TEXT": "orth", "TAG": "tag", "DEP": "dep", "IS_SPACE": "is_space"}
+# ... and what else a word's result depends on: the part of speech and lemma it has before the ruler
+_ROW = attrgetter(*ATTRIBUTES.values(), "pos", "lemma")
 _INDEXED = ("LOWER", "TAG", "DEP", "IS_SPACE")  # patterns are looked up by the first of these their first token tests
+CACHE_LIMIT = 200_000  # distinct words (with their matches) whose results are kept
 
-Check = tuple[int, Callable[[int], bool]]  # (column of the attribute array, test of the value there)
+Check = tuple[int, Callable[[int], bool]]  # (column of the attribute row, test of the value there)
+Annotation = tuple[str, str, str, str]  # (tag, part of speech, lemma, relation) as the pipeline leaves them
 
 
 def _id(value) -> int:
@@ -40,8 +47,13 @@ def value_test(value, strings) -> Callable[[int], bool] | None:
             members = frozenset(map(_id, arg))
             return lambda v: v not in members
         if op == "REGEX" and isinstance(arg, str):
-            regex = re.compile(arg)
-            return lambda v: bool(regex.search(strings[v]))
+            regex, seen = re.compile(arg), {}
+
+            def search(v: int) -> bool:
+                if v not in seen:
+                    seen[v] = bool(regex.search(strings[v]))
+                return seen[v]
+            return search
     return None
 
 
@@ -56,50 +68,74 @@ def _index_keys(spec: dict) -> tuple[int, tuple[int, ...]] | None:
     return None
 
 
-class IndexedAttributeRuler:
-    """Finds the attribute ruler's matches by index and lets the ruler apply them."""
+class PatternIndex:
+    """Patterns looked up by a value their first token must have; the rest are tried everywhere."""
 
-    def __init__(self, ruler, compiled: list[tuple[int, dict, list[list[Check]]]]) -> None:
-        """`compiled`: (attribute-set id, the pattern's first token as written, its checks) per pattern."""
-        self.ruler = ruler
-        self.row = attrgetter(*ATTRIBUTES.values())
-        self.keys = {attr_id: ruler.vocab.strings.add(str(attr_id)) for attr_id, _, _ in compiled}
-        # (column, value id) -> patterns whose first token has that value there, each as (attribute-set id,
-        # length, the checks left once the index has matched); the rest are tried at every token
-        self.by_value: dict[tuple[int, int], list[tuple[int, int, list[tuple[int, int, Callable]]]]] = {}
-        self.anywhere: list[tuple[int, int, list[tuple[int, int, Callable]]]] = []
-        for attr_id, first, pattern in compiled:
+    def __init__(self, compiled: list[tuple[int, int, dict, list[list[Check]]]]) -> None:
+        self.by_value: dict[tuple[int, int], list[tuple[int, int, int, list]]] = {}
+        self.anywhere: list[tuple[int, int, int, list]] = []
+        for attr_id, index, first, pattern in compiled:
             keys = _index_keys(first)
             checks = [(k, column, test) for k, token_checks in enumerate(pattern) for column, test in token_checks]
             if keys is None:
-                self.anywhere.append((attr_id, len(pattern), checks))
+                self.anywhere.append((attr_id, index, len(pattern), checks))
                 continue
             column, values = keys
-            # the index already holds the first token's check on that column: an exact value or an IN list
-            rest = [c for c in checks if not (c[0] == 0 and c[1] == column)]
+            rest = [c for c in checks if not (c[0] == 0 and c[1] == column)]  # the index lookup did that one
             for value in values:
-                self.by_value.setdefault((column, value), []).append((attr_id, len(pattern), rest))
-        self.indexed_columns = sorted({column for column, _ in self.by_value})
+                self.by_value.setdefault((column, value), []).append((attr_id, index, len(pattern), rest))
+        self.columns = sorted({column for column, _ in self.by_value})
 
-    def __call__(self, doc):
-        rows = [self.row(token) for token in doc]  # (Doc.to_array's uint64 ids are slow to unbox)
-        n = len(rows)
-        matches = []
-        for start, row in enumerate(rows):
-            candidates = list(self.anywhere)
-            for column in self.indexed_columns:
-                candidates += self.by_value.get((column, row[column]), ())
-            for attr_id, length, checks in candidates:
-                end = start + length
-                if end <= n and (not checks or all(test(rows[start + k][column]) for k, column, test in checks)):
-                    matches.append((attr_id, self.keys[attr_id], start, end))
-        matches.sort()  # the ruler's order: later attribute sets overwrite earlier ones
-        self.ruler.set_annotations(doc, matches)
-        return doc
+    def matches(self, rows: list[tuple], start: int) -> list[tuple[int, int]]:
+        """(attribute-set id, matched token) for every pattern matching at `start`."""
+        row, n, out = rows[start], len(rows), []
+        candidates = self.anywhere + [c for column in self.columns for c in self.by_value.get((column, row[column]), ())]
+        for attr_id, index, length, checks in candidates:
+            end = start + length
+            if end <= n and all(test(rows[start + k][column]) for k, column, test in checks):
+                out.append((attr_id, start + index if index >= 0 else end + index))
+        return out
 
 
-def indexed_attribute_ruler(ruler) -> IndexedAttributeRuler | None:
-    """The indexed ruler for spaCy's `ruler`, or None when one of its patterns is beyond what it reads."""
+class TokenAnnotator:
+    """(tag, part of speech, lemma, relation) per token, as spaCy's ruler and lemmatizer would leave them."""
+
+    def __init__(self, ruler, lemmatizer, compiled: list[tuple[int, int, dict, list[list[Check]]]]) -> None:
+        self.ruler, self.lemmatizer = ruler, lemmatizer
+        self.single = PatternIndex([c for c in compiled if len(c[3]) == 1])
+        self.multi = PatternIndex([c for c in compiled if len(c[3]) > 1])
+        self.results: dict[tuple, Annotation] = {}
+
+    def __call__(self, doc) -> list[Annotation]:
+        rows = [_ROW(token) for token in doc]
+        extra: dict[int, list[int]] = {}  # token -> attribute sets of longer patterns that end up on it
+        for start in range(len(rows)):
+            for attr_id, target in self.multi.matches(rows, start):
+                extra.setdefault(target, []).append(attr_id)
+        out = []
+        for i, row in enumerate(rows):
+            key = (row, tuple(extra[i])) if i in extra else row
+            result = self.results.get(key)
+            if result is None:
+                if len(self.results) >= CACHE_LIMIT:
+                    self.results.clear()
+                result = self.results[key] = self._work_out(doc[i], rows, i, extra.get(i, []))
+            out.append(result)
+        return out
+
+    def _work_out(self, token, rows: list[tuple], i: int, extra: list[int]) -> Annotation:
+        """Apply the matching attribute sets in the ruler's order (later ones win), then the lemmatizer, to
+        the real token: the same calls spaCy makes. `token` is changed; its Doc is not used again."""
+        for attr_id in sorted({a for a, _ in self.single.matches(rows, i)} | set(extra)):
+            set_token_attrs(token, self.ruler.attrs[attr_id])
+        if self.lemmatizer is not None and (self.lemmatizer.overwrite or token.lemma == 0):
+            token.lemma_ = self.lemmatizer.lemmatize(token)[0]
+        return token.tag_, token.pos_, token.lemma_, token.dep_
+
+
+def token_annotator(ruler, lemmatizer) -> TokenAnnotator | None:
+    """The annotator for spaCy's `ruler` and `lemmatizer` (None: no lemmatizer), or None when a ruler
+    pattern is beyond what the index reads."""
     names = list(ATTRIBUTES)
     compiled = []  # the ruler numbers its attribute sets in the order of `patterns`
     for attr_id, entry in enumerate(ruler.patterns):
@@ -115,5 +151,9 @@ def indexed_attribute_ruler(ruler) -> IndexedAttributeRuler | None:
                 pattern.append(checks)
             if not pattern:
                 return None
-            compiled.append((attr_id, spec_tokens[0], pattern))
-    return IndexedAttributeRuler(ruler, compiled)
+            compiled.append((attr_id, entry["index"], spec_tokens[0], pattern))
+    if lemmatizer is not None:  # Lemmatizer.__call__ checks its tables on first use; so do we
+        from spacy.tokens import Doc
+
+        lemmatizer(Doc(lemmatizer.vocab, words=[]))
+    return TokenAnnotator(ruler, lemmatizer, compiled)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import UserError
 from ..graph import Graph, Token
-from .spacy_attributes import indexed_attribute_ruler
+from .spacy_attributes import Annotation, token_annotator
 from .spacy_words import SpacyWordBound
 
 # Official name first: prefer it when a user has it; the hash-pinned re-upload is our default install.
@@ -43,11 +43,15 @@ def load_spacy(model: str | None = None):
     )
 
 
-def convert(doc, text: str | None = None) -> Graph:
+def convert(doc, text: str | None = None, annotations: list[Annotation] | None = None) -> Graph:
     """Turn a spaCy Doc into a UD Graph; `text`, the Doc's text when the caller has it (Doc.text joins
-    every token again)."""
+    every token again); `annotations`, (tag, part of speech, lemma, relation) per token when they come
+    from the TokenAnnotator rather than from the Doc."""
     n = len(doc)
-    fields = [(t.i, t.head.i, t.dep_, t.pos_, t.lemma_, t.text, t.tag_, t.idx) for t in doc]  # one pass over the Doc
+    if annotations is None:
+        fields = [(t.i, t.head.i, t.dep_, t.pos_, t.lemma_, t.text, t.tag_, t.idx) for t in doc]  # one pass over the Doc
+    else:
+        fields = [(t.i, t.head.i, dep, pos, lemma, t.text, tag, t.idx) for t, (tag, pos, lemma, dep) in zip(doc, annotations)]
     heads = [h if h != i else -1 for i, h, *_ in fields]
     deps = [f[2] for f in fields]
     pos = [f[3] for f in fields]
@@ -141,14 +145,15 @@ class SpacyParser:
     def __init__(self, model: str | None = None, batch_size: int = 256) -> None:
         self.nlp = load_spacy(model)
         self.batch_size = batch_size
-        # The attribute ruler runs through our index (same result, a third of the time); the
-        # lemmatizer, which reads what the ruler sets, runs after it.
-        ruler = self.nlp.get_pipe("attribute_ruler") if "attribute_ruler" in self.nlp.pipe_names else None
-        self.attributes = indexed_attribute_ruler(ruler) if ruler is not None else None
-        self.after = [self.attributes] if self.attributes is not None else []
-        if self.attributes is not None and "lemmatizer" in self.nlp.pipe_names:
-            self.after.append(self.nlp.get_pipe("lemmatizer"))
-        self.skip = ["attribute_ruler", "lemmatizer"] if self.attributes is not None else []
+        # The attribute ruler and lemmatizer run through our index and memory of words (same result, a
+        # fraction of the time) when the pipeline holds nothing else that they would depend on.
+        names = self.nlp.pipe_names
+        self.annotator = None
+        last = ["attribute_ruler", "lemmatizer"] if "lemmatizer" in names else ["attribute_ruler"]
+        if set(names) <= {"tok2vec", "tagger", "parser", *last} and names[-len(last):] == last:
+            lemmatizer = self.nlp.get_pipe("lemmatizer") if "lemmatizer" in names else None
+            self.annotator = token_annotator(self.nlp.get_pipe("attribute_ruler"), lemmatizer)
+        self.skip = ["attribute_ruler", "lemmatizer"] if self.annotator is not None else []
         self.word_bound = SpacyWordBound.for_pipeline(self.nlp)
 
     def words_bound(self, sentence: str) -> set[str] | None:
@@ -157,9 +162,7 @@ class SpacyParser:
         return self.word_bound.bound(sentence) if self.word_bound is not None else None
 
     def parse(self, sentences: list[str]) -> list[Graph]:
-        graphs = []
-        for sentence, doc in zip(sentences, self.nlp.pipe(sentences, batch_size=self.batch_size, disable=self.skip)):
-            for component in self.after:
-                doc = component(doc)
-            graphs.append(convert(doc, sentence))
-        return graphs
+        docs = self.nlp.pipe(sentences, batch_size=self.batch_size, disable=self.skip)
+        if self.annotator is None:
+            return [convert(doc, sentence) for sentence, doc in zip(sentences, docs)]
+        return [convert(doc, sentence, self.annotator(doc)) for sentence, doc in zip(sentences, docs)]

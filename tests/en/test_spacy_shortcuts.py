@@ -1,5 +1,5 @@
-"""The spaCy backend's shortcuts give what the plain pipeline gives: the indexed attribute ruler, the
-word bound that lets a sentence go unparsed, and the memoised Punkt decisions."""
+"""The spaCy backend's shortcuts give what the plain pipeline gives: the indexed, remembered ruler and
+lemmatizer, the word bound that lets a sentence go unparsed, and the memoised Punkt decisions."""
 from __future__ import annotations
 
 import pandas as pd
@@ -39,31 +39,29 @@ def parser():
     return SpacyParser()
 
 
-def annotations(doc) -> list[tuple]:
-    return [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_, t.head.i) for t in doc]
-
-
 @needs_model
-def test_indexed_attribute_ruler_sets_what_spacys_ruler_sets(parser):
-    assert parser.attributes is not None, "the shipped model's ruler should be indexable"
+def test_annotated_graphs_equal_the_full_spacy_pipelines(parser):
+    """Tag, part of speech, lemma and relation of every word, and so every edge of the converted graph."""
+    from cxrlabel.parsers.spacy_backend import convert
+
+    assert parser.annotator is not None, "the shipped model's ruler should be indexable"
     texts = corpus_sentences()
-    lemmatizer = parser.nlp.get_pipe("lemmatizer")
-    ours = [annotations(lemmatizer(parser.attributes(doc))) for doc in parser.nlp.pipe(texts, disable=parser.skip)]
-    theirs = [annotations(doc) for doc in parser.nlp.pipe(texts)]
-    assert ours == theirs
+    full = [convert(doc) for doc in parser.nlp.pipe(texts)]  # spaCy's own ruler and lemmatizer
+    for _ in range(2):  # the second time, every word's result comes from the annotator's memory
+        assert parser.parse(texts) == full
 
 
 def test_ruler_with_patterns_beyond_the_index_is_left_to_spacy():
     import spacy
 
-    from cxrlabel.parsers.spacy_attributes import indexed_attribute_ruler
+    from cxrlabel.parsers.spacy_attributes import token_annotator
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("attribute_ruler")
     ruler.add([[{"LOWER": "no"}]], {"LEMMA": "no"})
-    assert indexed_attribute_ruler(ruler) is not None
+    assert token_annotator(ruler, None) is not None
     ruler.add([[{"LOWER": "x", "OP": "+"}]], {"LEMMA": "x"})  # an operator: not something the index reads
-    assert indexed_attribute_ruler(ruler) is None
+    assert token_annotator(ruler, None) is None
 
 
 @needs_model
