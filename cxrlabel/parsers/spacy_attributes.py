@@ -49,8 +49,10 @@ def value_test(value, strings) -> Callable[[int], bool] | None:
         if op == "REGEX" and isinstance(arg, str):
             regex, seen = re.compile(arg), {}
 
-            def search(v: int) -> bool:
+            def search(v: int) -> bool:  # asked of every word; remembered for the distinct ones
                 if v not in seen:
+                    if len(seen) >= CACHE_LIMIT:
+                        seen.clear()
                     seen[v] = bool(regex.search(strings[v]))
                 return seen[v]
             return search
