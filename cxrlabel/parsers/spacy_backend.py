@@ -153,7 +153,7 @@ class SpacyParser:
         if set(names) <= {"tok2vec", "tagger", "parser", *last} and names[-len(last):] == last:
             lemmatizer = self.nlp.get_pipe("lemmatizer") if "lemmatizer" in names else None
             self.annotator = token_annotator(self.nlp.get_pipe("attribute_ruler"), lemmatizer)
-        self.skip = ["attribute_ruler", "lemmatizer"] if self.annotator is not None else []
+        self.skip = last if self.annotator is not None else []  # the components the annotator stands in for
         self.word_bound = SpacyWordBound.for_pipeline(self.nlp)
 
     def words_bound(self, sentence: str) -> set[str] | None:
