@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from .spacy_attributes import value_test
 
-# Components whose effect on words and lemmas the bound accounts for
 CACHE_LIMIT = 100_000  # words whose lemma sets are kept
+# Components whose effect on words and lemmas the bound accounts for
 KNOWN_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "ner"}
 
 
@@ -62,7 +62,7 @@ class SpacyWordBound:
         forms = {lower}
         forms.update(lemma for test, lemma in self.ruler_lemmas
                      if test is not None and (test(token.lower) or test(token.orth)))
-        index_table, exc_table, rules_table = self.tables
+        _, exc_table, rules_table = self.tables  # the index only ranks forms; any of them may be chosen
         for pos in self.parts_of_speech:  # every form spaCy's rule_lemmatize can return, for any tag
             for old, new in rules_table.get(pos, []):
                 if lower.endswith(old):
