@@ -222,9 +222,9 @@ def run(args: argparse.Namespace) -> int:
         if not seen["chunks"] and not store.is_done(0, 0, 0):  # no rows: one empty part still gives the header
             yield ChunkTask(0, 0, str(source), 0, [], [] if id_column else None)
 
-    without_torch = not config.needs_torch()
-    engine = (DaskEngine(workers, args.scheduler, without_torch) if args.engine == "dask"
-              else LocalEngine(workers, without_torch))
+    hidden = config.unused_packages()
+    engine = (DaskEngine(workers, args.scheduler, hidden) if args.engine == "dask"
+              else LocalEngine(workers, hidden))
     hits = misses = 0
     try:
         with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=args.quiet or None,

@@ -36,6 +36,11 @@ class LabelerConfig:
         """Only stanza, or a spaCy model the user names (a transformer one, say), can run on torch."""
         return self.parser == "stanza" or self.spacy_model is not None
 
+    def unused_packages(self) -> tuple[str, ...]:
+        """Packages a labelling worker need not import though its libraries would: thinc imports torch and
+        nltk imports scipy whenever they are installed. Kept when the parser may need either."""
+        return () if self.needs_torch() else ("torch", "scipy")
+
     def parser_options(self) -> dict[str, str | None]:
         return {"spacy_model": self.spacy_model, "stanza_dir": self.stanza_dir, "stanza_package": self.stanza_package,
                 "bllip_model": self.bllip_model, "corenlp_jar": self.corenlp_jar}

@@ -9,7 +9,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 from punkt.data import load_module
 
 # A list number: start of text, or after whitespace/full stop, then "1." or "2)" and a space.
@@ -28,26 +27,36 @@ def _abbreviations(path: Path) -> set[str]:
     return words
 
 
-class MemoPunkt(PunktSentenceTokenizer):
-    """Punkt decides each candidate break from a short context string alone ("normal. The"), through
-    this method and the fixed parameters; reports repeat those contexts, so each is decided once."""
+@lru_cache(maxsize=1)
+def _memo_punkt() -> type:
+    """nltk is imported on first use, not with this module: it imports much else (scipy among them),
+    which a labelling worker hides before its first sentence (engines.local.start_worker)."""
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-    def __init__(self, params: PunktParameters) -> None:
-        super().__init__(params)
-        self._decisions: dict[str, bool] = {}
+    class MemoPunkt(PunktSentenceTokenizer):
+        """Punkt decides each candidate break from a short context string alone ("normal. The"), through
+        this method and the fixed parameters; reports repeat those contexts, so each is decided once."""
 
-    def text_contains_sentbreak(self, text: str) -> bool:
-        decision = self._decisions.get(text)
-        if decision is None:
-            if len(self._decisions) >= DECISIONS_KEPT:
-                self._decisions.clear()
-            decision = self._decisions[text] = super().text_contains_sentbreak(text)
-        return decision
+        def __init__(self, params) -> None:
+            super().__init__(params)
+            self._decisions: dict[str, bool] = {}
+
+        def text_contains_sentbreak(self, text: str) -> bool:
+            decision = self._decisions.get(text)
+            if decision is None:
+                if len(self._decisions) >= DECISIONS_KEPT:
+                    self._decisions.clear()
+                decision = self._decisions[text] = super().text_contains_sentbreak(text)
+            return decision
+
+    return MemoPunkt
 
 
 @lru_cache(maxsize=4)
-def tokenizer(abbreviations_file: str | None = None) -> PunktSentenceTokenizer:
+def tokenizer(abbreviations_file: str | None = None):
     """A Punkt tokenizer built from NLTK's English parameters (no download) plus extra abbreviations."""
+    from nltk.tokenize.punkt import PunktParameters
+
     english = load_module("english")
     params = PunktParameters()
     params.abbrev_types = set(english.ABBREV_TYPES)
@@ -57,7 +66,7 @@ def tokenizer(abbreviations_file: str | None = None) -> PunktSentenceTokenizer:
         params.ortho_context[word] = flags
     if abbreviations_file:
         params.abbrev_types |= _abbreviations(Path(abbreviations_file))
-    return MemoPunkt(params)
+    return _memo_punkt()(params)
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -16,12 +16,12 @@ from .local import start_worker
 
 
 class DaskEngine:
-    def __init__(self, workers: int, scheduler: str | None = None, without_torch: bool = False) -> None:
-        """`without_torch`: the workers of a LocalCluster we start never import torch (as the local engine's);
+    def __init__(self, workers: int, scheduler: str | None = None, hidden: tuple[str, ...] = ()) -> None:
+        """`hidden`: packages the workers of a LocalCluster we start need not import (as the local engine's);
         a user's own cluster is left as it is, since other work may share its workers."""
         self.workers = workers
         self.scheduler = scheduler
-        self.without_torch = without_torch
+        self.hidden = hidden
         self.cluster = None
         self.client = None
 
@@ -40,7 +40,7 @@ class DaskEngine:
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
-            self.client.run(start_worker, self.without_torch)
+            self.client.run(start_worker, self.hidden)
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
         self.workers = threads or self.workers
         return self

@@ -8,6 +8,7 @@ for workers that need no socket (forkserver talks over a Unix socket).
 """
 from __future__ import annotations
 
+import importlib.abc
 import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -21,27 +22,61 @@ from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 START_METHOD = "spawn"
 
 
-def start_worker(without_torch: bool) -> None:
-    """Runs first in each worker. thinc imports torch whenever it is installed, though the shipped
-    spaCy model never uses it: 1.7 s and 840 MB per worker. A worker whose labeller needs no torch
-    marks it absent, so thinc goes on without it."""
-    if without_torch:
-        sys.modules.setdefault("torch", None)
+class _Hidden(importlib.abc.MetaPathFinder):
+    """Makes importing some packages fail as if they were not installed. (None in sys.modules would
+    do it too, but breaks scipy, which looks torch up there and reads Tensor from it.)"""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {name!r} (not loaded by this labelling worker)", name=name)
+        return None
+
+
+def start_worker(hidden: tuple[str, ...]) -> None:
+    """Runs first in each worker.
+
+    - `hidden`: packages the labeller never uses but its libraries import whenever they are installed
+      (`LabelerConfig.unused_packages`): thinc imports torch (1.7 s and 840 MB per worker), nltk
+      imports scipy (1.1 s). Those not yet imported are hidden, and the libraries go on without them.
+    - Each worker labels on one core: numpy's BLAS (the parser's matrix products) gets one thread, where
+      it would otherwise start a thread per core in every worker and make them compete."""
+    names = frozenset(n for n in hidden if n not in sys.modules)
+    if names and not any(isinstance(f, _Hidden) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Hidden(names))
+    one_blas_thread()
+
+
+def one_blas_thread():
+    """Limit numpy's BLAS to one thread in this process; returns the limiter, which restores the old
+    limits when used as a context manager."""
+    import numpy  # noqa: F401  (threadpoolctl limits the BLAS libraries already loaded)
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class LocalEngine:
-    def __init__(self, workers: int, without_torch: bool = False) -> None:
+    def __init__(self, workers: int, hidden: tuple[str, ...] = ()) -> None:
+        """`hidden`: packages the workers need not import (see `start_worker`)."""
         self.workers = workers
-        self.without_torch = without_torch
+        self.hidden = hidden
         self.pool: ProcessPoolExecutor | None = None
+        self.blas_limits = None
 
     def __enter__(self) -> "LocalEngine":
         if self.workers > 1:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(START_METHOD),
-                                            initializer=start_worker, initargs=(self.without_torch,))
+                                            initializer=start_worker, initargs=(self.hidden,))
+        else:  # labelling in this process: one core, as in each worker
+            self.blas_limits = one_blas_thread()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self.blas_limits is not None:
+            self.blas_limits.restore_original_limits()
         if self.pool is None:
             return
         if exc_type is not None:  # stop at once: workers would otherwise finish their chunks first

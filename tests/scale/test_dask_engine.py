@@ -51,9 +51,19 @@ def test_an_unreachable_scheduler_is_a_clear_error(reports_csv, extract):
     assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
 
 
+def _import_state() -> tuple[str, bool]:
+    import sys
+    try:
+        import torch  # noqa: F401
+        return "imported", "torch" in sys.modules
+    except ModuleNotFoundError as exc:
+        return str(exc), "torch" in sys.modules
+
+
 def test_a_local_cluster_started_for_spacy_keeps_torch_out_of_its_workers():
     from cxrlabel.engines.dask_engine import DaskEngine
 
-    with DaskEngine(1, without_torch=True) as engine:
-        states = engine.client.run(lambda: repr(__import__("sys").modules.get("torch", "not imported")))
-    assert list(states.values()) == ["None"]  # marked absent: `import torch` fails at once, thinc goes on without
+    with DaskEngine(1, hidden=("torch", "scipy")) as engine:
+        states = engine.client.run(_import_state)
+    [(message, loaded)] = states.values()
+    assert "No module named 'torch'" in message and not loaded  # `import torch` fails at once, thinc goes on without

@@ -286,20 +286,29 @@ def test_help_teaches_the_archive_options(capsys):
 
 
 @pytest.mark.skipif(not spacy_model_available(), reason="no spaCy English model")
-def test_a_spacy_worker_labels_without_ever_loading_torch():
+def test_a_spacy_worker_labels_without_loading_torch_or_scipy():
+    # start_worker runs before anything is imported, as in a fresh worker: nltk then meets a missing scipy
     code = ("import sys\n"
             "from cxrlabel.engines.local import start_worker\n"
-            "from cxrlabel.pipeline import LabelerConfig, label_batch\n"
-            "start_worker(not LabelerConfig().needs_torch())\n"
+            "from cxrlabel.pipeline import LabelerConfig\n"
+            "start_worker(LabelerConfig().unused_packages())\n"
+            "from cxrlabel.pipeline import label_batch\n"
             "print(label_batch(['No pleural effusion. Mild cardiomegaly.'])[0].labels['Pleural Effusion'])\n"
-            "print(sys.modules.get('torch'))\n")
+            "print('torch' in sys.modules, 'scipy' in sys.modules)\n"
+            "from threadpoolctl import threadpool_info\n"
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))\n"
+            "try:\n"
+            "    import torch\n"
+            "except ModuleNotFoundError as exc:\n"
+            "    print(exc.name)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    assert out.split() == ["0.0", "None"]
+    assert out.splitlines() == ["0.0", "False False", "[1]", "torch"]
 
 
 def test_only_stanza_or_a_named_spacy_model_may_need_torch():
     from cxrlabel.pipeline import LabelerConfig
 
     assert not LabelerConfig().needs_torch() and not LabelerConfig(parser="none").needs_torch()
+    assert LabelerConfig().unused_packages() == ("torch", "scipy") and LabelerConfig(parser="stanza").unused_packages() == ()
     assert LabelerConfig(parser="stanza").needs_torch()
     assert LabelerConfig(spacy_model="en_core_web_trf").needs_torch()
