@@ -1,5 +1,6 @@
 """The spaCy backend's shortcuts give what the plain pipeline gives: the indexed, remembered ruler and
-lemmatizer, the word bound that lets a sentence go unparsed, and the memoised Punkt decisions."""
+lemmatizer, the word bound that lets a sentence go unparsed, numpy's BLAS for the matrix products, and
+the memoised Punkt decisions."""
 from __future__ import annotations
 
 import pandas as pd
@@ -49,6 +50,24 @@ def test_annotated_graphs_equal_the_full_spacy_pipelines(parser):
     full = [convert(doc) for doc in parser.nlp.pipe(texts)]  # spaCy's own ruler and lemmatizer
     for _ in range(2):  # the second time, every word's result comes from the annotator's memory
         assert parser.parse(texts) == full
+
+
+@needs_model
+def test_matrix_products_through_numpy_give_the_graphs_blis_gives(parser):
+    from thinc.api import NumpyOps
+
+    layers = [node for _, c in parser.nlp.pipeline if getattr(c, "model", None) is not None for node in c.model.walk()]
+    assert layers and all(not node.ops.use_blis for node in layers)
+    texts = corpus_sentences()
+    through_numpy = parser.parse(texts)
+    blis = NumpyOps()
+    try:
+        for node in layers:
+            node.ops = blis
+        assert parser.parse(texts) == through_numpy
+    finally:
+        for node in layers:
+            node.ops = NumpyOps(use_blis=False)
 
 
 def test_ruler_with_patterns_beyond_the_index_is_left_to_spacy():
