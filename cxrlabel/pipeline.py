@@ -16,6 +16,7 @@ from .errors import ReportError, UserError
 from .normalize import normalize
 from .parsers import load_parser
 from .resources import lexicons_dir, rules_dir
+from .sentence_memory import SentenceMemory
 
 CACHE_LIMIT = 200_000  # analysed sentences kept per process
 
@@ -70,7 +71,6 @@ class Labeler:
     def __init__(self, config: LabelerConfig = LabelerConfig(), cache_limit: int = CACHE_LIMIT) -> None:
         """`cache_limit` analysed sentences are kept for reuse; 0 analyses every sentence every time."""
         self.config = config
-        self.cache_limit = cache_limit
         shipped_lex = lexicons_dir() / "en"
         self.lexicon = lexicon.load([shipped_lex] + [Path(d) for d in config.lexicon_dirs])
         rdir = Path(config.rules_dir) if config.rules_dir else rules_dir() / "en"
@@ -81,7 +81,7 @@ class Labeler:
         self.reads_trees = getattr(self.parser, "reads_trees", False)
         self.words_bound = getattr(self.parser, "words_bound", None)
         self.graph_cues = ruleset.CueIndex([r for rules in self.rules.stages.values() for r in rules if r.mode in ("graph", "any")])
-        self._cache: dict[str, list[tuple]] = {}
+        self._cache: SentenceMemory[str, list[tuple]] = SentenceMemory(cache_limit)
         self.cache_hits = 0
         self.cache_misses = 0
 
@@ -93,7 +93,13 @@ class Labeler:
         """Mentions and their labels per distinct sentence, as (observation, kind, start, end, label, rule)
         with offsets into the sentence. Everything here depends on the sentence text alone, and radiology
         sentences repeat heavily, so each distinct sentence is analysed once per process."""
-        todo = list(dict.fromkeys(s for s in sentences_ if s not in self._cache))
+        known, todo = {}, []
+        for sentence in dict.fromkeys(sentences_):
+            rows = self._cache.get(sentence)
+            if rows is None:
+                todo.append(sentence)
+            else:
+                known[sentence] = rows
         self.cache_hits += len(sentences_) - len(todo)
         self.cache_misses += len(todo)
         norms = {s: normalize(s) for s in todo}
@@ -112,11 +118,8 @@ class Labeler:
                     continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
                 rows.append((m.observation, m.kind, start, end, value, rule_id))
             fresh[sentence] = rows
-        analysed = {s: fresh[s] if s in fresh else self._cache[s] for s in sentences_}  # before a full cache is emptied
-        if self.cache_limit:
-            if len(self._cache) + len(fresh) > self.cache_limit:
-                self._cache.clear()
-            self._cache.update(fresh)
+        analysed = known | fresh
+        self._cache.keep(analysed)
         return analysed
 
     def _rule_may_match(self, sentence: str) -> bool:
