@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Iterator
 
+from threadpoolctl import threadpool_limits
+
 from ..errors import UserError
 from . import ordered_results
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
@@ -41,7 +43,7 @@ def start_worker(hidden: tuple[str, ...]) -> None:
     - `hidden`: packages the labeller never uses but its libraries import whenever they are installed
       (`LabelerConfig.unused_packages`): thinc imports torch (1.7 s and 840 MB per worker), nltk
       imports scipy (1.1 s). Those not yet imported are hidden, and the libraries go on without them.
-    - Each worker labels on one core: numpy's BLAS (the parser's matrix products) gets one thread, where
+    - Each worker labels on one core: numpy's BLAS (the model's matrix products) gets one thread, where
       it would otherwise start a thread per core in every worker and make them compete."""
     names = frozenset(n for n in hidden if n not in sys.modules)
     if names and not any(isinstance(f, _Hidden) for f in sys.meta_path):
@@ -49,11 +51,9 @@ def start_worker(hidden: tuple[str, ...]) -> None:
     one_blas_thread()
 
 
-def one_blas_thread():
-    """Limit numpy's BLAS to one thread in this process; returns the limiter, which restores the old
-    limits when used as a context manager."""
+def one_blas_thread() -> threadpool_limits:
+    """Limit numpy's BLAS to one thread in this process; the limiter's restore_original_limits() undoes it."""
     import numpy  # noqa: F401  (threadpoolctl limits the BLAS libraries already loaded)
-    from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
 
