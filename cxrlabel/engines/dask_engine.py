@@ -27,6 +27,7 @@ class DaskEngine:
 
     def __enter__(self) -> "DaskEngine":
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise UserError("--engine dask needs dask.distributed; install it with `pip install 'cxrlabel[dask]'`") from None
@@ -37,8 +38,14 @@ class DaskEngine:
                 raise UserError(f"cannot reach the Dask scheduler at {self.scheduler} ({exc}); check the address, "
                                 "or leave out --scheduler to start a local cluster") from None
         else:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+            # distributed's nanny sets MALLOC_TRIM_THRESHOLD_ for its workers. With it set, glibc stops raising
+            # its mmap threshold, so each of tok2vec's arrays over 128 KB is mapped and unmapped anew: a
+            # 30k-report run took 47.7 s with it, 41.2 s without (the local engine: 43.1 s).
+            environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+                       if k != "MALLOC_TRIM_THRESHOLD_"}
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
             self.client.run(start_worker, self.hidden)
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())

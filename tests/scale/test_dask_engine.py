@@ -51,19 +51,22 @@ def test_an_unreachable_scheduler_is_a_clear_error(reports_csv, extract):
     assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
 
 
-def _import_state() -> tuple[str, bool]:
+def _import_state() -> tuple[str, bool, str | None]:
+    import os
     import sys
+    trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
     try:
         import torch  # noqa: F401
-        return "imported", "torch" in sys.modules
+        return "imported", "torch" in sys.modules, trim
     except ModuleNotFoundError as exc:
-        return str(exc), "torch" in sys.modules
+        return str(exc), "torch" in sys.modules, trim
 
 
-def test_a_local_cluster_started_for_spacy_keeps_torch_out_of_its_workers():
+def test_a_local_cluster_started_for_spacy_keeps_torch_and_malloc_trimming_out_of_its_workers():
     from cxrlabel.engines.dask_engine import DaskEngine
 
     with DaskEngine(1, hidden=("torch", "scipy")) as engine:
         states = engine.client.run(_import_state)
-    [(message, loaded)] = states.values()
+    [(message, loaded, trim)] = states.values()
     assert "No module named 'torch'" in message and not loaded  # `import torch` fails at once, thinc goes on without
+    assert trim is None  # the nanny's default, which makes glibc map and unmap each large array anew
