@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxrlabel.engines.local import one_blas_thread
 from cxrlabel.pipeline import Labeler, LabelerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ def rate(labeler: Labeler, texts: list[str]) -> float:
 
 
 def main() -> None:
+    one_blas_thread()  # one core, as a worker of `extract` has
     texts, source = load_reports()
     unique = len(dict.fromkeys(texts))
     print(f"labeler: {len(texts)} reports ({source}), whole report text (--sections all), batches of {BATCH}, 1 process")
