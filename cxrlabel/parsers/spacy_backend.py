@@ -47,8 +47,8 @@ def load_spacy(model: str | None = None):
 
 def use_numpy_gemm(nlp) -> None:
     """Run the model's matrix products through numpy's BLAS (OpenBLAS) instead of thinc's BLIS. The BLIS
-    that thinc ships has AVX2 kernels only; on a CPU with AVX-512, OpenBLAS does the same products in
-    about 60% of the time, and they are the bulk of tok2vec. Only plain CPU ops are swapped; GPU or
+    that thinc ships has AVX2 kernels only; on a CPU with AVX-512 (this project's test machine), OpenBLAS
+    does tok2vec's products in half to two thirds of the time, with the same parses. Only plain CPU ops are swapped; GPU or
     Apple ops stay as they are."""
     from thinc.api import NumpyOps
 
