@@ -60,7 +60,8 @@ def one_blas_thread() -> threadpool_limits:
 
 class LocalEngine:
     def __init__(self, workers: int, hidden: tuple[str, ...] = ()) -> None:
-        """`hidden`: packages the workers need not import (see `start_worker`)."""
+        """`hidden`: packages the worker processes need not import (see `start_worker`); with one worker,
+        labelling runs in this process, which is left as it is but for its BLAS threads."""
         self.workers = workers
         self.hidden = hidden
         self.pool: ProcessPoolExecutor | None = None

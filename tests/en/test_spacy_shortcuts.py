@@ -56,6 +56,8 @@ def test_annotated_graphs_equal_the_full_spacy_pipelines(parser):
 def test_matrix_products_through_numpy_give_the_graphs_blis_gives(parser):
     from thinc.api import NumpyOps
 
+    from cxrlabel.parsers.spacy_backend import use_numpy_gemm
+
     layers = [node for _, c in parser.nlp.pipeline if getattr(c, "model", None) is not None for node in c.model.walk()]
     assert layers and all(not node.ops.use_blis for node in layers)
     texts = corpus_sentences()
@@ -66,8 +68,7 @@ def test_matrix_products_through_numpy_give_the_graphs_blis_gives(parser):
             node.ops = blis
         assert parser.parse(texts) == through_numpy
     finally:
-        for node in layers:
-            node.ops = NumpyOps(use_blis=False)
+        use_numpy_gemm(parser.nlp)
 
 
 def test_ruler_with_patterns_beyond_the_index_is_left_to_spacy():
