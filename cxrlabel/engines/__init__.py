@@ -1,12 +1,15 @@
 """Engines run `chunk_task.label_chunk` over an archive's chunks: in this process, in a pool of local
 processes, or on a Dask cluster. Each gives the results back in input order, with a bounded number of
-chunks in flight, so memory stays flat whatever the input size."""
+tasks in flight, so memory stays flat whatever the input size. Pools share each chunk out in pieces
+(`in_pieces`), so that no worker waits while another finishes a whole chunk."""
 from __future__ import annotations
 
 from collections import deque
 from typing import Callable, Iterable, Iterator, Protocol
 
-from .chunk_task import ChunkResult, ChunkTask, JobSpec
+from .chunk_task import ChunkResult, ChunkTask, JobSpec, merge_results, split_task
+
+PIECES_PER_WORKER = 4  # per chunk: a worker left idle at the end waits for a quarter of its share at most
 
 
 class Future(Protocol):
@@ -28,3 +31,20 @@ def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[Chunk
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], spec: JobSpec,
+              workers: int) -> Iterator[ChunkResult]:
+    """Each chunk split into pieces (of at least one batch) for `workers` workers, and its result put back
+    together, in chunk order."""
+    counts: deque[int] = deque()
+
+    def pieces() -> Iterator[ChunkTask]:
+        for task in tasks:
+            split = split_task(task, PIECES_PER_WORKER * workers, spec.batch_size)
+            counts.append(len(split))
+            yield from split
+
+    results = ordered_results(submit, pieces(), 2 * workers)
+    for first in results:
+        yield merge_results([first] + [next(results) for _ in range(counts.popleft() - 1)], spec.output_format)

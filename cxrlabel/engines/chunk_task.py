@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import ReportError
 from ..mentions import mention_records
@@ -95,3 +97,39 @@ def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
     positives = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
     return ChunkResult(task.index, task.start, len(out), [str(c) for c in out.columns], labels, mentions, positives,
                        labeler.cache_hits - hits, labeler.cache_misses - misses)
+
+
+def split_task(task: ChunkTask, pieces: int, least: int) -> list[ChunkTask]:
+    """The chunk as up to `pieces` tasks of at least `least` rows each, in order.
+
+    A chunk is the unit a run saves and resumes; a piece is the unit workers share. With whole chunks,
+    the worker that finishes last leaves the others idle for up to one chunk's time (10,000 reports,
+    about 16 s here), which cost 2-worker runs up to a fifth of their speed."""
+    rows = len(task.texts)
+    size = max(least, -(-rows // max(pieces, 1)), 1)
+    if rows <= size:
+        return [task]
+    return [ChunkTask(task.index, task.start + begin, task.source, task.source_row + begin, task.texts[begin:begin + size],
+                      task.ids[begin:begin + size] if task.ids is not None else None)
+            for begin in range(0, rows, size)]
+
+
+def merge_results(pieces: list[ChunkResult], output_format: str) -> ChunkResult:
+    """One chunk's result from its pieces' results, in order: the same as labelling the chunk whole."""
+    if len(pieces) == 1:
+        return pieces[0]
+    failed = next((p for p in pieces if p.failure), None)
+    if failed is not None:
+        return replace(failed, start=pieces[0].start, rows=sum(p.rows for p in pieces))
+    if output_format == "parquet":
+        tables = [pq.read_table(io.BytesIO(p.labels)) for p in pieces]
+        schema = pa.unify_schemas([t.schema for t in tables])  # a piece of all-blank ids has no type
+        buffer = io.BytesIO()
+        pq.write_table(pa.concat_tables([t.cast(schema) for t in tables]), buffer)
+        labels = buffer.getvalue()
+    else:
+        labels = b"".join(p.labels for p in pieces)
+    mentions = None if pieces[0].mentions is None else b"".join(p.mentions for p in pieces)
+    positives = {o: sum(p.positives[o] for p in pieces) for o in pieces[0].positives}
+    return ChunkResult(pieces[0].index, pieces[0].start, sum(p.rows for p in pieces), pieces[0].columns, labels, mentions,
+                       positives, sum(p.cache_hits for p in pieces), sum(p.cache_misses for p in pieces))

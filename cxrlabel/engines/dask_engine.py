@@ -1,4 +1,4 @@
-"""The Dask engine: each chunk is a task on a dask.distributed cluster, running the same `label_chunk`.
+"""The Dask engine: each piece of a chunk is a task on a dask.distributed cluster, running the same `label_chunk`.
 
 With `--scheduler tcp://HOST:PORT` it uses an existing cluster (its workers need cxrlabel and the parser
 model installed); without, it starts a LocalCluster of single-threaded worker processes. Parts and the
@@ -10,7 +10,7 @@ import logging
 from typing import Iterable, Iterator
 
 from ..errors import UserError
-from . import ordered_results
+from . import in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 from .local import start_worker
 
@@ -61,5 +61,4 @@ class DaskEngine:
     def map(self, tasks: Iterable[ChunkTask], spec: JobSpec) -> Iterator[ChunkResult]:
         client = self.client
         # pure=False: a chunk's key is random instead of a hash of its (large) texts
-        yield from ordered_results(lambda task: client.submit(label_chunk, task, spec, pure=False),
-                                   tasks, 2 * self.workers)
+        yield from in_pieces(lambda task: client.submit(label_chunk, task, spec, pure=False), tasks, spec, self.workers)

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 from threadpoolctl import threadpool_limits
 
 from ..errors import UserError
-from . import ordered_results
+from . import in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 
 START_METHOD = "spawn"
@@ -92,7 +92,7 @@ class LocalEngine:
             return
         pool = self.pool
         try:
-            yield from ordered_results(lambda task: pool.submit(label_chunk, task, spec), tasks, 2 * self.workers)
+            yield from in_pieces(lambda task: pool.submit(label_chunk, task, spec), tasks, spec, self.workers)
         except BrokenProcessPool:
             raise UserError("a worker process died (killed, or out of memory: try fewer --workers or a smaller "
                             "--chunk-size); finished parts are kept, run the same command with --resume") from None

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.cli import main
+from cxrlabel.errors import ReportError
 from tests.conftest import ROOT
 
 CORPUS = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv", keep_default_na=False)
@@ -34,3 +35,18 @@ def extract(capsys):
         code = main(["extract", *map(str, args)])
         return code, capsys.readouterr().err
     return run
+
+
+@pytest.fixture
+def breaks_on_marker(monkeypatch):
+    """Make a report holding 'UNREADABLE' fail to label, as a malformed report does."""
+    from cxrlabel.pipeline import Labeler
+
+    split = Labeler._split
+
+    def failing(self, index, text):
+        if "UNREADABLE" in str(text):
+            raise ReportError(index, "cannot split this report")
+        return split(self, index, text)
+
+    monkeypatch.setattr(Labeler, "_split", failing)

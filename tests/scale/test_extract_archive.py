@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from cxrlabel import parts
-from cxrlabel.errors import ReportError
 from tests.conftest import ROOT, spacy_model_available
 from tests.scale.conftest import reports_frame
 
@@ -201,21 +200,6 @@ def test_an_unfinished_run_is_never_overwritten_without_resume(reports_csv, tmp_
     assert code == 2 and "not a part folder of cxrlabel" in err
     code, err = extract(source, "-o", tmp_path / "fresh.csv", "--resume", *NONE)
     assert code == 0 and "nothing to resume" in err
-
-
-@pytest.fixture
-def breaks_on_marker(monkeypatch):
-    """Make a report holding 'UNREADABLE' fail to label, as a malformed report does."""
-    from cxrlabel.pipeline import Labeler
-
-    split = Labeler._split
-
-    def failing(self, index, text):
-        if "UNREADABLE" in str(text):
-            raise ReportError(index, "cannot split this report")
-        return split(self, index, text)
-
-    monkeypatch.setattr(Labeler, "_split", failing)
 
 
 def test_a_report_that_fails_is_named_by_row_and_id_never_by_text(tmp_path, extract, breaks_on_marker):

@@ -1,0 +1,99 @@
+"""Pools share a chunk out in pieces and put the results back together: the part is the one the whole
+chunk would give, byte for byte, and a failing report is still named by its row."""
+import io
+
+import pandas as pd
+import pytest
+
+from cxrlabel.engines import in_pieces
+from cxrlabel.engines.chunk_task import ChunkTask, JobSpec, label_chunk, merge_results, split_task
+from cxrlabel.pipeline import LabelerConfig
+from tests.conftest import spacy_model_available
+from tests.scale.conftest import reports_frame
+
+NONE = ("--parser", "none")
+
+
+def spec(output_format: str = "csv", batch_size: int = 4) -> JobSpec:
+    return JobSpec(LabelerConfig(parser="none"), 1000, output_format, "study", True, batch_size, False)
+
+
+def chunk(n: int = 23, index: int = 3, start: int = 100) -> ChunkTask:
+    frame = reports_frame(n)
+    return ChunkTask(index, start, "r.csv", start + 7, frame.report.tolist(), frame.study.tolist())
+
+
+def test_pieces_cover_the_chunk_in_order_and_keep_their_place():
+    task = chunk()
+    pieces = split_task(task, pieces=4, least=5)
+    assert [len(p.texts) for p in pieces] == [6, 6, 6, 5]
+    assert [p.start for p in pieces] == [100, 106, 112, 118] and [p.source_row for p in pieces] == [107, 113, 119, 125]
+    assert sum((p.texts for p in pieces), []) == task.texts and sum((p.ids for p in pieces), []) == task.ids
+    assert {p.index for p in pieces} == {3}
+    assert [len(p.texts) for p in split_task(task, pieces=8, least=10)] == [10, 10, 3]  # never under a batch
+    assert split_task(task, pieces=4, least=256) == [task]  # small chunks stay whole
+    empty = chunk(0)
+    assert split_task(empty, pieces=4, least=1) == [empty]
+
+
+@pytest.mark.parametrize("output_format", ["csv", "parquet"])
+def test_merged_pieces_equal_the_whole_chunk(output_format):
+    task, job = chunk(), spec(output_format)
+    whole = label_chunk(task, job)
+    merged = merge_results([label_chunk(p, job) for p in split_task(task, 4, 5)], output_format)
+    assert (merged.index, merged.start, merged.rows, merged.columns) == (whole.index, whole.start, whole.rows, whole.columns)
+    assert merged.mentions == whole.mentions and merged.positives == whole.positives and merged.failure is None
+    assert merged.cache_hits + merged.cache_misses == whole.cache_hits + whole.cache_misses
+    if output_format == "csv":
+        assert merged.labels == whole.labels
+    else:
+        pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(merged.labels)), pd.read_parquet(io.BytesIO(whole.labels)))
+
+
+def test_a_failing_report_in_a_later_piece_is_named_by_its_row(breaks_on_marker):
+    task = chunk()
+    task.texts[15] = "UNREADABLE patient Jane Doe"
+    merged = merge_results([label_chunk(p, spec()) for p in split_task(task, 4, 5)], "csv")
+    assert merged.failure is not None and merged.failure.row == 107 + 15 + 1 and merged.failure.report_id == "s000015"
+    assert merged.failure.text is None and (merged.start, merged.rows) == (100, 23)
+
+
+class Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def test_in_pieces_gives_one_result_per_chunk_in_order():
+    tasks = [chunk(23, 0, 0), chunk(2, 1, 23), chunk(17, 2, 25)]
+    submitted = []
+
+    def submit(task):
+        submitted.append(len(task.texts))
+        return Done(label_chunk(task, spec()))
+
+    results = list(in_pieces(submit, tasks, spec(batch_size=3), workers=2))
+    assert [(r.index, r.start, r.rows) for r in results] == [(0, 0, 23), (1, 23, 2), (2, 25, 17)]
+    assert submitted == [3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 3, 3, 3, 2]
+    assert [r.labels for r in results] == [label_chunk(t, spec()).labels for t in tasks]
+
+
+@pytest.mark.parametrize("output_format", ["csv", "parquet"])
+def test_two_workers_sharing_chunks_in_pieces_give_the_output_of_one(reports_csv, tmp_path, extract, output_format):
+    parser = ("--parser", "spacy") if spacy_model_available() else NONE
+    source = reports_csv(260)
+    outputs = []
+    for workers in (1, 2):
+        out, mentions = tmp_path / f"w{workers}.{output_format}", tmp_path / f"w{workers}.jsonl"
+        code, err = extract(source, "--id-column", "study", "-o", out, "--mentions-out", mentions, "--workers", workers,
+                            "--chunk-size", 120, "--batch-size", 10, "-q", *parser)  # 120 rows: 8 pieces of 15
+        assert code == 0, err
+        labels = out.read_bytes() if output_format == "csv" else pd.read_parquet(out)
+        outputs.append((labels, mentions.read_bytes()))
+    if output_format == "csv":
+        assert outputs[0] == outputs[1]
+    else:
+        pd.testing.assert_frame_equal(outputs[0][0], outputs[1][0])
+        assert outputs[0][1] == outputs[1][1]
