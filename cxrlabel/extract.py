@@ -94,8 +94,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write one JSON line per mention: report id, observation, sentence, phrase, offsets, label, rule")
     scale = p.add_argument_group("archive scale")
     scale.add_argument("--workers", type=int, metavar="N",
-                       help=f"processes labelling chunks in parallel (default: the cores this process may use, "
-                            f"{default_workers()} here); the output does not depend on it")
+                       help=f"processes labelling in parallel (default: the cores this process may use, "
+                            f"{default_workers()} here), each chunk shared among them in pieces; the output does not "
+                            "depend on it")
     scale.add_argument("--chunk-size", type=int, metavar="ROWS",
                        help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
                             "memory grows with it, not with the input")
@@ -208,8 +209,9 @@ def run(args: argparse.Namespace) -> int:
                    args.batch_size, args.log_text)
     total = table.count_rows()
     workers = args.workers or default_workers()
-    if args.engine == "local" and total is not None:  # a pool is not worth starting for one chunk
-        workers = max(1, min(workers, math.ceil((total - store.rows_done) / chunk_size)))
+    if args.engine == "local" and total is not None:  # each worker gets a batch at least, else it is not started
+        # (a pool pays even for a single chunk: 1,000 reports took 5.8 s with 2 workers, 10.3 s in this process)
+        workers = max(1, min(workers, math.ceil((total - store.rows_done) / args.batch_size)))
     seen = {"chunks": 0, "rows": 0}
 
     def tasks():

@@ -246,7 +246,7 @@ def test_extract_runs_with_every_socket_blocked(reports_csv, tmp_path, workers):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]), "BLOCKED_PIDS": str(pids)}
     parser = [] if spacy_model_available() else list(NONE)
     source = reports_csv(200)
-    done = subprocess.run([sys.executable, "-m", "cxrlabel", "extract", str(source), "--chunk-size", "100",
+    done = subprocess.run([sys.executable, "-m", "cxrlabel", "extract", str(source), "--batch-size", "50",
                            "--workers", str(workers), "-o", str(tmp_path / "l.csv"), "-q", *parser],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
