@@ -84,6 +84,11 @@ class Labeler:
         self._cache: SentenceMemory[str, list[tuple]] = SentenceMemory(cache_limit)
         self.cache_hits = 0
         self.cache_misses = 0
+        self.journal: dict[str, list[tuple]] | None = None  # a dict: fresh analyses are written there too
+
+    def learn(self, analyses: dict[str, list[tuple]]) -> None:
+        """Remember analyses another process made with the same configuration, as if made here."""
+        self._cache.keep({s: rows for s, rows in analyses.items() if self._cache.get(s) is None})
 
     @property
     def observations(self) -> list[str]:
@@ -120,6 +125,8 @@ class Labeler:
             fresh[sentence] = rows
         analysed = known | fresh
         self._cache.keep(analysed)
+        if self.journal is not None:
+            self.journal.update(fresh)
         return analysed
 
     def _rule_may_match(self, sentence: str) -> bool:

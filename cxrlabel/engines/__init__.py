@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, merge_results, split_task
 
 PIECES_PER_WORKER = 4  # per chunk: a worker left idle at the end waits for a quarter of its share at most
+SHARED_WITH = 4  # each piece's fresh analyses travel with the next min(workers, SHARED_WITH) pieces sent out
 
 
 class Future(Protocol):
@@ -36,15 +37,30 @@ def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[Chunk
 def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], spec: JobSpec,
               workers: int) -> Iterator[ChunkResult]:
     """Each chunk split into pieces (of at least one batch) for `workers` workers, and its result put back
-    together, in chunk order."""
+    together, in chunk order.
+
+    Each worker keeps its own sentence memory and sees a share of the archive, so on its own it would
+    analyse again what the others have met: with 2 workers, 44.5% of sentences where one process
+    analyses 41.3%. So the analyses a piece made go out with the next pieces, to whichever worker takes
+    them (sent with min(workers, SHARED_WITH) pieces, which bounds the cost with many workers)."""
     counts: deque[int] = deque()
+    recent: deque[dict] = deque(maxlen=min(workers, SHARED_WITH))
 
     def pieces() -> Iterator[ChunkTask]:
         for task in tasks:
             split = split_task(task, PIECES_PER_WORKER * workers, spec.batch_size)
             counts.append(len(split))
-            yield from split
+            for piece in split:
+                piece.known = list(recent) if spec.cache_limit else None
+                yield piece
 
-    results = ordered_results(submit, pieces(), 2 * workers)
+    def passed_on(results: Iterator[ChunkResult]) -> Iterator[ChunkResult]:
+        for result in results:
+            if result.learned:
+                recent.append(result.learned)
+            result.learned = None
+            yield result
+
+    results = passed_on(ordered_results(submit, pieces(), 2 * workers))
     for first in results:
         yield merge_results([first] + [next(results) for _ in range(counts.popleft() - 1)], spec.output_format)

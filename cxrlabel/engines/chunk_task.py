@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from ..errors import ReportError
 from ..mentions import mention_records
-from ..pipeline import LabelerConfig, labeler_for
+from ..pipeline import Labeler, LabelerConfig, labeler_for
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class ChunkTask:
     source_row: int  # position of the chunk's first row in that file, from 0
     texts: list
     ids: list | None  # values of --id-column; without it, mentions name reports by their position
+    # analyses other workers made lately, for this worker's sentence memory; None: workers share nothing
+    known: list[dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,29 @@ class ChunkResult:
     cache_hits: int
     cache_misses: int
     failure: Failure | None = None
+    learned: dict | None = None  # this task's fresh analyses, when it was given `known`
 
 
 def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
-    """Label the chunk's reports in batches with this process's Labeler (loaded once per process)."""
+    """Label the chunk's reports in batches with this process's Labeler (loaded once per process).
+
+    Given `task.known`, the Labeler first learns those analyses, and the result gives back the ones made
+    here: each worker then analyses fewer of the sentences that the others have already met."""
     labeler = labeler_for(spec.config, spec.cache_limit)
+    if task.known is None or not spec.cache_limit:
+        return _label(task, spec, labeler)
+    for analyses in task.known:
+        labeler.learn(analyses)
+    labeler.journal = {}
+    try:
+        result = _label(task, spec, labeler)
+        result.learned = labeler.journal
+    finally:
+        labeler.journal = None
+    return result
+
+
+def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
     hits, misses = labeler.cache_hits, labeler.cache_misses
     ids = task.ids if task.ids is not None else list(range(task.start, task.start + len(task.texts)))
     results = []

@@ -97,3 +97,35 @@ def test_two_workers_sharing_chunks_in_pieces_give_the_output_of_one(reports_csv
     else:
         pd.testing.assert_frame_equal(outputs[0][0], outputs[1][0])
         assert outputs[0][1] == outputs[1][1]
+
+
+def test_a_piece_given_known_analyses_reuses_them_and_returns_what_it_made():
+    job = JobSpec(LabelerConfig(parser="none", sections="all"), 999, "csv", "study", False, 4, False)  # its own labeller
+    first = ChunkTask(0, 0, "r.csv", 0, ["No pneumothorax. Small effusion."], ["a"], known=[])
+    made = label_chunk(first, job)
+    assert set(made.learned) == {"No pneumothorax.", "Small effusion."}
+    fresh = JobSpec(LabelerConfig(parser="none", sections="all"), 998, "csv", "study", False, 4, False)
+    second = ChunkTask(1, 1, "r.csv", 1, ["Small effusion. Mild edema."], ["b"], known=[made.learned])
+    result = label_chunk(second, fresh)
+    assert (result.cache_hits, result.cache_misses) == (1, 1) and set(result.learned) == {"Mild edema."}
+    assert result.labels == label_chunk(ChunkTask(1, 1, "r.csv", 1, second.texts, ["b"]), job).labels
+    assert label_chunk(ChunkTask(2, 2, "r.csv", 2, ["Edema."], ["c"]), job).learned is None  # not sharing
+
+
+def test_in_pieces_sends_each_pieces_analyses_with_the_next_pieces():
+    sent, job = [], spec(batch_size=2)
+
+    def submit(task):
+        sent.append(task.known)
+        result = label_chunk(task, job)
+        assert result.learned is not None
+        return Done(result)
+
+    results = list(in_pieces(submit, [chunk(40, 0, 0)], job, workers=2))  # 8 pieces of 5, 4 in flight
+    assert len(sent) == 8 and all(known == [] for known in sent[:4])  # nothing had come back yet
+    assert all(1 <= len(known) <= 2 for known in sent[4:])  # the last 2 pieces' analyses (min(workers, 4))
+    assert all(r.learned is None for r in results)  # not kept once passed on
+    no_cache = JobSpec(job.config, 0, "csv", "study", True, 2, False)
+    sent.clear()
+    list(in_pieces(lambda task: sent.append(task.known) or Done(label_chunk(task, no_cache)), [chunk(8, 0, 0)], no_cache, 2))
+    assert sent and all(known is None for known in sent)

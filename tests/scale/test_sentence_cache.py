@@ -21,3 +21,30 @@ def test_a_sentence_met_in_every_batch_stays_cached_while_the_rest_turns_over():
         labeler.label([f"No pneumothorax. Effusion measures {i} cm. Opacity in zone {i}."])
         assert len(labeler._cache) <= 4
     assert (labeler.cache_hits, labeler.cache_misses) == (5, 13)  # only the first "No pneumothorax." is a miss
+
+
+def test_analyses_learned_from_another_labeller_are_reused_and_give_the_same_labels():
+    reports = ["No pneumothorax. Small left effusion.", "Possible pneumonia. No pneumothorax."]
+    teacher, pupil = Labeler(CONFIG), Labeler(CONFIG)
+    teacher.journal = {}
+    taught = teacher.label(reports)
+    assert set(teacher.journal) == {"No pneumothorax.", "Small left effusion.", "Possible pneumonia."}
+    pupil.learn(teacher.journal)
+    assert [(r.labels, r.mentions) for r in pupil.label(reports)] == [(r.labels, r.mentions) for r in taught]
+    assert (pupil.cache_hits, pupil.cache_misses) == (4, 0)
+    pupil.journal = {}
+    pupil.label(["No pneumothorax. Mild edema."])
+    assert set(pupil.journal) == {"Mild edema."}  # only what it analysed itself
+
+
+def test_learning_keeps_what_a_labeller_has_and_respects_its_bound():
+    labeler = Labeler(CONFIG, cache_limit=4)
+    labeler.label(["No pneumothorax."])
+    mine = labeler._cache.get("No pneumothorax.")
+    labeler.learn({"No pneumothorax.": [("made", "up", 0, 1, 1.0, "x")], "Edema.": [], "Effusion.": []})
+    assert labeler._cache.get("No pneumothorax.") is mine and labeler._cache.get("Edema.") == []
+    labeler.learn({f"Opacity {i}.": [] for i in range(10)})
+    assert len(labeler._cache) <= 10  # one batch of news may exceed half the bound, never more
+    nothing = Labeler(CONFIG, cache_limit=0)
+    nothing.learn({"Edema.": []})
+    assert len(nothing._cache) == 0
