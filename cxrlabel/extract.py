@@ -231,13 +231,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=args.quiet or None,
                           file=sys.stderr) as bar:
-            for result in engine.map(tasks(), spec):
+            for result in engine.map(tasks(), spec, bar.update):
                 if result.failure:  # the input must change, so these parts could not be resumed
                     store.discard()
                     raise UserError(_failure_message(result.failure, text_column))
                 store.add(result)
                 hits, misses = hits + result.cache_hits, misses + result.cache_misses
-                bar.update(result.rows)
     except UserError:
         if store.created and not store.parts:
             store.discard()

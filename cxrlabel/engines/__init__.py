@@ -17,10 +17,23 @@ class Future(Protocol):
     def result(self) -> ChunkResult: ...
 
 
+Progress = Callable[[int], None]  # told the rows of each piece as it is done
+
+
 class Engine(Protocol):
     workers: int
 
-    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec) -> Iterator[ChunkResult]: ...
+    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]: ...
+
+
+class Finished:
+    """A result already computed in this process, as a future."""
+
+    def __init__(self, result: ChunkResult) -> None:
+        self._result = result
+
+    def result(self) -> ChunkResult:
+        return self._result
 
 
 def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], window: int) -> Iterator[ChunkResult]:
@@ -35,9 +48,9 @@ def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[Chunk
 
 
 def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], spec: JobSpec,
-              workers: int) -> Iterator[ChunkResult]:
+              workers: int, progress: Progress | None = None) -> Iterator[ChunkResult]:
     """Each chunk split into pieces (of at least one batch) for `workers` workers, and its result put back
-    together, in chunk order.
+    together, in chunk order. `progress` hears of each piece, so a progress bar moves between parts.
 
     Each worker keeps its own sentence memory and sees a share of the archive, so on its own it would
     analyse again what the others have met: with 2 workers, 44.5% of sentences where one process
@@ -45,13 +58,14 @@ def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask],
     them (sent with min(workers, SHARED_WITH) pieces, which bounds the cost with many workers)."""
     counts: deque[int] = deque()
     recent: deque[dict] = deque(maxlen=min(workers, SHARED_WITH))
+    share = bool(spec.cache_limit) and workers > 1
 
     def pieces() -> Iterator[ChunkTask]:
         for task in tasks:
             split = split_task(task, PIECES_PER_WORKER * workers, spec.batch_size)
             counts.append(len(split))
             for piece in split:
-                piece.known = list(recent) if spec.cache_limit else None
+                piece.known = list(recent) if share else None
                 yield piece
 
     def passed_on(results: Iterator[ChunkResult]) -> Iterator[ChunkResult]:
@@ -59,6 +73,8 @@ def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask],
             if result.learned:
                 recent.append(result.learned)
             result.learned = None
+            if progress is not None:
+                progress(result.rows)
             yield result
 
     results = passed_on(ordered_results(submit, pieces(), 2 * workers))

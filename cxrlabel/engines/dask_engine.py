@@ -10,7 +10,7 @@ import logging
 from typing import Iterable, Iterator
 
 from ..errors import UserError
-from . import in_pieces
+from . import Progress, in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 from .local import start_worker
 
@@ -58,7 +58,8 @@ class DaskEngine:
         if self.cluster is not None:
             self.cluster.close()
 
-    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec) -> Iterator[ChunkResult]:
+    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         client = self.client
-        # pure=False: a chunk's key is random instead of a hash of its (large) texts
-        yield from in_pieces(lambda task: client.submit(label_chunk, task, spec, pure=False), tasks, spec, self.workers)
+        # pure=False: a piece's key is random instead of a hash of its (large) texts
+        yield from in_pieces(lambda task: client.submit(label_chunk, task, spec, pure=False), tasks, spec, self.workers,
+                             progress)

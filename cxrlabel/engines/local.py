@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 from threadpoolctl import threadpool_limits
 
 from ..errors import UserError
-from . import in_pieces
+from . import Finished, Progress, in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 
 START_METHOD = "spawn"
@@ -86,13 +86,13 @@ class LocalEngine:
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec) -> Iterator[ChunkResult]:
+    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         if self.pool is None:
-            yield from (label_chunk(task, spec) for task in tasks)
+            yield from in_pieces(lambda task: Finished(label_chunk(task, spec)), tasks, spec, 1, progress)
             return
         pool = self.pool
         try:
-            yield from in_pieces(lambda task: pool.submit(label_chunk, task, spec), tasks, spec, self.workers)
+            yield from in_pieces(lambda task: pool.submit(label_chunk, task, spec), tasks, spec, self.workers, progress)
         except BrokenProcessPool:
             raise UserError("a worker process died (killed, or out of memory: try fewer --workers or a smaller "
                             "--chunk-size); finished parts are kept, run the same command with --resume") from None

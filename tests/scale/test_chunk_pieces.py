@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import pytest
 
-from cxrlabel.engines import in_pieces
+from cxrlabel.engines import Finished, in_pieces
 from cxrlabel.engines.chunk_task import ChunkTask, JobSpec, label_chunk, merge_results, split_task
 from cxrlabel.pipeline import LabelerConfig
 from tests.conftest import spacy_model_available
@@ -58,25 +58,18 @@ def test_a_failing_report_in_a_later_piece_is_named_by_its_row(breaks_on_marker)
     assert merged.failure.text is None and (merged.start, merged.rows) == (100, 23)
 
 
-class Done:
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
-
-
 def test_in_pieces_gives_one_result_per_chunk_in_order():
     tasks = [chunk(23, 0, 0), chunk(2, 1, 23), chunk(17, 2, 25)]
     submitted = []
 
     def submit(task):
         submitted.append(len(task.texts))
-        return Done(label_chunk(task, spec()))
+        return Finished(label_chunk(task, spec()))
 
-    results = list(in_pieces(submit, tasks, spec(batch_size=3), workers=2))
+    done = []
+    results = list(in_pieces(submit, tasks, spec(batch_size=3), workers=2, progress=done.append))
     assert [(r.index, r.start, r.rows) for r in results] == [(0, 0, 23), (1, 23, 2), (2, 25, 17)]
-    assert submitted == [3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 3, 3, 3, 2]
+    assert submitted == [3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 3, 3, 3, 2] == done  # the bar moves with each piece
     assert [r.labels for r in results] == [label_chunk(t, spec()).labels for t in tasks]
 
 
@@ -119,13 +112,14 @@ def test_in_pieces_sends_each_pieces_analyses_with_the_next_pieces():
         sent.append(task.known)
         result = label_chunk(task, job)
         assert result.learned is not None
-        return Done(result)
+        return Finished(result)
 
     results = list(in_pieces(submit, [chunk(40, 0, 0)], job, workers=2))  # 8 pieces of 5, 4 in flight
     assert len(sent) == 8 and all(known == [] for known in sent[:4])  # nothing had come back yet
     assert all(1 <= len(known) <= 2 for known in sent[4:])  # the last 2 pieces' analyses (min(workers, 4))
     assert all(r.learned is None for r in results)  # not kept once passed on
     no_cache = JobSpec(job.config, 0, "csv", "study", True, 2, False)
-    sent.clear()
-    list(in_pieces(lambda task: sent.append(task.known) or Done(label_chunk(task, no_cache)), [chunk(8, 0, 0)], no_cache, 2))
-    assert sent and all(known is None for known in sent)
+    for job, workers in ((no_cache, 2), (spec(batch_size=2), 1)):  # nothing to share without a cache or a peer
+        sent.clear()
+        list(in_pieces(lambda task: sent.append(task.known) or Finished(label_chunk(task, job)), [chunk(8, 0, 0)], job, workers))
+        assert len(sent) == 4 and all(known is None for known in sent)
