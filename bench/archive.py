@@ -9,7 +9,10 @@ the input's unique-sentence ratio at or above the real reports' (38.7%), measure
 sentence splitter over the whole text (--sections all, as in every run here); both ratios are printed.
 
 Every measurement runs the real command in a subprocess, timed from start to exit (model loading
-included), with the resident memory of its whole process tree sampled every 0.1 s.
+included), with the resident memory of its whole process tree sampled every 0.1 s. The spaCy runs with 1
+and 2 workers are repeated, alternating (--repeat, default 2), and every run is listed: on a shared
+virtual machine other tenants slow a run by 10-40% at unpredictable times, never speed it up, so the
+targets are judged on the fastest run of each, as timeit does, and the paired ratios are shown too.
 Run: python -m bench.archive [--reports 100000]   (skips with a message when the shared data is absent)
 """
 from __future__ import annotations
@@ -177,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="reports for the cache-off run (the rate does not depend on size without a cache)")
     ap.add_argument("--chunk-size", type=int, default=10_000, help="extract --chunk-size (default: extract's, 10,000)")
     ap.add_argument("--skip-dask", action="store_true", help="leave out the Dask LocalCluster run")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of spaCy with 1 and with 2 workers, alternating (default: 2)")
     args = ap.parse_args(argv)
     if not OPENI.exists():
         print(f"archive: skipped, {OPENI.parent} is absent")
@@ -206,9 +210,11 @@ def main(argv: list[str] | None = None) -> None:
         def out(name: str) -> list[str]:
             return ["-o", str(Path(tmp) / f"{name}.csv")]
 
-        runs = [
-            measure("spacy, 1 worker", [str(big), *common, "--workers", "1", *out("w1")], len(texts)),
-            measure("spacy, 2 workers", [str(big), *common, "--workers", "2", *out("w2")], len(texts)),
+        runs = []
+        for i in range(1, max(args.repeat, 1) + 1):
+            runs += [measure(f"spacy, 1 worker (run {i})", [str(big), *common, "--workers", "1", *out("w1")], len(texts)),
+                     measure(f"spacy, 2 workers (run {i})", [str(big), *common, "--workers", "2", *out("w2")], len(texts))]
+        runs += [
             measure("spacy, 2 workers, cache off", [str(nocache), *common, "--workers", "2", "--no-cache", *out("nc")],
                     n_nocache),
             measure("none, 2 workers", [str(big), *common, "--workers", "2", "--parser", "none", *out("none")], len(texts)),
@@ -222,15 +228,21 @@ def main(argv: list[str] | None = None) -> None:
     for r in runs:
         print(f"{r.name:38s} {r.reports:8d} {r.seconds:8.1f} {r.rate:10.0f} {r.peak_rss / 2**20:7.0f}MB  {r.summary}")
         print(f"{'':38s} $ {r.command}")
-    one, two = by["spacy, 1 worker"], by["spacy, 2 workers"]
+    ones = [r for r in runs if r.name.startswith("spacy, 1 worker (run")]
+    twos = [r for r in runs if r.name.startswith("spacy, 2 workers (run")]
+    one, two = max(ones, key=lambda r: r.rate), max(twos, key=lambda r: r.rate)
     small_run = by["spacy, 1 worker, small input"]
-    print(f"\nspaCy with the cache, 2 workers: {two.rate:,.0f} reports/s (target >= 1,000)")
-    print(f"scaling 1 -> 2 workers: {two.rate / one.rate:.2f}x (target >= 1.7)")
+    peak = max(r.peak_rss for r in ones)
+    print(f"\nspaCy with the cache, 2 workers: {two.rate:,.0f} reports/s, fastest of {len(twos)} "
+          f"({', '.join(f'{r.rate:,.0f}' for r in twos)}; target >= 1,000)")
+    print(f"scaling 1 -> 2 workers: {two.rate / one.rate:.2f}x, fastest against fastest (run by run: "
+          f"{', '.join(f'{b.rate / a.rate:.2f}x' for a, b in zip(ones, twos))}; target >= 1.7)")
     print(f"peak memory, 1 worker: {small_run.peak_rss / 2**20:.0f} MB at {small_run.reports:,} reports, "
-          f"{one.peak_rss / 2**20:.0f} MB at {one.reports:,} ({one.peak_rss / small_run.peak_rss - 1:+.1%}; target within 10%)")
+          f"{peak / 2**20:.0f} MB at {one.reports:,} (highest run; {peak / small_run.peak_rss - 1:+.1%}; target within 10%)")
     if "spacy, dask LocalCluster, 2 workers" in by:
         dask = by["spacy, dask LocalCluster, 2 workers"]
-        print(f"Dask LocalCluster vs local engine, 2 workers: {dask.seconds / two.seconds:.2f}x the time (target <= 1.3)")
+        print(f"Dask LocalCluster vs local engine, 2 workers: {dask.seconds / two.seconds:.2f}x the time of the fastest "
+              "local run (target <= 1.3)")
     print("times include starting Python and loading the model in each worker (several seconds per run)")
 
 

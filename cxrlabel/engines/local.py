@@ -1,7 +1,7 @@
 """The local engine: one process, or a pool of worker processes on this machine.
 
 Workers are started with 'spawn': each is a fresh interpreter that loads the models once (on its first
-chunk) and shares no threads or locks with this process, which has pyarrow and tqdm running. Measured on
+piece) and shares no threads or locks with this process, which has pyarrow and tqdm running. Measured on
 2 cores, a 2-worker run of two tiny chunks took 9.5 s with spawn, 7.7 s with forkserver and 6.1 s with
 fork: a few seconds once per run, against minutes of labelling, for not forking a threaded process and
 for workers that need no socket (forkserver talks over a Unix socket).
