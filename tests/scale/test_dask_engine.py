@@ -54,19 +54,23 @@ def test_an_unreachable_scheduler_is_a_clear_error(reports_csv, extract):
 def _import_state() -> tuple[str, bool, str | None]:
     import os
     import sys
+
+    import dask
     trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    profiling = dask.config.get("distributed.worker.profile.enabled")
     try:
         import torch  # noqa: F401
-        return "imported", "torch" in sys.modules, trim
+        return "imported", "torch" in sys.modules, trim, profiling
     except ModuleNotFoundError as exc:
-        return str(exc), "torch" in sys.modules, trim
+        return str(exc), "torch" in sys.modules, trim, profiling
 
 
-def test_a_local_cluster_started_for_spacy_keeps_torch_and_malloc_trimming_out_of_its_workers():
+def test_a_local_cluster_started_for_spacy_keeps_torch_malloc_trimming_and_profiling_out_of_its_workers():
     from cxrlabel.engines.dask_engine import DaskEngine
 
     with DaskEngine(1, hidden=("torch", "scipy")) as engine:
         states = engine.client.run(_import_state)
-    [(message, loaded, trim)] = states.values()
+    [(message, loaded, trim, profiling)] = states.values()
     assert "No module named 'torch'" in message and not loaded  # `import torch` fails at once, thinc goes on without
     assert trim is None  # the nanny's default, which makes glibc map and unmap each large array anew
+    assert profiling is False  # the profiler would take the GIL from the labelling thread every 10 ms
