@@ -224,10 +224,10 @@ def main(argv: list[str] | None = None) -> None:
             measure("spacy, 1 worker, small input", [str(small), *common, "--workers", "1", *out("small")], n_small),
         ]
     by = {r.name: r for r in runs}
-    print(f"\n{'measurement':38s} {'reports':>8s} {'seconds':>8s} {'reports/s':>10s} {'peak RSS':>9s}  cache / command")
+    print(f"\n{'measurement':44s} {'reports':>8s} {'seconds':>8s} {'reports/s':>10s} {'peak RSS':>9s}  cache / command")
     for r in runs:
-        print(f"{r.name:38s} {r.reports:8d} {r.seconds:8.1f} {r.rate:10.0f} {r.peak_rss / 2**20:7.0f}MB  {r.summary}")
-        print(f"{'':38s} $ {r.command}")
+        print(f"{r.name:44s} {r.reports:8d} {r.seconds:8.1f} {r.rate:10.0f} {r.peak_rss / 2**20:7.0f}MB  {r.summary}")
+        print(f"{'':44s} $ {r.command}")
     ones = [r for r in runs if r.name.startswith("spacy, 1 worker (run")]
     twos = [r for r in runs if r.name.startswith("spacy, 2 workers (run")]
     one, two = max(ones, key=lambda r: r.rate), max(twos, key=lambda r: r.rate)
