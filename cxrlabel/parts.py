@@ -15,11 +15,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .engines.chunk_task import ChunkResult
 from .errors import UserError
+from .tabular import concat_parquet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -219,11 +218,7 @@ class PartStore:
                     shutil.copyfileobj(f, out, 1 << 20)
 
     def _labels_parquet(self, order: list[dict], target: Path) -> None:
-        files = [self.folder / part["labels"]["file"] for part in order]
-        schema = pa.unify_schemas([pq.read_schema(f) for f in files])  # a chunk of all-blank ids has no type
-        with pq.ParquetWriter(target, schema) as writer:
-            for f in files:
-                writer.write_table(pq.read_table(f).cast(schema))
+        concat_parquet([self.folder / part["labels"]["file"] for part in order], target)
 
     def _labels_folder(self, order: list[dict], fmt: str, target: Path) -> None:
         target.mkdir()

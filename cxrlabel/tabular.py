@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .errors import UserError
 
@@ -196,3 +198,12 @@ def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
         return columns[0]
     raise UserError(f"cannot tell which column holds the report {what}; name it with {option}. "
                     f"The columns are: {listing}")
+
+
+def concat_parquet(sources: list, target) -> None:
+    """Parquet files (paths or `pa.Buffer`s) written one after another into `target` (a path or a writable
+    file) under one schema: in a file whose column is all blank (ids, say) it has no type, and takes the others'."""
+    schema = pa.unify_schemas([pq.read_schema(source) for source in sources])
+    with pq.ParquetWriter(target, schema) as writer:
+        for source in sources:
+            writer.write_table(pq.read_table(source).cast(schema))

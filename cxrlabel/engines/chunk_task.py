@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..errors import ReportError
 from ..mentions import mention_records
 from ..pipeline import Labeler, LabelerConfig, labeler_for
+from ..tabular import concat_parquet
 
 
 @dataclass(frozen=True)
@@ -142,10 +142,8 @@ def merge_results(pieces: list[ChunkResult], output_format: str) -> ChunkResult:
     if failed is not None:
         return replace(failed, start=pieces[0].start, rows=sum(p.rows for p in pieces))
     if output_format == "parquet":
-        tables = [pq.read_table(io.BytesIO(p.labels)) for p in pieces]
-        schema = pa.unify_schemas([t.schema for t in tables])  # a piece of all-blank ids has no type
         buffer = io.BytesIO()
-        pq.write_table(pa.concat_tables([t.cast(schema) for t in tables]), buffer)
+        concat_parquet([pa.py_buffer(p.labels) for p in pieces], buffer)
         labels = buffer.getvalue()
     else:
         labels = b"".join(p.labels for p in pieces)

@@ -48,8 +48,8 @@ def load_spacy(model: str | None = None):
 def use_numpy_gemm(nlp) -> None:
     """Run the model's matrix products through numpy's BLAS (OpenBLAS) instead of thinc's BLIS. The BLIS
     that thinc ships has AVX2 kernels only; on a CPU with AVX-512 (this project's test machine), OpenBLAS
-    does tok2vec's products in half to two thirds of the time, with the same parses. Only plain CPU ops are swapped; GPU or
-    Apple ops stay as they are."""
+    does tok2vec's products in half to two thirds of the time, with the same parses. Only plain CPU ops
+    are swapped; GPU or Apple ops stay as they are."""
     from thinc.api import NumpyOps
 
     ops = NumpyOps(use_blis=False)  # thinc's own switch: gemm goes to numpy, everything else is unchanged

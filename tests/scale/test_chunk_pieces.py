@@ -3,6 +3,8 @@ chunk would give, byte for byte, and a failing report is still named by its row.
 import io
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from cxrlabel.engines import Finished, in_pieces
@@ -123,3 +125,14 @@ def test_in_pieces_sends_each_pieces_analyses_with_the_next_pieces():
         sent.clear()
         list(in_pieces(lambda task: sent.append(task.known) or Finished(label_chunk(task, job)), [chunk(8, 0, 0)], job, workers))
         assert len(sent) == 4 and all(known is None for known in sent)
+
+
+def test_a_parquet_piece_of_blank_ids_takes_the_type_of_the_others():
+    task = chunk(12)
+    task.ids[:6] = [None] * 6  # the first piece's id column has no values, so no type of its own
+    pieces = split_task(task, 2, 1)
+    merged = merge_results([label_chunk(p, spec("parquet")) for p in pieces], "parquet")
+    frame = pd.read_parquet(io.BytesIO(merged.labels))
+    assert len(frame) == 12 and frame["study"][:6].isna().all() and frame["study"][6:].tolist() == task.ids[6:]
+    kind = pq.read_schema(io.BytesIO(merged.labels)).field("study").type
+    assert pa.types.is_string(kind) or pa.types.is_large_string(kind)  # not null, the type of a blank piece
