@@ -1,0 +1,69 @@
+"""One guard for every command that writes: an output never replaces an input, and a folder is only
+written into, replaced or removed when this toolkit made it.
+
+A folder we make carries a marker file, so our own leftovers are recognised by what we wrote into them,
+never by their names: a user's `results/` or `results.old/` is theirs whatever it is called.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+from .errors import UserError
+
+MARKER = ".cxrlabel-output"
+
+
+def _same(a: Path, b: Path) -> bool:
+    """The same file or folder: equal once symlinks are resolved, or one inode under two names (a hard link)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
+
+
+def _inside(inner: Path, outer: Path) -> bool:
+    return outer.resolve() in inner.resolve().parents
+
+
+def check_output(output: str | Path, inputs: Iterable[str | Path | None], option: str = "-o") -> None:
+    """Refuse an output that is an input, lies inside an input folder, or is a folder holding an input."""
+    output = Path(output)
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(given)
+        if _same(output, source) or (source.is_dir() and _inside(output, source)):
+            raise UserError(f"{output}: {option} would overwrite the input {source}; choose another {option}")
+        if output.is_dir() and source.exists() and _inside(source, output):
+            raise UserError(f"{output}: {option} is a folder that holds the input {source}; choose another {option}")
+
+
+def is_ours(folder: str | Path) -> bool:
+    """Whether `folder` is one this toolkit made (it holds our marker file)."""
+    return (Path(folder) / MARKER).is_file()
+
+
+def claim_folder(folder: str | Path, kind: str, option: str = "-o") -> bool:
+    """Make `folder` ours to write in: create it with a marker, or mark an empty one. A folder of ours is
+    taken as it is; a non-empty folder without the marker is the user's and is refused. Returns whether
+    this call created the folder."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder}: is a file, not a folder; choose another {option}")
+    if is_ours(folder):
+        return False
+    created = not folder.exists()
+    if not created and any(folder.iterdir()):
+        raise UserError(f"{folder}: this folder holds files that cxrlabel did not write, and they are never replaced "
+                        f"or deleted; give {option} a new or empty folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).write_text(json.dumps({"written_by": "cxrlabel", "kind": kind}) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{folder}: cannot create the output folder ({exc.strerror or exc}); choose another {option}") from None
+    return created
