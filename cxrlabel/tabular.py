@@ -120,8 +120,10 @@ def probe_csv(path: Path, text: str, sep: str) -> pd.DataFrame:
         raise UserError(f"{path}: not a readable CSV ({str(exc).strip()})") from None
 
 
-def read_table(path: str | Path, encoding: str | None = None, header: bool | None = None) -> Table:
-    """Read any supported table into strings, never dropping a row."""
+def read_table(path: str | Path, encoding: str | None = None, header: bool | None = None,
+               named: tuple[str, ...] = ()) -> Table:
+    """Read any supported table into strings, never dropping a row; `named`: column names the user gave,
+    which mark a one-column file's first line as its header."""
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: no such file")
@@ -150,7 +152,7 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
         first = text.split("\n", 1)[0]
         probe = probe_csv(path, text, sep)
         if header is None:
-            header = not (probe.shape[1] == 1 and looks_headerless(first))
+            header = not (probe.shape[1] == 1 and looks_headerless(first, named))
         try:
             frame = pd.read_csv(io.StringIO(text), sep=sep, header=0 if header else None, dtype=str,
                                 keep_default_na=False, na_values=[], skip_blank_lines=False)
