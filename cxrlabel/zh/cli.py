@@ -126,7 +126,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, str]:
     """(ids, texts, id column name, text column name); never drops a row."""
-    table = read_table(args.input, encoding=args.encoding)
+    # The names the user gave make a one-column file's first line its header, not a report.
+    table = read_table(args.input, encoding=args.encoding, named=tuple(c for c in (args.column, args.id_column) if c))
     frame = table.frame
     text_col = find_column(frame, args.column, what="text")
     if args.id_column:
@@ -137,6 +138,10 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
         found = next((keys[c] for c in ID_CANDIDATES if c in keys and keys[c] != text_col), None)
         id_col = str(found) if found is not None else "row"
         ids = frame[found].astype(str) if found is not None else pd.Series([str(i) for i in range(1, len(frame) + 1)])
+    repeated = int(ids.duplicated().sum())
+    if repeated:
+        print(f"cxrlabel: warning: {repeated} reports share an id with an earlier report in column {id_col!r}; "
+              "every row is kept, in input order, so match labels to reports by row", file=sys.stderr)
     texts = frame[text_col].fillna("").astype(str)
     note = f", {table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows" if table.replaced_chars else ""
     print(f"read {len(frame)} reports from {args.input} ({table.encoding}{note}); text column {text_col!r}, id column {id_col!r}")
