@@ -182,8 +182,9 @@ def run_mine(args: argparse.Namespace) -> int:
 def run_label(args: argparse.Namespace) -> int:
     if not 0.0 <= args.max_distance <= 1.0:
         raise UserError(f"--max-distance {args.max_distance} is outside 0..1 (distances are normalised)")
-    model = load_model(args.model or args.label_map.parent / MODEL_FILE)
-    mapping = read_label_map(args.label_map, model.cluster_ids)
+    model_path = args.model or args.label_map.parent / MODEL_FILE
+    model = load_model(model_path)
+    mapping = read_label_map(args.label_map, model, model_path)
     ids, texts, id_col, text_col = _read_reports(args)
     data = load_zh_data(model.rules_dir, model.lexicon_dir)
     pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality)

@@ -24,20 +24,26 @@ NORMAL = "normal"
 EXTRA_COLUMNS = ("n_labels", "single_label")
 
 
-def read_label_map(path: Path, cluster_ids: Sequence[int]) -> dict[int, str | None]:
-    """cluster_id -> label (None to drop), validated against the mined clusters."""
+def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int, str | None]:
+    """cluster_id -> label (None to drop), validated against the mined clusters.
+
+    Cluster ids are only numbers: a map from another mine run would pair its labels with this model's
+    clusters and mislabel without a sign, so each line's medoid must be the model's medoid for that id."""
     frame = read_table(path).frame
-    missing = [c for c in ("cluster_id", "label") if c not in frame.columns]
+    missing = [c for c in ("cluster_id", "label", "medoid") if c not in frame.columns]
     if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; the label map needs cluster_id and "
-                        f"label (the columns are: {', '.join(map(str, frame.columns))})")
-    known = set(cluster_ids)
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; the label map needs cluster_id, label "
+                        f"and medoid, which ties it to its {model_path.name} (the columns are: "
+                        f"{', '.join(map(str, frame.columns))}); copy them back from the label_map.csv zh mine wrote")
+    medoids = dict(zip(model.cluster_ids, model.medoids))
     mapping: dict[int, str | None] = {}
-    for line, (raw_id, raw_label) in enumerate(zip(frame["cluster_id"], frame["label"]), start=2):
+    differ: list[str] = []
+    for line, (raw_id, raw_label, medoid) in enumerate(zip(frame["cluster_id"], frame["label"], frame["medoid"]),
+                                                      start=2):
         raw_id, label = str(raw_id).strip(), str(raw_label).strip()
-        if not raw_id.isdigit() or int(raw_id) not in known:
+        if not raw_id.isdigit() or int(raw_id) not in medoids:
             raise UserError(f"{path}: line {line}: cluster_id {raw_id!r} is not one of the mined clusters "
-                            f"({min(known)}..{max(known)}); fix the id or delete the line")
+                            f"({min(medoids)}..{max(medoids)}); fix the id or delete the line")
         if int(raw_id) in mapping:
             raise UserError(f"{path}: line {line}: cluster_id {raw_id} appears twice; keep one line per cluster")
         if not label:
@@ -45,7 +51,14 @@ def read_label_map(path: Path, cluster_ids: Sequence[int]) -> dict[int, str | No
                             f"write a label name, or {DROP} to drop the cluster")
         if label in EXTRA_COLUMNS:
             raise UserError(f"{path}: line {line}: {label!r} is a reserved output column; choose another label name")
+        if str(medoid).strip() != medoids[int(raw_id)]:
+            differ.append(raw_id)
         mapping[int(raw_id)] = None if label == DROP else label
+    if differ:
+        shown = ", ".join(differ[:10]) + (" …" if len(differ) > 10 else "")
+        raise UserError(f"{path}: {len(differ)} of {len(mapping)} clusters (cluster_id {shown}) have another medoid "
+                        f"than in {model_path}, so this map was mined with another model; give the {model_path.name} "
+                        f"written beside this map with --model, or review the label_map.csv of this model")
     return mapping
 
 
