@@ -12,12 +12,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import UserError
+from ..output_guard import check_output
 from ..tabular import find_column, read_table
 from .data_files import load_zh_data
 from .distance import DISTANCES
 from .label import Labeler, label_reports, read_label_map
 from .mine import MineSettings, mine
-from .mine_outputs import LABEL_MAP_FILE, write_outputs
+from .mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
 from .model_file import MODEL_FILE, load_model
 from .preprocess import ClausePreprocessor
 from .weighted_kmedoids import ENGINES
@@ -38,6 +39,13 @@ examples:
 
 then review mined/clusters.html, edit the label column of mined/label_map.csv and run
   cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
+
+--out: a new or empty folder, or one zh mine wrote (it holds a .cxrlabel-output marker); a folder
+with other files, or one holding the input, is refused. Mining again into the same folder replaces
+its outputs while label_map.csv is the one it wrote. Once label_map.csv is edited, a rerun there
+writes nothing and exits 2: the edits are kept, and so is the model.json they belong to (cluster
+numbers differ between runs). Mine into a new --out, or move label_map.csv and model.json out
+together. zh label refuses a map whose medoids are not its model's, e.g. a map from another run.
 """
 
 LABEL_EPILOG = """\
@@ -149,6 +157,8 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
 
 
 def run_mine(args: argparse.Namespace) -> int:
+    check_output(args.out, [args.input, args.rules_dir, args.lexicon_dir], "--out")
+    prepare_out(args.out)
     ids, texts, _, _ = _read_reports(args)
     data = load_zh_data(args.rules_dir, args.lexicon_dir)
     pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality)
@@ -183,6 +193,7 @@ def run_label(args: argparse.Namespace) -> int:
     if not 0.0 <= args.max_distance <= 1.0:
         raise UserError(f"--max-distance {args.max_distance} is outside 0..1 (distances are normalised)")
     model_path = args.model or args.label_map.parent / MODEL_FILE
+    check_output(args.output, [args.input, args.label_map, model_path])
     model = load_model(model_path)
     mapping = read_label_map(args.label_map, model, model_path)
     ids, texts, id_col, text_col = _read_reports(args)

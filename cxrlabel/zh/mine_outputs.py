@@ -1,11 +1,19 @@
-"""Writing what `cxrlabel zh mine` produces into the --out folder."""
+"""Writing what `cxrlabel zh mine` produces into the --out folder.
+
+label_map.csv is the one output a reviewer edits, and it only fits the model.json written with it. So
+the folder records the digest of the map it wrote, and mining again into it replaces the outputs only
+while the map is still that one: an edited map is never replaced, and never left beside a model it does
+not fit.
+"""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import UserError
+from ..output_guard import claim_folder, is_ours
 from . import report_html
 from .known_findings import suggest_label
 from .mine import MineResult, MineSettings
@@ -15,15 +23,36 @@ CLUSTERS_FILE = "clusters.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
 LABEL_MAP_FILE = "label_map.csv"
 HTML_FILE = "clusters.html"
+WRITTEN_FILE = ".label_map.sha256"  # digest of the label_map.csv this folder's last run wrote
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def refuse_edited_map(out: Path) -> None:
+    """Stop before a run would replace a label map someone edited (or one whose digest is unknown)."""
+    label_map, written = out / LABEL_MAP_FILE, out / WRITTEN_FILE
+    if not is_ours(out) or not label_map.is_file():
+        return
+    if written.is_file() and written.read_text(encoding="utf-8").strip() == _digest(label_map):
+        return
+    raise UserError(f"{label_map}: edited since `cxrlabel zh mine` wrote it, so this run writes nothing: the "
+                    f"edits are kept, and they only fit the {MODEL_FILE} beside them. Give --out a new folder, "
+                    f"or move {LABEL_MAP_FILE} and {MODEL_FILE} out of {out} together (or delete {LABEL_MAP_FILE} "
+                    "to discard the edits) and run again")
+
+
+def prepare_out(out: Path) -> None:
+    """Make --out ours to write in, before the mining: a user's folder and an edited map are refused."""
+    refuse_edited_map(out)
+    claim_folder(out, "zh mine", "--out")
 
 
 def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: tuple[tuple[str, str], ...],
                   drop_laterality: bool, rules_dir: str | None, lexicon_dir: str | None) -> list[Path]:
-    """Write the five outputs; returns their paths."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out}: cannot create the output folder ({exc.strerror}); choose another --out") from None
+    """Write the five outputs into a folder `prepare_out` accepted; returns their paths."""
+    refuse_edited_map(out)  # again: the map may have been edited while the mining ran
     clusters = result.clusters
     labels = [suggest_label(m, known) for m in clusters["medoid"]]
     paths = [out / name for name in (CLUSTERS_FILE, ASSIGNMENTS_FILE, LABEL_MAP_FILE, MODEL_FILE, HTML_FILE)]
@@ -37,6 +66,7 @@ def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: 
         "n_clauses": clusters["n_clauses"],
         "example": [members[0][0] if members else "" for members in clusters["members"]],
     }).to_csv(paths[2], index=False, encoding="utf-8")
+    (out / WRITTEN_FILE).write_text(_digest(paths[2]) + "\n", encoding="utf-8")
     save_model(SavedModel(
         cluster_ids=clusters["cluster_id"].tolist(), medoids=clusters["medoid"].tolist(),
         medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance,
