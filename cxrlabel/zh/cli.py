@@ -51,6 +51,7 @@ together. zh label refuses a map whose medoids are not its model's, e.g. a map f
 LABEL_EPILOG = """\
 Each clause goes to its nearest medoid in model.json (beside the label map); clusters map to
 labels through label_map.csv, where several clusters may share a label and "-" drops one.
+Its medoid column ties the map to its model: a map from another mine run is refused (exit 2).
 Per report and label (CheXpert precedence): any positive clause 1.0, else any uncertain
 -1.0, else any negated 0.0, else blank. normal = 1.0 when every clause is a normal statement
 or negated. n_labels counts the 1.0 labels; single_label names the label when it is the only one.

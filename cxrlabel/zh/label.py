@@ -56,9 +56,10 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int,
         mapping[int(raw_id)] = None if label == DROP else label
     if differ:
         shown = ", ".join(differ[:10]) + (" …" if len(differ) > 10 else "")
-        raise UserError(f"{path}: {len(differ)} of {len(mapping)} clusters (cluster_id {shown}) have another medoid "
-                        f"than in {model_path}, so this map was mined with another model; give the {model_path.name} "
-                        f"written beside this map with --model, or review the label_map.csv of this model")
+        raise UserError(f"{path}: {len(differ)} of {len(mapping)} clusters (cluster_id {shown}) have a different "
+                        f"medoid in {model_path}: this map comes from another mine run; label with the "
+                        f"{model_path.name} written beside this map (--model), or review the label map written "
+                        "with this model")
     return mapping
 
 
