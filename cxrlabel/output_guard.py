@@ -30,22 +30,38 @@ def _inside(inner: Path, outer: Path) -> bool:
     return outer.resolve() in inner.resolve().parents
 
 
-def check_output(output: str | Path, inputs: Iterable[str | Path | None], option: str = "-o") -> None:
-    """Refuse an output that is an input, lies inside an input folder, or is a folder holding an input."""
+def check_output(output: str | Path, inputs: Iterable[str | Path | None], option: str = "-o",
+                 what: str = "the input") -> None:
+    """Refuse an output that is an input, lies inside an input folder (or one still to be made), or is a folder
+    holding an input. `what` names the inputs in the message, e.g. another output that must not be replaced."""
     output = Path(output)
     for given in inputs:
         if given is None:
             continue
         source = Path(given)
-        if _same(output, source) or (source.is_dir() and _inside(output, source)):
-            raise UserError(f"{output}: {option} would overwrite the input {source}; choose another {option}")
+        if _same(output, source) or ((source.is_dir() or not source.exists()) and _inside(output, source)):
+            raise UserError(f"{output}: {option} would overwrite {what} {source}; choose another {option}")
         if output.is_dir() and source.exists() and _inside(source, output):
-            raise UserError(f"{output}: {option} is a folder that holds the input {source}; choose another {option}")
+            raise UserError(f"{output}: {option} is a folder that holds {what} {source}; choose another {option}")
 
 
 def is_ours(folder: str | Path) -> bool:
     """Whether `folder` is one this toolkit made (it holds our marker file)."""
     return (Path(folder) / MARKER).is_file()
+
+
+def refuse_foreign(folder: str | Path, option: str = "-o") -> None:
+    """Refuse a folder that holds files without our marker: they are the user's, and writing the folder would
+    replace or delete them. Checked before any work, so nothing is done for an output that cannot be written."""
+    folder = Path(folder)
+    if folder.is_dir() and not is_ours(folder) and any(folder.iterdir()):
+        raise UserError(f"{folder}: this folder holds files that cxrlabel did not write, and they are never replaced "
+                        f"or deleted; give {option} a new or empty folder")
+
+
+def mark_folder(folder: str | Path, kind: str) -> None:
+    """Write our marker into `folder`, which this toolkit made or emptied itself."""
+    (Path(folder) / MARKER).write_text(json.dumps({"written_by": "cxrlabel", "kind": kind}) + "\n", encoding="utf-8")
 
 
 def claim_folder(folder: str | Path, kind: str, option: str = "-o") -> bool:
@@ -57,13 +73,11 @@ def claim_folder(folder: str | Path, kind: str, option: str = "-o") -> bool:
         raise UserError(f"{folder}: is a file, not a folder; choose another {option}")
     if is_ours(folder):
         return False
+    refuse_foreign(folder, option)
     created = not folder.exists()
-    if not created and any(folder.iterdir()):
-        raise UserError(f"{folder}: this folder holds files that cxrlabel did not write, and they are never replaced "
-                        f"or deleted; give {option} a new or empty folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / MARKER).write_text(json.dumps({"written_by": "cxrlabel", "kind": kind}) + "\n", encoding="utf-8")
+        mark_folder(folder, kind)
     except OSError as exc:
         raise UserError(f"{folder}: cannot create the output folder ({exc.strerror or exc}); choose another {option}") from None
     return created
