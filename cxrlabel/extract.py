@@ -20,9 +20,10 @@ from .engines.chunk_task import ChunkTask, Failure, JobSpec
 from .engines.dask_engine import DaskEngine
 from .engines.local import LocalEngine
 from .errors import UserError
+from .output_guard import check_output, refuse_foreign
 from .parser_status import add_model_options
 from .parsers import PARSER_CHOICES
-from .parts import MANIFEST, PartStore, saved_chunk_size
+from .parts import PartStore
 from .pipeline import CACHE_LIMIT, LabelerConfig
 from .run_identity import run_identity
 from .sections import SECTION_CHOICES
@@ -134,8 +135,9 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str]:
-    """(output path, whether it is a folder of parts, csv or parquet)."""
+def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str, Path | None]:
+    """(output path, whether it is a folder of parts, csv or parquet, mentions path), each refused before any
+    work when writing it would replace an input, the other output, or a folder of the user's."""
     if args.output:
         output = Path(args.output)
         as_folder = args.output.endswith(("/", os.sep)) or output.is_dir()
@@ -144,12 +146,14 @@ def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str]:
     if as_folder and output.exists() and not output.is_dir():
         raise UserError(f"{output}: is a file; give a folder name for a folder of parts, or drop the final /")
     fmt = args.output_format or ("parquet" if output.suffix.lower() in PARQUET_SUFFIXES else "csv")
-    resolved, inputs = output.resolve(), source.resolve()
-    if resolved == inputs or inputs in resolved.parents:
-        raise UserError(f"{output}: the output would overwrite the input; choose another -o")
-    if args.mentions_out and Path(args.mentions_out).resolve() in (resolved, inputs):
-        raise UserError(f"{args.mentions_out}: --mentions-out must differ from the input and the output")
-    return output, as_folder, fmt
+    check_output(output, [source])
+    if as_folder:
+        refuse_foreign(output)
+    mentions = Path(args.mentions_out) if args.mentions_out else None
+    if mentions is not None:
+        check_output(mentions, [source], "--mentions-out")
+        check_output(mentions, [output], "--mentions-out", what="the labels (-o)")
+    return output, as_folder, fmt, mentions
 
 
 def _id_values(column: pd.Series) -> list:
@@ -187,9 +191,15 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler and args.engine != "dask":
         raise UserError("--scheduler is for --engine dask")
     source = Path(args.input)
-    output, as_folder, fmt = _output(args, source)
-    parts_dir = output.with_name(output.name + ".parts")
-    chunk_size = args.chunk_size or (saved_chunk_size(parts_dir) if args.resume else None) or DEFAULT_CHUNK_SIZE
+    output, as_folder, fmt, mentions = _output(args, source)
+    with PartStore.claim(output) as store:  # locked before its manifest is read; let go however this ends
+        _extract(args, source, output, as_folder, fmt, mentions, store)
+    return 0
+
+
+def _extract(args: argparse.Namespace, source: Path, output: Path, as_folder: bool, fmt: str, mentions: Path | None,
+             store: PartStore) -> None:
+    chunk_size = args.chunk_size or (store.saved_chunk_size() if args.resume else None) or DEFAULT_CHUNK_SIZE
     table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
                          named=tuple(c for c in (args.column, args.id_column) if c))
     columns = pd.DataFrame(columns=table.columns)
@@ -198,14 +208,13 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     identity = run_identity(table.identity(), config, column=text_column, id_column=id_column, encoding=args.encoding,
                             no_header=args.no_header, chunk_size=chunk_size, output_format=fmt,
-                            folder_output=as_folder, mentions=bool(args.mentions_out))
-    if args.resume and not (parts_dir / MANIFEST).exists() and not args.quiet:
-        print(f"cxrlabel: nothing to resume in {parts_dir}; starting from the first row", file=sys.stderr)
-    store = PartStore.open(parts_dir, identity, args.resume)
-    if store.parts and not args.quiet:
+                            folder_output=as_folder, mentions=mentions is not None)
+    store.begin(identity, args.resume)
+    if args.resume and not args.quiet:
         again = f"; {store.dropped} damaged parts will be labelled again" if store.dropped else ""
-        print(f"cxrlabel: resuming: {store.rows_done} rows in {len(store.parts)} parts are done{again}", file=sys.stderr)
-    spec = JobSpec(config, 0 if args.no_cache else CACHE_LIMIT, fmt, id_column, bool(args.mentions_out),
+        print(f"cxrlabel: resuming: {store.rows_done} rows in {len(store.parts)} parts are done{again}" if store.parts
+              else f"cxrlabel: nothing to resume in {store.folder}; starting from the first row", file=sys.stderr)
+    spec = JobSpec(config, 0 if args.no_cache else CACHE_LIMIT, fmt, id_column, mentions is not None,
                    args.batch_size, args.log_text)
     total = table.count_rows()
     workers = args.workers or default_workers()
@@ -214,8 +223,15 @@ def run(args: argparse.Namespace) -> int:
         workers = max(1, min(workers, math.ceil((total - store.rows_done) / args.batch_size)))
     seen = {"chunks": 0, "rows": 0}
 
+    def chunks():
+        try:
+            yield from table.chunks([text_column] + ([id_column] if id_column else []))
+        except UserError:  # a part file that cannot be read: the input must change, so no part could be resumed
+            store.discard()
+            raise
+
     def tasks():
-        for chunk in table.chunks([text_column] + ([id_column] if id_column else [])):
+        for chunk in chunks():
             index, start, rows = seen["chunks"], seen["rows"], len(chunk.frame)
             seen["chunks"], seen["rows"] = index + 1, start + rows
             if not store.is_done(index, start, rows):
@@ -228,20 +244,15 @@ def run(args: argparse.Namespace) -> int:
     engine = (DaskEngine(workers, args.scheduler, hidden) if args.engine == "dask"
               else LocalEngine(workers, hidden))
     hits = misses = 0
-    try:
-        with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=args.quiet or None,
-                          file=sys.stderr) as bar:
-            for result in engine.map(tasks(), spec, bar.update):
-                if result.failure:  # the input must change, so these parts could not be resumed
-                    store.discard()
-                    raise UserError(_failure_message(result.failure, text_column))
-                store.add(result)
-                hits, misses = hits + result.cache_hits, misses + result.cache_misses
-    except UserError:
-        if store.created and not store.parts:
-            store.discard()
-        raise
-    store.assemble(output, as_folder, Path(args.mentions_out) if args.mentions_out else None)
+    with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=args.quiet or None,
+                      file=sys.stderr) as bar:
+        for result in engine.map(tasks(), spec, bar.update):
+            if result.failure:  # the input must change, so these parts could not be resumed
+                store.discard()
+                raise UserError(_failure_message(result.failure, text_column))
+            store.add(result)
+            hits, misses = hits + result.cache_hits, misses + result.cache_misses
+    store.assemble(output, as_folder, mentions)
     if not args.keep_parts:
         store.discard()
     if table.replaced_chars:
@@ -249,4 +260,3 @@ def run(args: argparse.Namespace) -> int:
               "replaced with U+FFFD; give --encoding to read them correctly", file=sys.stderr)
     if not args.quiet:
         print(_summary(store, output, hits, misses, args.no_cache, engine.workers), file=sys.stderr)
-    return 0

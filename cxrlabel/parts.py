@@ -4,32 +4,57 @@ Each part is written to a temporary name and renamed, then recorded in manifest.
 and checksum. A run that is killed, or stops on a full disk, leaves only whole parts behind, and
 `--resume` continues after them without losing or repeating a row. The final output is assembled from
 the parts into a temporary file that is renamed into place.
+
+The folder carries our marker and is locked by the run writing it, so a second run on the same output
+is refused while the first is alive instead of labelling the same chunks; the lock goes with the process,
+however it ends. Temporary files are new hidden names this process created, so cleaning up after a
+failure never removes a file of the user's that happens to be called `<output>.tmp`.
 """
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
+from types import TracebackType
 
 import pandas as pd
 
 from .engines.chunk_task import ChunkResult
 from .errors import UserError
+from .output_guard import is_ours, mark_folder
 from .tabular import concat_parquet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+LOCK = ".lock"
 # How a changed option is named in the message that refuses --resume.
 OPTION_NAMES = {"mentions": "--mentions-out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
                 "folder_output": "-o (a folder or a file)", "no_header": "--no-header"}
 
 
+def temporary(beside: Path, folder: bool = False) -> Path:
+    """A new hidden file (or folder) beside `beside`, created by this call, so removing it removes nothing
+    else. Not `tempfile`: its 0600/0700 modes would carry over to the output; this gets what open and mkdir give."""
+    while True:
+        path = beside.with_name(f".{beside.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            if folder:
+                path.mkdir()
+            else:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return path
+        except FileExistsError:
+            continue
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary name beside `path`, then rename: a reader sees the old file or the whole new one."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = temporary(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
@@ -47,14 +72,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def saved_chunk_size(folder: Path) -> int | None:
-    """The chunk size of the unfinished run in `folder`, which a resumed run must keep."""
-    try:
-        return int(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["identity"]["options"]["chunk_size"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def _differences(old: dict, new: dict) -> list[str]:
     out = []
     if old.get("input") != new.get("input"):
@@ -67,48 +84,128 @@ def _differences(old: dict, new: dict) -> list[str]:
     return out
 
 
+def _write_error(path: Path, exc: OSError, kept: str = "") -> UserError:
+    if exc.errno == errno.ENOSPC:
+        fix = "free some disk space"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "make the folder writable"
+    else:
+        fix = "fix that"
+    return UserError(f"{path}: cannot write ({exc.strerror or exc}); {kept}{fix}, then run the same command with --resume")
+
+
+def _made_before_markers(folder: Path) -> bool:
+    """A parts folder of a cxrlabel from before the marker: its manifest says so."""
+    try:
+        return "cxrlabel_parts" in json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _lock(path: Path, output: Path) -> int | None:
+    """Hold an exclusive lock on `path` and write our PID there; None when the folder was removed (by the run
+    that held it) before the lock was taken, so the caller makes it again."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except FileNotFoundError:
+        return None
+    held = False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            pid = f" (PID {holder})" if holder.isdigit() else ""
+            raise UserError(f"another cxrlabel extract{pid} is writing to {output}; wait for it to finish") from None
+        try:
+            if not os.path.samestat(os.stat(path), os.fstat(fd)):
+                return None
+        except FileNotFoundError:
+            return None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        held = True
+        return fd
+    finally:
+        if not held:
+            os.close(fd)
+
+
 class PartStore:
-    def __init__(self, folder: Path, identity: dict, parts: dict[int, dict], columns: list[str] | None,
-                 created: bool) -> None:
+    """The parts folder of one output, locked by this run from `claim` until it is closed."""
+
+    def __init__(self, folder: Path, lock: int, created: bool) -> None:
         self.folder = folder
-        self.identity = identity
-        self.parts = parts
-        self.columns = columns
-        self.created = created  # this run made the folder, so it may remove it when nothing was done
+        self._lock = lock
+        # no earlier run's parts are here (this run made the folder, or found nothing done), so the folder
+        # may go when this run stops before finishing a part
+        self.fresh = created
+        self.identity: dict = {}
+        self.parts: dict[int, dict] = {}
+        self.columns: list[str] | None = None
         self.dropped = 0  # parts found damaged or missing on resume, to be labelled again
 
     @classmethod
-    def open(cls, folder: Path, identity: dict, resume: bool) -> "PartStore":
-        """Continue the unfinished run in `folder` (with `resume`), or start a new one there."""
+    def claim(cls, output: Path) -> "PartStore":
+        """Make or take `<output>.parts/` and lock it; refused when it is not ours or another run holds it."""
+        folder = output.with_name(output.name + ".parts")
+        while True:
+            if (folder.exists() and not is_ours(folder) and not _made_before_markers(folder)
+                    and (not folder.is_dir() or any(folder.iterdir()))):
+                raise UserError(f"{folder}: exists but is not a part folder of cxrlabel (no marker); "
+                                "move it away or choose another -o")
+            created = not folder.exists()
+            try:
+                folder.mkdir(exist_ok=True)
+                if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
+                    mark_folder(folder, "extract parts")
+                lock = _lock(folder / LOCK, output)
+            except OSError as exc:
+                raise _write_error(folder, exc) from None
+            if lock is not None:
+                return cls(folder, lock, created)
+
+    def __enter__(self) -> "PartStore":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        """Release the lock; a run that stops before finishing any part leaves no folder that holds nothing."""
+        if kind is not None and self.fresh and not self.parts:
+            self.discard()
+        os.close(self._lock)
+
+    def saved_chunk_size(self) -> int | None:
+        """The chunk size of the unfinished run here, which a resumed run must keep."""
+        try:
+            return int(json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))["identity"]["options"]["chunk_size"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def begin(self, identity: dict, resume: bool) -> None:
+        """Continue the unfinished run here (with `resume`), or start a new one: a run that finished no part
+        holds nothing to resume, so it is started again without asking."""
         identity = json.loads(json.dumps(identity))  # compare as the manifest stores it
-        manifest = folder / MANIFEST
+        manifest = self.folder / MANIFEST
         if manifest.exists():
             try:
                 state = json.loads(manifest.read_text(encoding="utf-8"))
                 parts = {int(p["index"]): p for p in state["parts"]}
             except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise UserError(f"{manifest}: unreadable ({exc}); delete {folder} to start again") from None
-            done = sum(p["rows"] for p in parts.values())
-            if not resume:
-                raise UserError(f"{folder} holds an unfinished run ({len(parts)} parts, {done} rows done): add --resume "
-                                "to continue it, or delete the folder to start again")
-            changed = _differences(state.get("identity", {}), identity)
-            if changed:
-                raise UserError(f"cannot --resume the run in {folder}: {'; '.join(changed)}. Run as before, "
-                                "or delete the folder to start again")
-            store = cls(folder, identity, parts, state.get("columns"), created=False)
-            store._check_parts()
-            return store
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-            raise UserError(f"{folder}: exists but is not a part folder of cxrlabel (no {MANIFEST}); "
-                            "move it away or choose another -o")
-        store = cls(folder, identity, {}, None, created=not folder.exists())
-        try:
-            folder.mkdir(exist_ok=True)
-            store._save()
-        except OSError as exc:
-            raise store._write_error(folder, exc) from None
-        return store
+                raise UserError(f"{manifest}: unreadable ({exc}); delete {self.folder} to start again") from None
+            if parts:
+                done = sum(p["rows"] for p in parts.values())
+                if not resume:
+                    raise UserError(f"{self.folder} holds an unfinished run ({len(parts)} parts, {done} rows done): add "
+                                    "--resume to continue it, or delete the folder to start again")
+                changed = _differences(state.get("identity", {}), identity)
+                if changed:
+                    raise UserError(f"cannot --resume the run in {self.folder}: {'; '.join(changed)}. Run as before, "
+                                    "or delete the folder to start again")
+                self.identity, self.parts, self.columns = identity, parts, state.get("columns")
+                self._check_parts()
+                return
+        self.identity, self.fresh = identity, True
+        self._save()
 
     @property
     def rows_done(self) -> int:
@@ -162,19 +259,12 @@ class PartStore:
             raise self._write_error(self.folder / MANIFEST, exc) from None
 
     def _write_error(self, path: Path, exc: OSError) -> UserError:
-        if exc.errno == errno.ENOSPC:
-            fix = "free some disk space"
-        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            fix = "make the folder writable"
-        else:
-            fix = "fix that"
-        kept = f"the {len(self.parts)} finished parts are kept in {self.folder}: " if self.parts else ""
-        return UserError(f"{path}: cannot write ({exc.strerror or exc}); {kept}{fix}, then run the same command "
-                         "with --resume")
+        return _write_error(path, exc, f"the {len(self.parts)} finished parts are kept in {self.folder}: " if self.parts else "")
 
     def discard(self) -> None:
-        """Remove the folder and everything in it."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the folder and everything in it, when it is ours (it always is once claimed)."""
+        if is_ours(self.folder):
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def assemble(self, output: Path, as_folder: bool, mentions: Path | None) -> None:
         """Write the final labels (and mentions) from the parts, in row order, each through a temporary name."""
@@ -186,26 +276,27 @@ class PartStore:
                                 "run the same command with --resume")
             expected += part["rows"]
         fmt = self.identity["options"]["output_format"]
-        targets = [(output, output.with_name(output.name + ".tmp"))]
-        if mentions is not None:
-            targets.append((mentions, mentions.with_name(mentions.name + ".tmp")))
+        if as_folder:
+            output = output.resolve()  # a link to a folder: the folder it names is replaced, beside itself
+        made: list[tuple[Path, Path]] = []  # (final name, temporary name)
         try:
-            for _, tmp in targets:
-                _remove(tmp)
+            made.append((output, temporary(output, folder=as_folder)))
             if as_folder:
-                self._labels_folder(order, fmt, targets[0][1])
+                self._labels_folder(order, fmt, made[0][1])
             elif fmt == "parquet":
-                self._labels_parquet(order, targets[0][1])
+                self._labels_parquet(order, made[0][1])
             else:
-                self._concatenate(order, "labels", targets[0][1], self._csv_header())
+                self._concatenate(order, "labels", made[0][1], self._csv_header())
             if mentions is not None:
-                self._concatenate(order, "mentions", targets[1][1], b"")
-            for final, tmp in targets:
+                made.append((mentions, temporary(mentions)))
+                self._concatenate(order, "mentions", made[1][1], b"")
+            for final, tmp in made:
                 _replace(tmp, final)
         except OSError as exc:
-            for _, tmp in targets:
-                _remove(tmp)
             raise self._write_error(Path(exc.filename or output), exc) from None
+        finally:
+            for _, tmp in made:  # what was not renamed into place, however this stopped
+                _remove(tmp)
 
     def _csv_header(self) -> bytes:
         return pd.DataFrame(columns=self.columns).to_csv(index=False).encode("utf-8")
@@ -221,7 +312,7 @@ class PartStore:
         concat_parquet([self.folder / part["labels"]["file"] for part in order], target)
 
     def _labels_folder(self, order: list[dict], fmt: str, target: Path) -> None:
-        target.mkdir()
+        mark_folder(target, "extract labels")
         for part in order:
             source = self.folder / part["labels"]["file"]
             if fmt == "parquet":
@@ -231,6 +322,7 @@ class PartStore:
 
 
 def _remove(path: Path) -> None:
+    """Remove a temporary file or folder this process made, if it is still there."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
@@ -238,12 +330,17 @@ def _remove(path: Path) -> None:
 
 
 def _replace(tmp: Path, final: Path) -> None:
-    """Rename into place; an existing output folder is moved aside first, as a folder cannot be replaced whole."""
-    if tmp.is_dir() and final.is_dir():
-        old = final.with_name(final.name + ".old")
-        _remove(old)
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old)
+    """Rename into place. A folder cannot replace a non-empty one in one step, so an earlier output folder of
+    ours is first renamed to a new hidden name of ours, then removed; one that is not ours makes the rename
+    fail (it is not empty), so it is never removed."""
+    if tmp.is_dir() and final.is_dir() and is_ours(final):
+        aside = temporary(final, folder=True)
+        os.replace(final, aside)
+        try:
+            os.replace(tmp, final)
+        except BaseException:
+            os.replace(aside, final)  # the earlier output stays where it was
+            raise
+        shutil.rmtree(aside)
     else:
         os.replace(tmp, final)
