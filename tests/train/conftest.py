@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from cxrtrain.cli import main
+from cxrtrain.train import fit
 
-from .synthetic import make_dataset
+from .synthetic import make_dataset, quick_options
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 SHARED_CXR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cxr"
@@ -25,6 +26,22 @@ def synthetic(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("synthetic")
     make_dataset(folder, n=160, size=64, seed=0)
     return folder
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory) -> Path:
+    """64 PNGs at 32 px, for the quick fits."""
+    folder = tmp_path_factory.mktemp("small")
+    make_dataset(folder, n=64, size=32, seed=4)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def quick_run(small, cache_dir, tmp_path_factory) -> Path:
+    """A finished one-epoch resnet18 run on `small` (outputs Disc, Bar); tests only read it, or copy it."""
+    out = tmp_path_factory.mktemp("runs") / "quick"
+    fit(quick_options(small, out, cache_dir, epochs=1))
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from cxrtrain.train import FitOptions
+
 
 def draw(size: int, disc: bool, bar: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A noisy gray image and the boolean masks of its disc and bar (empty when absent)."""
@@ -48,3 +50,10 @@ def make_dataset(folder: Path, n: int, size: int, seed: int = 0, patients_per_im
     path = folder / "labels.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
+
+
+def quick_options(data: Path, out: Path, cache_dir: Path, **changes) -> FitOptions:
+    """A fit of a few CPU seconds on a set made by make_dataset: resnet18 at 32 px, 3 epochs."""
+    options = dict(labels=str(data / "labels.csv"), images=str(data), out=str(out), arch="resnet18", image_size=32,
+                   epochs=3, batch_size=8, lr=1e-3, patience=0, cache_dir=str(cache_dir), progress=False)
+    return FitOptions(**{**options, **changes})

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from cxrtrain.cli import main
-from cxrtrain.train import FitOptions, fit
+from cxrtrain.train import fit
 
-from .synthetic import make_dataset
+from .synthetic import make_dataset, quick_options
 
 
 def test_fit_learns_the_planted_signal(trained_run):
@@ -83,28 +83,15 @@ def test_user_errors_exit_2_with_a_message(synthetic, tmp_path, capsys):
     assert "invalid choice: 'alexnet'" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("small")
-    make_dataset(folder, n=64, size=32, seed=4)
-    return folder
-
-
-def small_options(small, out, cache_dir, **changes) -> FitOptions:
-    options = dict(labels=str(small / "labels.csv"), images=str(small), out=str(out), arch="resnet18", image_size=32,
-                   epochs=3, batch_size=8, lr=1e-3, patience=0, cache_dir=str(cache_dir), progress=False)
-    return FitOptions(**{**options, **changes})
-
-
 def test_resume_after_a_kill_matches_an_uninterrupted_run(small, cache_dir, tmp_path, capsys):
-    fit(small_options(small, tmp_path / "whole", cache_dir))
+    fit(quick_options(small, tmp_path / "whole", cache_dir))
 
     def kill(stage: int, epoch: int) -> None:
         if epoch == 1:
             raise KeyboardInterrupt  # as if the job were killed right after epoch 1 was saved
 
     with pytest.raises(KeyboardInterrupt):
-        fit(small_options(small, tmp_path / "killed", cache_dir), on_epoch_end=kill)
+        fit(quick_options(small, tmp_path / "killed", cache_dir), on_epoch_end=kill)
     assert len(pd.read_csv(tmp_path / "killed" / "history.csv")) == 1
     # starting again without --resume is refused; with --resume it continues from epoch 2
     assert main(["fit", "--labels", str(small / "labels.csv"), "--images", str(small), "--out", str(tmp_path / "killed"),
@@ -131,7 +118,7 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(small, cache_dir, tmp_
     (dict(policy="u-selftrained", policy_per_observation="Bar=u-multiclass", blank="ignore", epochs=2), "selftrained"),
 ])
 def test_tasks_and_policies_run_end_to_end(small, cache_dir, tmp_path, changes, check):
-    result = fit(small_options(small, tmp_path / "run", cache_dir, **changes))
+    result = fit(quick_options(small, tmp_path / "run", cache_dir, **changes))
     test = result["test"]
     if check == "multiclass":
         assert set(test["classes"]) == {"Disc", "Bar"} and test["top3_sensitivity"] == 1.0  # 2 classes: always top 3
@@ -158,7 +145,7 @@ def test_single_class_split_reports_null_auc_with_reason(small, cache_dir, tmp_p
     labels["Rare"] = "0.0"
     labels.loc[0, "Rare"] = "1.0"  # one positive: at most one split can see it
     labels.to_csv(tmp_path / "labels.csv", index=False)
-    result = fit(small_options(small, tmp_path / "run", cache_dir, labels=str(tmp_path / "labels.csv"), epochs=1))
+    result = fit(quick_options(small, tmp_path / "run", cache_dir, labels=str(tmp_path / "labels.csv"), epochs=1))
     notes = [result[s]["observations"]["Rare"].get("auc_note", "") for s in ("val", "test")]
     assert any("only negative labels" in note for note in notes)
     assert any(result[s]["observations"]["Rare"]["auc"] is None for s in ("val", "test"))
