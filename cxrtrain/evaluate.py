@@ -31,7 +31,7 @@ class Run:
         self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
         self.options = self.config["options"]
         self.device = distributed.resolve_device(device)
-        self.model, self.meta = load_run_model(self.folder / "best.pt", self.device)
+        self.model, self.meta = load_run_model(self.folder / "best.pt", self.device, expected=self.config.get("model"))
         thresholds = self.folder / "thresholds.json"
         if not thresholds.is_file():
             raise UserError(f"{thresholds}: missing; the run did not finish (continue it with fit --resume)")

@@ -181,8 +181,27 @@ def load_initial_weights(model: CXRNet, path: str | Path) -> str:
             f"initialised because the file's head predicts other outputs")
 
 
-def load_run_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[CXRNet, dict]:
-    """A trained cxrtrain model and its description, loaded strictly (every key, every shape)."""
+# What a checkpoint must agree on with its run's config.json to be that run's model: the thresholds and
+# metrics of a run belong to these outputs of this network, read at this size.
+RUN_MODEL_FIELDS = {"arch": "architecture", "task": "task", "outputs": "outputs", "widths": "output size",
+                    "image_size": "image size"}
+
+
+def _describe(field: str, meta: dict) -> str:
+    value = meta.get(field)
+    if field == "widths" and isinstance(value, list):
+        return f"{sum(value)} (logits per output {value})"
+    return repr(value)
+
+
+def load_run_model(path: str | Path, device: torch.device | str = "cpu",
+                   expected: dict | None = None) -> tuple[CXRNet, dict]:
+    """A trained cxrtrain model and its description, loaded strictly (every key, every shape).
+
+    `expected` is the run's own description (config.json "model"): a checkpoint describing another
+    architecture, other outputs or another output size is refused by name, because the run's thresholds
+    would be applied to a model they were never chosen for. A checkpoint without a description (older
+    files) is built as `expected` says and must match it key for key and shape for shape."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such checkpoint; has the run finished at least one epoch?")
@@ -190,17 +209,28 @@ def load_run_model(path: str | Path, device: torch.device | str = "cpu") -> tupl
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # damaged or foreign file
         raise UserError(f"{path}: cannot read this checkpoint ({exc.__class__.__name__})") from None
-    if not isinstance(checkpoint, dict) or "cxrtrain" not in checkpoint:
+    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict) or (
+            "cxrtrain" not in checkpoint and expected is None):
         raise UserError(f"{path}: not a cxrtrain checkpoint (to start training from other weights use fit --weights)")
-    meta = checkpoint["cxrtrain"]
+    meta = checkpoint.get("cxrtrain", expected)
+    if expected is not None:
+        differing = [f"{label} {_describe(field, meta)} in the checkpoint, {_describe(field, expected)} in config.json"
+                     for field, label in RUN_MODEL_FIELDS.items() if meta.get(field) != expected.get(field)]
+        if differing:
+            raise UserError(f"{path} is not this run's model: " + "; ".join(differing)
+                            + ". Put the run's own best.pt back, or use the run folder this checkpoint came from")
     model = CXRNet(meta["arch"], sum(meta["widths"]))
-    expected, state = model.state_dict(), checkpoint["model"]
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+    expected_state, state = model.state_dict(), checkpoint["model"]
+    missing = [k for k in expected_state if k not in state]
+    unexpected = [k for k in state if k not in expected_state]
+    wrong = [f"{k} {tuple(state[k].shape)} in the file, {tuple(expected_state[k].shape)} expected"
+             for k in expected_state if k in state and state[k].shape != expected_state[k].shape]
     if missing or unexpected or wrong:
+        guess = _guess_arch({k.removeprefix("backbone.") for k in state})
+        hint = f" It looks like {guess} weights." if guess and guess != meta["arch"] else ""
         raise UserError(f"{path} does not match a {meta['arch']} with {sum(meta['widths'])} outputs: "
                         f"{len(missing)} missing keys {missing[:3]}, {len(unexpected)} unexpected {unexpected[:3]}, "
-                        f"{len(wrong)} with another shape {wrong[:3]}; the file is damaged or was edited")
+                        f"{len(wrong)} with another shape {wrong[:3]}; the file is damaged, was edited, or belongs "
+                        f"to another run.{hint}")
     model.load_state_dict(state, strict=True)
     return model.to(device).eval(), meta
