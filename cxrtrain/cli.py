@@ -80,7 +80,7 @@ def _fraction(text: str) -> float:
 
 def _add_fit(commands: argparse._SubParsersAction) -> None:
     # Options default to None so that --resume can tell "given" from "not given" and reuse the saved run's.
-    from .train import FitOptions
+    from .train import MIN_CLASS_TRAIN_IMAGES, FitOptions
 
     d = {f.name: f.default for f in fields(FitOptions)}
     p = commands.add_parser("fit", help="train a classifier", epilog=FIT_EPILOG,
@@ -99,7 +99,8 @@ def _add_fit(commands: argparse._SubParsersAction) -> None:
                         help="observation columns to learn, comma-separated (default: every 1/0/-1 column)")
     labels.add_argument("--task", choices=("multilabel", "multiclass", "binary"),
                         help=f"multilabel: one sigmoid per observation; multiclass: one softmax over the labels of "
-                             f"single-label images; binary: normal vs abnormal (default {d['task']})")
+                             f"single-label images (each class needs at least {MIN_CLASS_TRAIN_IMAGES} in the "
+                             f"training split and 1 in validation); binary: normal vs abnormal (default {d['task']})")
     labels.add_argument("--policy", choices=POLICIES, help=f"uncertainty policy for -1 labels (default {d['policy']})")
     labels.add_argument("--policy-per-observation", metavar="OBS=POLICY,...",
                         help="per-observation policies, e.g. 'Edema=u-ones,Cardiomegaly=u-multiclass'")

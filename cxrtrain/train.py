@@ -35,6 +35,12 @@ from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
 CHECKPOINT_FORMAT = 1
+# --task multiclass: a class needs this many single-label training images, and one validation image, to be
+# learned and to take part in choosing the best epoch; fewer is refused rather than trained into a model
+# that never predicts it.
+MIN_CLASS_TRAIN_IMAGES = 5
+# Target classes by index: a one-logit output trains on 0/1, a U-MultiClass head on 0/1/2.
+TARGET_CLASSES = ("negative", "positive", "uncertain")
 # Options that may differ when a run is resumed; every other option must match the saved run.
 RESUMABLE_CHANGES = {"epochs", "patience", "workers", "device", "amp", "resume", "cache_dir", "progress"}
 
@@ -291,6 +297,49 @@ class Fit:
         if len(self.rows["val"]) == 0:
             raise UserError("the validation split is empty, but the best epoch is chosen on it; raise --val-frac "
                             "or add images")
+        self.check_training_labels()
+
+    def check_training_labels(self) -> None:
+        """Refuse outputs the training split gives nothing to learn from; warn about those that see one class.
+
+        Without this, --blank ignore on blank columns (or u-ignore on uncertain ones) trains on no cell at
+        all and reports a loss of 0, and a multiclass class of a few images is never predicted."""
+        opts, data, train = self.opts, self.data, self.rows["train"]
+        outputs = data.task.outputs
+        if opts.task == "multiclass":
+            counts = {split: np.bincount(data.targets[self.rows[split], 0].astype(int), minlength=len(outputs))
+                      for split in ("train", "val")}
+            short = [i for i in range(len(outputs))
+                     if counts["train"][i] < MIN_CLASS_TRAIN_IMAGES or counts["val"][i] == 0]
+            if short:
+                listing = ", ".join(f"{outputs[i]} train {counts['train'][i]} / val {counts['val'][i]}"
+                                    for i in range(len(outputs)))
+                raise UserError(f"--task multiclass needs at least {MIN_CLASS_TRAIN_IMAGES} single-label training "
+                                f"images and 1 validation image per class; too few for "
+                                f"{', '.join(outputs[i] for i in short)} (single-label images per class: {listing}). "
+                                "Add single-label images, leave those classes out with --observations, or use "
+                                "--task multilabel")
+            return
+        empty = []
+        for j, (name, width) in enumerate(zip(outputs, data.widths)):
+            labelled = data.mask[train, j]
+            values = data.task.values[train, j]
+            if not labelled.any():
+                empty.append(f"{name} ({int(np.isnan(values).sum())} blank, {int((values == -1).sum())} uncertain "
+                             f"of {len(train)})")
+                continue
+            counts = np.bincount(data.targets[train, j][labelled].astype(int), minlength=max(width, 2))
+            if np.count_nonzero(counts) < 2:
+                self.log(f"warning: {name} has a single class in the training split ("
+                         + ", ".join(f"{n} {TARGET_CLASSES[c]}" for c, n in enumerate(counts))
+                         + f", after {data.policies[j]} and --blank {opts.blank}): the model cannot learn to tell its "
+                           "classes apart, and its AUC will be undefined; add images of the missing class or leave "
+                           "it out with --observations")
+        if empty:
+            raise UserError("no labelled training rows for " + ", ".join(empty) + ": with --blank "
+                            f"{opts.blank} and the uncertainty policy, every cell is masked, so nothing would be "
+                            "learned. Use --blank zero to count blank cells as negatives, a --policy such as u-zeros "
+                            "or u-ones to train uncertain ones, or leave these out with --observations")
 
     def build_model(self) -> None:
         opts, ctx = self.opts, self.ctx
