@@ -156,6 +156,33 @@ def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str, Pa
     return output, as_folder, fmt, mentions
 
 
+class RepeatedIds:
+    """Ids met more than once, across chunks: one set of the ids seen, and a count for each repeated one."""
+
+    def __init__(self) -> None:
+        self.seen: set = set()
+        self.rows: dict = {}  # repeated id -> rows holding it
+
+    def add(self, ids: list) -> None:
+        for value in ids:
+            if value is None:
+                continue
+            key = value if isinstance(value, (str, int, float)) else repr(value)  # a JSON list or object is unhashable
+            if key in self.seen:
+                self.rows[key] = self.rows.get(key, 1) + 1
+            else:
+                self.seen.add(key)
+
+    def warning(self) -> str | None:
+        """Counts only, never an id: they may identify patients."""
+        if not self.rows:
+            return None
+        n = len(self.rows)
+        return (f"cxrlabel: warning: {n} {'id appears' if n == 1 else 'ids appear'} more than once "
+                f"({sum(self.rows.values())} rows); `cxrlabel evaluate` refuses duplicate ids, so make them unique "
+                "before scoring")
+
+
 def _id_values(column: pd.Series) -> list:
     """Ids as plain values, a missing one as None: blank in the labels, null in the mentions."""
     return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in column.tolist()]
@@ -222,6 +249,7 @@ def _extract(args: argparse.Namespace, source: Path, output: Path, as_folder: bo
         # (a pool pays even for a single chunk: 1,000 reports took 5.8 s with 2 workers, 10.3 s in this process)
         workers = max(1, min(workers, math.ceil((total - store.rows_done) / args.batch_size)))
     seen = {"chunks": 0, "rows": 0}
+    repeated = RepeatedIds()
 
     def chunks():
         try:
@@ -234,9 +262,11 @@ def _extract(args: argparse.Namespace, source: Path, output: Path, as_folder: bo
         for chunk in chunks():
             index, start, rows = seen["chunks"], seen["rows"], len(chunk.frame)
             seen["chunks"], seen["rows"] = index + 1, start + rows
+            ids = _id_values(chunk.frame[id_column]) if id_column else None
+            if ids is not None:
+                repeated.add(ids)
             if not store.is_done(index, start, rows):
-                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, chunk.frame[text_column].tolist(),
-                                _id_values(chunk.frame[id_column]) if id_column else None)
+                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, chunk.frame[text_column].tolist(), ids)
         if not seen["chunks"] and not store.is_done(0, 0, 0):  # no rows: one empty part still gives the header
             yield ChunkTask(0, 0, str(source), 0, [], [] if id_column else None)
 
@@ -258,5 +288,8 @@ def _extract(args: argparse.Namespace, source: Path, output: Path, as_folder: bo
     if table.replaced_chars:
         print(f"cxrlabel: warning: {table.replaced_chars} undecodable bytes in {table.replaced_rows} rows were "
               "replaced with U+FFFD; give --encoding to read them correctly", file=sys.stderr)
+    warning = repeated.warning()
+    if warning:
+        print(warning, file=sys.stderr)
     if not args.quiet:
         print(_summary(store, output, hits, misses, args.no_cache, engine.workers), file=sys.stderr)

@@ -243,3 +243,23 @@ def test_the_lock_is_released_after_an_error_and_after_ctrl_c(reports_csv, tmp_p
     code, err = extract(source, "-o", out, "--resume", "-q", *NONE)
     assert code == 0, err
     assert len(pd.read_csv(out)) == 300
+
+
+def test_repeated_ids_are_counted_across_chunks(tmp_path, extract):
+    frame = reports_frame(20)
+    frame.loc[[0, 7, 13, 19], "study"] = "a"
+    frame.loc[[2, 11], "study"] = "b"
+    frame.loc[[4, 5], "study"] = "c"
+    frame.loc[9, "report"] = "Jane Doe: no effusion."
+    frame.to_csv(tmp_path / "r.csv", index=False)
+    code, err = extract(tmp_path / "r.csv", "--id-column", "study", "-o", tmp_path / "l.csv", "--chunk-size", 3, "-q", *NONE)
+    assert code == 0, err
+    assert err.strip() == ("cxrlabel: warning: 3 ids appear more than once (8 rows); `cxrlabel evaluate` refuses "
+                           "duplicate ids, so make them unique before scoring")
+    code, err = extract(tmp_path / "r.csv", "-o", tmp_path / "m.csv", "-q", *NONE)  # no ids given: nothing to warn
+    assert code == 0 and err == ""
+
+
+def test_unique_ids_give_no_warning(reports_csv, tmp_path, extract):
+    code, err = extract(reports_csv(30), "--id-column", "study", "-o", tmp_path / "l.csv", "--chunk-size", 7, "-q", *NONE)
+    assert code == 0 and err == ""
