@@ -1,4 +1,4 @@
-"""Reading report tables: formats, column detection, encodings, and rows never dropped."""
+"""Reading report tables: formats, column detection, and rows never dropped (encodings: tests/test_encodings.py)."""
 import json
 
 import pandas as pd
@@ -46,42 +46,17 @@ def test_bad_jsonl_names_the_line(tmp_path):
         read_table(jl)
 
 
-def test_missing_file_and_folder(tmp_path):
+def test_missing_file_and_empty_folder(tmp_path):
     with pytest.raises(UserError, match="no such file"):
         read_table(tmp_path / "nope.csv")
-    with pytest.raises(UserError, match="is a folder"):
+    with pytest.raises(UserError, match="no report files in this folder"):
         read_table(tmp_path)
 
 
-def test_a_few_bad_bytes_are_replaced_and_counted(tmp_path):
-    path = tmp_path / "r.csv"
-    path.write_bytes(b"text\n" + b"Small effusion. " * 20 + b"Caf\xe9\n")
-    table = read_table(path)
-    assert table.replaced_chars == 1 and table.replaced_rows == 1
-    assert "\ufffd" in table.frame["text"][0]
-
-
-def test_mostly_undecodable_file_suggests_encoding(tmp_path):
-    path = tmp_path / "r.csv"
-    path.write_bytes(("text\n" + '"Épanchement pleural à droite, opacité élargie"\n' * 3).encode("cp1252"))
-    with pytest.raises(UserError, match="--encoding"):
-        read_table(path)
-    assert "Épanchement" in read_table(path, encoding="cp1252").frame["text"][0]
-
-
-def test_utf16_with_and_without_bom(tmp_path):
-    for name, data in (("bom.csv", "text\nno edema\n".encode("utf-16")),
-                       ("nobom.csv", "text\nno edema\n".encode("utf-16-le"))):
-        path = tmp_path / name
-        path.write_bytes(data)
-        assert read_table(path).frame["text"].tolist() == ["no edema"]
-
-
-def test_gb18030_is_detected(tmp_path):
-    path = tmp_path / "zh.csv"
-    path.write_bytes("id,诊断\n1,两肺纹理增多\n".encode("gb18030"))
-    table = read_table(path)
-    assert table.encoding == "gb18030" and table.frame["诊断"][0] == "两肺纹理增多"
+def test_a_folder_of_part_files_is_one_table(tmp_path):
+    (tmp_path / "part-0.csv").write_text("id,report\n1,a\n")
+    (tmp_path / "part-1.csv").write_text("id,report\n2,b\n")
+    assert read_table(tmp_path).frame.to_dict("list") == {"id": ["1", "2"], "report": ["a", "b"]}
 
 
 def test_unknown_encoding_name(tmp_path):
@@ -99,3 +74,45 @@ def test_find_column_detects_and_lists():
         find_column(frame, "text")
     with pytest.raises(UserError, match="--column"):
         find_column(pd.DataFrame({"a": [1], "b": [2]}), None)
+
+
+def test_a_first_row_that_is_a_report_is_not_listed_as_column_names(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("p1,ZEBRASTRIPE has no effusion, really\np2,clear\n")
+    frame = read_table(path).frame  # the first row is taken for a header: it has two cells
+    for wanted in (None, "report"):
+        with pytest.raises(UserError) as caught:
+            find_column(frame, wanted)
+        message = str(caught.value)
+        assert "ZEBRASTRIPE" not in message and "really" not in message and "p1" not in message
+        assert "3 columns" in message and "--no-header" in message
+
+
+@pytest.mark.parametrize("names, listed", [
+    (["study_id", "Report Impression", "Unnamed: 2", "诊断描述"], True),
+    (["id", "No acute disease."], False),  # a sentence
+    (["p1", "Clear"], False),  # an id: as many digits as letters
+    (["text", " right lung"], False),  # space-padded, as after a comma in running text
+    (["text", "small left pleural effusion"], False),  # four words
+])
+def test_column_names_are_listed_only_when_all_look_like_names(names, listed):
+    with pytest.raises(UserError) as caught:
+        find_column(pd.DataFrame(columns=names), "nope")
+    assert all(repr(n) in str(caught.value) for n in names) is listed
+    assert any(repr(n) in str(caught.value) for n in names) is listed
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("quote.csv", 'id,text\n1,"ZEBRASTRIPE never closed\n2,b\n', "EOF inside string starting at row"),
+    ("ragged.csv", "id,text\n" + "".join(f"{i},r{i}\n" for i in range(5)) + "9,ZEBRASTRIPE, more\n",
+     "Expected 2 fields in line 7, saw 3"),
+    ("string.jsonl", '{"text": "a"}\n"ZEBRASTRIPE"\n', "line 2 is not valid JSON"),
+    ("list.jsonl", '{"text": "a"}\n["ZEBRASTRIPE"]\n', "line 2 is not valid JSON"),
+    ("broken.jsonl", '{"text": "a"}\n{"text": "ZEBRASTRIPE\n', "line 2 is not valid JSON"),
+])
+def test_parser_messages_name_the_line_but_quote_nothing(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_text(data)
+    with pytest.raises(UserError, match=message) as caught:
+        read_table(path)
+    assert "ZEBRASTRIPE" not in str(caught.value)

@@ -22,23 +22,52 @@ def write(path, data):
     return path
 
 
-@pytest.mark.parametrize("name, data", [
-    ("quoted.csv", 'id,report\n1,"No edema."\n2,\n3,"  "\n4,"Line one\nline two"\n5,"a, b"\n'),
-    ("impressions.csv", "No pneumothorax.\nCardiomegaly.\n\nSmall effusion.\n"),
-    ("tabs.tsv", "id\treport\n1\tNo edema.\n2\tSmall effusion, left.\n3\tClear.\n"),
-    ("zh.csv", "id,诊断\n1,两肺纹理增多\n2,心影增大\n3,未见异常\n".encode("gb18030")),
-    ("utf16.csv", "text\nno edema\nsmall effusion\nclear\n".encode("utf-16")),
-    ("bom.csv", "\ufefftext\nno edema\nclear\n".encode("utf-8")),
-    ("lines.jsonl", '{"id": 1, "text": "a"}\n\n{"id": 2}\n{"id": 3, "text": "c"}\n{"id": 4, "text": "d"}\n'),
+@pytest.mark.parametrize("name, data, named", [
+    ("quoted.csv", 'id,report\n1,"No edema."\n2,\n3,"  "\n4,"Line one\nline two"\n5,"a, b"\n', ()),
+    ("impressions.csv", "No pneumothorax.\nCardiomegaly.\n\nSmall effusion.\n", ()),
+    ("tabs.tsv", "id\treport\n1\tNo edema.\n2\tSmall effusion, left.\n3\tClear.\n", ()),
+    ("zh.csv", "id,诊断\n1,两肺纹理增多\n2,心影增大\n3,未见异常\n".encode("gb18030"), ()),
+    ("named.csv", "诊断描述\n两肺纹理增多\n心影增大\n未见异常\n", ("诊断描述",)),  # zh mine --column 诊断描述
+    ("stray.csv", b"text\n" + b"Small effusion. " * 20 + b"Caf\xe9\nclear\n", ()),
+    ("utf16.csv", "text\nno edema\nsmall effusion\nclear\n".encode("utf-16"), ()),
+    ("bom.csv", "\ufefftext\nno edema\nclear\n".encode("utf-8"), ()),
+    ("lines.jsonl", '{"id": 1, "text": "a"}\n\n{"id": 2}\n{"id": 3, "text": "c"}\n{"id": 4, "text": "d"}\n', ()),
+    ("table.parquet", None, ()),
 ])
-def test_chunks_add_up_to_the_whole_table(tmp_path, name, data):
-    path = write(tmp_path / name, data)
-    table, chunks, frame = chunked(path)
-    whole = read_table(path).frame
-    assert table.columns == [str(c) for c in whole.columns]
-    pd.testing.assert_frame_equal(frame.astype(str), whole.astype(str))
+def test_chunks_add_up_to_the_whole_table(tmp_path, name, data, named):
+    path = tmp_path / name
+    if data is None:
+        pd.DataFrame({"id": [1, 2, 3], "report": ["x", None, "z"]}).to_parquet(path)
+    else:
+        write(path, data)
+    table, chunks, frame = chunked(path, named=named)
+    whole = read_table(path, named=named)
+    assert table.columns == [str(c) for c in whole.frame.columns]
+    pd.testing.assert_frame_equal(frame, whole.frame)
+    assert (table.layout.encoding, table.layout.header, table.replaced_chars, table.replaced_rows) == (
+        whole.encoding, whole.header, whole.replaced_chars, whole.replaced_rows)
     assert [c.first_row for c in chunks] == [sum(len(c.frame) for c in chunks[:i]) for i in range(len(chunks))]
-    assert table.count_rows() == (None if name == "utf16.csv" else len(whole))  # UTF-16 is not counted
+    assert table.count_rows() == (None if name == "utf16.csv" else len(whole.frame))  # UTF-16 is not counted
+
+
+def test_a_named_one_column_header_is_a_header_for_both_readers(tmp_path):
+    path = write(tmp_path / "zh.csv", "诊断描述\n两肺纹理增多\n心影增大\n")
+    assert read_table(path, named=("诊断描述",)).frame.to_dict("list") == {"诊断描述": ["两肺纹理增多", "心影增大"]}
+    assert read_table(path).frame["Reports"].tolist() == ["诊断描述", "两肺纹理增多", "心影增大"]
+
+
+def test_a_header_only_file_is_an_empty_table_with_its_columns(tmp_path):
+    path = write(tmp_path / "r.csv", "id,report\n")
+    table = read_table(path)
+    assert table.frame.columns.tolist() == ["id", "report"] and table.frame.empty
+
+
+@pytest.mark.parametrize("header", [None, True, False])
+def test_a_blank_first_line_is_not_called_an_empty_file(tmp_path, header):
+    path = write(tmp_path / "r.csv", "\nreport\nx\n")
+    for read in (read_table, ChunkedTable):
+        with pytest.raises(UserError, match="the first line is blank"):
+            read(path, header=header)
 
 
 def test_parquet_reads_only_the_columns_asked_for_and_keeps_int_ids(tmp_path):
@@ -62,16 +91,10 @@ def test_a_json_line_without_the_text_key_gives_a_blank(tmp_path):
     assert frames[0]["text"].isna().all() and frames[1]["text"].tolist() == ["c"]
 
 
-def test_replaced_bytes_are_counted_as_read_table_does(tmp_path):
-    path = write(tmp_path / "r.csv", b"text\n" + b"Small effusion. " * 20 + b"Caf\xe9\nclear\n")
-    table, _, frame = chunked(path)
-    assert (table.replaced_chars, table.replaced_rows) == (1, 1) and "\ufffd" in frame["text"][0]
-
-
 @pytest.mark.parametrize("name, data, message", [
     ("empty.csv", "", "the file is empty"),
     ("cp1252.csv", ("text\n" + '"Épanchement pleural, opacité élargie"\n' * 3).encode("cp1252"), "--encoding"),
-    ("nul.csv", b"text\n\x00\x01\x02\x03 binary", "NUL bytes"),
+    ("nul.csv", b"text\n\x00\x01\x02\x03 binary", "NUL bytes.*--encoding"),
 ])
 def test_unreadable_files_get_read_tables_messages(tmp_path, name, data, message):
     path = write(tmp_path / name, data)
