@@ -53,7 +53,12 @@ Every input row appears once, in input order; an empty report gives a row of bla
 resuming: finished chunks are kept in <output>.parts/ with a manifest.json until the output is
 written. After a kill, a full disk or a crash, the same command with --resume labels only what is
 missing, and the output is the same as an uninterrupted run's. The input and the options that change
-labels must not change in between; workers, engine and cache may.
+labels must not change in between; workers, engine and cache may. One run at a time writes an output:
+a second one is refused while the first is alive.
+
+safety: a folder output is written only when it is new, empty, or one cxrlabel wrote (it holds a hidden
+.cxrlabel-output marker); a folder of your files is refused before any labelling. Files beside the
+output are never touched, and an output that is an input (also through a link) is refused.
 
 privacy: nothing is sent over the network (except to the cluster you name with --scheduler), and
 messages name rows and ids, never report text, unless --log-text is given.
