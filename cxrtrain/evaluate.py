@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from cxrlabel.errors import UserError
+from cxrlabel.output_guard import check_output, claim_folder
 
 from . import distributed
 from .cache import build_pack, default_cache_dir
@@ -18,7 +19,7 @@ from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
 from .models import CXRNet, load_run_model
 from .splits import load_split
-from .train import predict_logits, prepare_labels, split_reports, write_json
+from .train import RUN_FILES, predict_logits, prepare_labels, split_reports, write_json
 
 
 class Run:
@@ -42,6 +43,10 @@ class Run:
     def outputs(self) -> list[str]:
         return self.meta["outputs"]
 
+    def files(self) -> list[Path]:
+        """The files fit wrote here, which no other command may write over."""
+        return [self.folder / name for name in RUN_FILES]
+
     def logits(self, paths: list[Path], rows: np.ndarray, cache_dir: str | None, workers: int,
                batch_size: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(logits of readable rows, which rows were readable, decode errors) at the run's image size."""
@@ -53,6 +58,16 @@ class Run:
         return logits, readable, pack.errors
 
 
+def output_file(output: str | Path, inputs: list[Path | str], option: str = "-o") -> Path:
+    """The file a command writes its result to, once it is known to replace none of its inputs."""
+    path = Path(output)
+    check_output(path, inputs, option)
+    if path.is_dir():
+        raise UserError(f"{path}: {option} is a folder; give a file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def evaluate(run_folder: str, labels: str | None = None, images: str | None = None, *, output: str | None = None,
              path_column: str | None = None, id_column: str | None = None, image_pattern: str | None = None,
              device: str = "auto", cache_dir: str | None = None, workers: int = 0, batch_size: int = 32) -> dict:
@@ -62,8 +77,11 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     if (labels is None) != (images is None):
         raise UserError("give both --labels and --images to evaluate on another table, or neither")
     external = labels is not None
+    table = labels or opts["labels"]
+    target = output_file(output or run.folder / (f"evaluation_{Path(table).stem}.json" if external
+                                                 else "evaluation.json"), [table, *run.files()])
     data = prepare_labels(
-        labels or opts["labels"], images or opts["images"],
+        table, images or opts["images"],
         path_column=path_column if external else opts["path_column"],
         id_column=id_column if external else opts["id_column"],
         image_pattern=image_pattern if external else opts["image_pattern"],
@@ -78,7 +96,7 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     else:
         split = load_split(run.folder / "split.csv", len(data.paths))
         splits = {name: np.flatnonzero(usable & (split == name)) for name in ("val", "test")}
-    result: dict = {"run": str(run.folder), "task": meta["task"], "labels": str(labels or opts["labels"]),
+    result: dict = {"run": str(run.folder), "task": meta["task"], "labels": str(table),
                     "thresholds_from": "the run's validation split (thresholds.json)"}
     skipped: set[int] = set()
     for name, rows in splits.items():
@@ -90,8 +108,6 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
         result[name] = split_reports(meta["task"], meta["outputs"], meta["widths"], meta["blank"], name,
                                      data.task.values[readable], logits, run.thresholds, None)
     result["skipped_images"] = len(skipped)
-    target = Path(output) if output else run.folder / (f"evaluation_{Path(labels).stem}.json" if external
-                                                       else "evaluation.json")
     write_json(target, result)
     for name in splits:
         report = result[name]
@@ -109,6 +125,7 @@ def predict(run_folder: str, images: str, output: str, *, device: str = "auto", 
     folder = Path(images)
     if not folder.is_dir():
         raise UserError(f"--images {folder}: no such folder")
+    output_path = output_file(output, [folder, *run.files()])
     paths = find_images(folder)
     if not paths:
         raise UserError(f"no images found under {folder} (looked for .png, .jpg, .jpeg, .dcm and similar)")
@@ -133,8 +150,6 @@ def predict(run_folder: str, images: str, output: str, *, device: str = "auto", 
             labels[readable] = (probs[:, j] >= run.thresholds[name]["threshold"]).astype(int)
             table[f"label_{name}"] = labels
     table["error"] = errors
-    output_path = Path(output)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(output_path, index=False)
     bad = sum(1 for e in errors if e)
     print(f"{len(paths) - bad} images predicted" + (f", {bad} unreadable (see the error column)" if bad else "")
@@ -152,6 +167,8 @@ def cam(run_folder: str, images: list[str], out: str, *, observation: str | None
         if observation not in run.outputs:
             raise UserError(f"--observation {observation!r}: the model predicts {', '.join(run.outputs)}")
         wanted = run.outputs.index(observation)
+    check_output(out, [*images, *run.files()], "--out")
+    claim_folder(out, "cxrtrain cam", "--out")
     model: CXRNet = run.model
     written, failed = [], []
     for raw in images:

@@ -2,7 +2,8 @@
 
 A run folder holds: config.json (every option and what was resolved from the data), split.csv,
 skipped_images.csv, history.csv, log.txt, last.pt (resumable state), best.pt (weights of the epoch
-with the lowest validation loss), thresholds.json, metrics.json and roc_*.png.
+with the lowest validation loss), thresholds.json, metrics.json and roc_*.png, and the marker that
+makes it ours: fit starts a run only in a new or empty folder, or one it made.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from cxrlabel.errors import UserError
+from cxrlabel.output_guard import claim_folder
 
 from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
@@ -35,6 +37,9 @@ from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
 CHECKPOINT_FORMAT = 1
+# What fit writes into a run folder: evaluate, predict and cam never write over any of them.
+RUN_FILES = ("config.json", "split.csv", "skipped_images.csv", "history.csv", "log.txt", "last.pt", "best.pt",
+             "stage1_best.pt", "thresholds.json", "metrics.json", "roc_val.png", "roc_test.png", "tensorboard")
 # --task multiclass: a class needs this many single-label training images, and one validation image, to be
 # learned and to take part in choosing the best epoch; fewer is refused rather than trained into a model
 # that never predicts it.
@@ -252,6 +257,8 @@ class Fit:
         n = len(data.paths)
         split = (load_split(self.out / "split.csv", n) if opts.resume
                  else split_by_group(data.groups, opts.val_frac, opts.test_frac, opts.seed))
+        if not opts.resume:  # every rank, before the barrier, so that all of them refuse a user's folder alike
+            claim_folder(self.out, "cxrtrain run", "--out")
         ctx.barrier()  # every rank has validated the run folder before rank 0 writes to it
         notes = list(data.task.notes)
         if data.group_column:
