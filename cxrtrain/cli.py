@@ -89,7 +89,7 @@ def _add_fit(commands: argparse._SubParsersAction) -> None:
     data = p.add_argument_group("data")
     data.add_argument("--labels", required=True, help="label table (CSV, JSONL or Parquet) from cxrlabel")
     data.add_argument("--images", required=True, help="folder the image paths are relative to")
-    data.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
+    data.add_argument("--out", required=True, help="run folder to create, or an empty one (or continue with --resume)")
     data.add_argument("--path-column", help="column with image paths (default: found by name, e.g. Path, image_path)")
     data.add_argument("--id-column", help="column with image ids, combined with --image-pattern")
     data.add_argument("--image-pattern", help="file name from the id, e.g. '{id}.png' (default: any image named <id>.*)")
@@ -193,7 +193,7 @@ def _add_run_commands(commands: argparse._SubParsersAction) -> None:
                                         "on each image.",
                             epilog="example:\n  cxrtrain cam --run runs/first a.png b.dcm --out cams/")
     p.add_argument("image", nargs="+", help="images to explain")
-    p.add_argument("--out", required=True, help="folder for the PNGs")
+    p.add_argument("--out", required=True, help="folder for the PNGs: a new or empty one, or one cam made before")
     p.add_argument("--observation", help="explain this output instead of the most probable one")
     p.set_defaults(handler=_run_cam)
 
