@@ -77,6 +77,20 @@ def combine(values: list[float]) -> float | None:
     return None
 
 
+def by_rank(ranked: dict[int, dict[str, list[float]]]) -> tuple[dict[str, list[float]], list[tuple[str, float | None, str]]]:
+    """Mention labels per observation from the best-ranked text that mentions it (`sections.ranked`: the
+    impression before the findings), and a decision for each observation whose verdict that overruled."""
+    chosen: dict[str, list[float]] = {}
+    overruled: list[tuple[str, float | None, str]] = []
+    for rank in sorted(ranked):
+        for obs, values in ranked[rank].items():
+            if obs not in chosen:
+                chosen[obs] = values
+            elif combine(values) != combine(chosen[obs]):
+                overruled.append((obs, combine(chosen[obs]), "sections.impression_wins"))
+    return chosen, overruled
+
+
 def aggregate(mention_labels: dict[str, list[float]], observations: list[str], auxiliary: list[str],
               rules: AggregationRules) -> tuple[dict[str, float | None], list[tuple[str, float | None, str]]]:
     """Labels per column, and the derived decisions (observation, value, rule id) for explanations."""

@@ -134,22 +134,28 @@ class Labeler:
         bound = self.words_bound(sentence) if self.words_bound is not None else None
         return bound is None or self.graph_cues.any_possible(bound)
 
-    def _split(self, index: int, text: object) -> tuple[str, str, list[tuple[int, int]]]:
-        """(report text, the labelled text, [(sentence start, sentence end)]) for one report."""
+    def _split(self, index: int, text: object) -> tuple[str, str, list[tuple[int, int, int]]]:
+        """(report text, the labelled text, [(sentence start, sentence end, section rank)]) for one report."""
         text = "" if text is None or text != text else str(text)  # None and NaN are empty reports
         if self.reads_trees:  # --parser ptb: the cell holds trees; their leaves are the sentences
             try:
                 text, spans = self.parser.read(text)
             except UserError as exc:
                 raise ReportError(index, f"bracketed trees: {exc}") from None
-            return text, text, spans
-        spans = sections.select(text, self.config.sections)
-        labelled = " ".join(text[s:e].strip() for s, e in spans).strip()
-        return text, labelled, sentences.split(text, spans, self.abbreviations) if labelled else []
+            return text, text, [(s, e, 0) for s, e in spans]
+        ranked = sections.ranked(text, self.config.sections)
+        labelled = " ".join(text[s:e].strip() for s, e, _ in ranked).strip()
+        if not labelled:
+            return text, labelled, []
+        by_rank: dict[int, list[tuple[int, int]]] = {}
+        for s, e, rank in ranked:
+            by_rank.setdefault(rank, []).append((s, e))
+        split = [(s, e, rank) for rank, spans in by_rank.items() for s, e in sentences.split(text, spans, self.abbreviations)]
+        return text, labelled, sorted(split)
 
     def label(self, texts: Sequence[str]) -> list[ReportLabels]:
         split = [self._split(i, text) for i, text in enumerate(texts)]
-        analysed = self._analyse([text[s:e] for text, _, spans in split for s, e in spans])
+        analysed = self._analyse([text[s:e] for text, _, spans in split for s, e, _ in spans])
         if self.reads_trees:
             self.parser.forget()
         results = []
@@ -157,14 +163,15 @@ class Labeler:
             if not labelled:
                 results.append(ReportLabels(labelled, {o: None for o in self.observations}))
                 continue
-            mentions, by_obs = [], {}
-            for s, e in spans:
+            mentions, by_rank = [], {}
+            for s, e, rank in spans:
                 sentence = text[s:e]
                 for obs, kind, start, end, value, rule_id in analysed[sentence]:
                     mentions.append(Mention(obs, kind, text[s + start:s + end], s + start, s + end, sentence, value, rule_id))
-                    by_obs.setdefault(obs, []).append(value)
+                    by_rank.setdefault(rank, {}).setdefault(obs, []).append(value)
+            by_obs, overruled = aggregate.by_rank(by_rank)
             labels, decisions = aggregate.aggregate(by_obs, self.observations, self.lexicon.auxiliary, self.aggregation)
-            results.append(ReportLabels(labelled, labels, mentions, decisions))
+            results.append(ReportLabels(labelled, labels, mentions, overruled + decisions))
         return results
 
 

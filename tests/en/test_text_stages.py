@@ -1,4 +1,4 @@
-"""Sections, normalisation offsets and sentence splitting."""
+"""Normalisation offsets and sentence splitting (sections: test_sections.py)."""
 from cxrlabel import sections, sentences
 from cxrlabel.normalize import normalize
 from cxrlabel.resources import lexicons_dir
@@ -11,29 +11,8 @@ def _texts(text, spans):
     return [text[s:e] for s, e in spans]
 
 
-def test_default_uses_impression_when_present():
-    assert _texts(REPORT, sections.select(REPORT))[0].strip().startswith("1. No pneumothorax")
-
-
-def test_default_falls_back_to_whole_text():
-    text = "No pneumothorax. Small effusion."
-    assert sections.select(text) == [(0, len(text))]
-
-
-def test_headers_any_case_and_conclusion():
-    text = "findings: Clear lungs. CONCLUSION: Cardiomegaly."
-    assert _texts(text, sections.select(text, "impression")) == [" Cardiomegaly."]
-    assert _texts(text, sections.select(text, "findings")) == [" Clear lungs. "]
-    assert len(sections.select(text, "findings,impression")) == 2
-    assert sections.select(text, "all") == [(0, len(text))]
-
-
-def test_missing_section_gives_nothing():
-    assert sections.select("Clear lungs.", "findings") == []
-
-
 def test_numbered_impression_splits_without_full_stops():
-    spans = sections.select(REPORT)
+    spans = sections.select(REPORT, "impression")
     assert _texts(REPORT, sentences.split(REPORT, spans, ABBREV)) == ["No pneumothorax", "Small left effusion."]
 
 
