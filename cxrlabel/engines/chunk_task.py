@@ -5,6 +5,7 @@ and the process that writes the parts only copies bytes.
 """
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass, replace
@@ -69,6 +70,15 @@ class ChunkResult:
     learned: dict | None = None  # this task's fresh analyses, when it was given `known`
 
 
+def label_csv(frame: pd.DataFrame) -> bytes:
+    """Label rows as CSV lines. pandas quotes a field with a line feed but not one with a lone carriage return,
+    which every reader takes as a line break: a chunk holding one quotes all its text cells instead."""
+    text = frame.select_dtypes(exclude="number")
+    carriage = any(text[c].astype(str).str.contains("\r", regex=False).any() for c in text.columns)
+    return frame.to_csv(index=False, header=False,
+                        quoting=csv.QUOTE_NONNUMERIC if carriage else csv.QUOTE_MINIMAL).encode("utf-8")
+
+
 def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
     """Label the chunk's reports in batches with this process's Labeler (loaded once per process).
 
@@ -109,7 +119,7 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
         out.to_parquet(buffer, index=False)
         labels = buffer.getvalue()
     else:
-        labels = out.to_csv(index=False, header=False).encode("utf-8")
+        labels = label_csv(out)
     mentions = None
     if spec.mentions:
         mentions = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n"
