@@ -36,7 +36,7 @@ def test_partitioned_parquet_in_and_out_on_dask(tmp_path, extract):
         code, err = extract(folder, "--id-column", "study", "-o", f"{out}/", "--output-format", "parquet",
                             "--engine", engine, "--workers", 2, "--chunk-size", 40, "-q", "--parser", "none")
         assert code == 0, err
-        results[engine] = [pd.read_parquet(f) for f in sorted(out.iterdir())]
+        results[engine] = [pd.read_parquet(f) for f in sorted(out.iterdir()) if not f.name.startswith(".")]
     assert len(results["dask"]) == 6  # 50 rows per file in chunks of 40: 40 + 10, three times
     for a, b in zip(results["local"], results["dask"]):
         pd.testing.assert_frame_equal(a, b)
