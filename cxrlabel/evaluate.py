@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import UserError
+from .chunked_io import describe_columns
 from .tabular import find_column, read_table
 
 CLASSES = {"positive": 1.0, "negation": 0.0, "uncertain": -1.0}
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         for o in observations:
             for frame, path in ((pred, args.predictions), (gold, args.gold)):
                 if o not in frame.columns:
-                    raise UserError(f"{path}: no column {o!r}; the columns are: {', '.join(map(str, frame.columns))}")
+                    raise UserError(f"{path}: no column {o!r}; {describe_columns(frame.columns)}")
     else:
         skip = {c.lower() for c in NOT_LABELS} | ({args.id_column.lower()} if args.id_column else set())
         observations = [c for c in gold.columns if c in pred.columns and str(c).lower() not in skip]

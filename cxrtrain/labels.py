@@ -6,7 +6,6 @@ or the Chinese labeler trains without naming columns.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxrlabel.errors import UserError
+from cxrlabel.chunked_io import column_key, describe_columns
 from cxrlabel.tabular import TEXT_COLUMN_NAMES, find_column, read_table
 
 from .images import IMAGE_SUFFIXES
@@ -28,10 +28,6 @@ NON_LABEL_NAMES = {"n_labels", "single_label", "split", "fold", "age", "sex", "v
                    *TEXT_COLUMN_NAMES}
 BINARY_SOURCE_COLUMNS = (("abnormal", False), ("normal", True), ("No Finding", True))
 LABEL_VALUES = {-1.0, 0.0, 1.0}
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", str(name)).lower()
 
 
 def load_label_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
@@ -63,10 +59,10 @@ def optional_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[s
     """A column named by the user (error if absent) or detected from common names (None if none)."""
     if wanted is not None:
         return find_column(frame, wanted, what=what, candidates=candidates, option=option)
-    by_key = {_key(c): c for c in frame.columns}
+    by_key = {column_key(c): c for c in frame.columns}
     for name in candidates:
-        if _key(name) in by_key:
-            return by_key[_key(name)]
+        if column_key(name) in by_key:
+            return by_key[column_key(name)]
     return None
 
 
@@ -74,8 +70,8 @@ def default_observations(frame: pd.DataFrame, reserved: set[str]) -> list[str]:
     """Every 1/0/-1 column that is not an id, path, text, patient or cxrlabel bookkeeping column."""
     found = []
     for name in frame.columns:
-        key = _key(name)
-        if name in reserved or key in {_key(n) for n in NON_LABEL_NAMES} or key.startswith("unnamed"):
+        key = column_key(name)
+        if name in reserved or key in {column_key(n) for n in NON_LABEL_NAMES} or key.startswith("unnamed"):
             continue
         if key.endswith("id") or key.endswith("index") or key.endswith("path"):
             continue
@@ -86,18 +82,18 @@ def default_observations(frame: pd.DataFrame, reserved: set[str]) -> list[str]:
 
 def resolve_observations(frame: pd.DataFrame, requested: list[str] | None, reserved: set[str]) -> list[str]:
     """Requested observation columns (checked to exist and hold 1/0/-1/blank) or the detected ones."""
-    listing = ", ".join(repr(c) for c in frame.columns)
+    listing = describe_columns(frame.columns)
     if not requested:
         found = default_observations(frame, reserved)
         if not found:
             raise UserError("found no observation columns (columns holding only 1, 0, -1 or blank); "
-                            f"the columns are: {listing}. Name them with --observations A,B")
+                            f"{listing}. Name them with --observations A,B")
         return found
     resolved = []
     for name in requested:
-        match = name if name in frame.columns else next((c for c in frame.columns if _key(c) == _key(name)), None)
+        match = name if name in frame.columns else next((c for c in frame.columns if column_key(c) == column_key(name)), None)
         if match is None:
-            raise UserError(f"unknown observation {name!r}: no such column. The columns are: {listing}")
+            raise UserError(f"unknown observation {name!r}: no such column; {listing}")
         values = _numeric(frame[match])
         bad = frame.index[(values.isna() & frame[match].astype(str).str.strip().ne("")
                            & ~frame[match].astype(str).str.strip().str.lower().isin({"nan", "none", "null", "na"}))
@@ -154,7 +150,7 @@ def build_task(frame: pd.DataFrame, task: str, requested: list[str] | None, rese
                             [f"binary target: column {column!r} (1 = positive)"])
         if not requested:
             for name, inverted in BINARY_SOURCE_COLUMNS:
-                match = next((c for c in frame.columns if _key(c) == _key(name)), None)
+                match = next((c for c in frame.columns if column_key(c) == column_key(name)), None)
                 if match is not None and _is_label_column(frame[match]):
                     raw = label_values(frame, [match])[:, 0]
                     if inverted:
@@ -167,7 +163,7 @@ def build_task(frame: pd.DataFrame, task: str, requested: list[str] | None, rese
                         np.ones(len(frame), dtype=bool),
                         [f"binary target: abnormal = any positive among {len(columns)} observation columns"])
     # multiclass: one class per image, only images with exactly one label.
-    single = next((c for c in frame.columns if _key(c) == "singlelabel"), None)
+    single = next((c for c in frame.columns if column_key(c) == "singlelabel"), None)
     columns = resolve_observations(frame, requested, reserved | ({single} if single else set()))
     values = label_values(frame, columns)
     if single is not None:
@@ -199,7 +195,7 @@ def resolve_image_paths(frame: pd.DataFrame, images_dir: Path, labels_path: Path
     images_dir = Path(images_dir)
     if not images_dir.is_dir():
         raise UserError(f"--images {images_dir}: no such folder")
-    listing = ", ".join(repr(c) for c in frame.columns)
+    listing = describe_columns(frame.columns)
     if id_column is not None or image_pattern is not None:
         column = optional_column(frame, id_column, ID_COLUMN_NAMES, "--id-column", "image id")
         if column is None:
@@ -218,7 +214,7 @@ def resolve_image_paths(frame: pd.DataFrame, images_dir: Path, labels_path: Path
     column = optional_column(frame, path_column, PATH_COLUMN_NAMES, "--path-column", "image path")
     if column is None:
         raise UserError("cannot tell which column holds the image paths; name it with --path-column, or give "
-                        f"--id-column and --image-pattern '{{id}}.png'. The columns are: {listing}")
+                        f"--id-column and --image-pattern '{{id}}.png'; {listing}")
     paths = []
     for raw in frame[column].astype(str).str.strip():
         candidate = Path(raw)

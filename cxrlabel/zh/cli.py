@@ -87,6 +87,9 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--column", help="column holding the diagnosis (default: detect 诊断, 诊断结果, 印象, 结论 …)")
     parser.add_argument("--id-column", help="column holding the report id (default: detect id/report_id, else row numbers)")
     parser.add_argument("--encoding", help="file encoding if detection fails (utf-8, gb18030 …)")
+    parser.add_argument("--no-header", action="store_true",
+                        help="the CSV has no header row (detected for one-column files); its columns are then "
+                             "Reports, column_1, ...")
     parser.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
 
 
@@ -136,7 +139,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, str]:
     """(ids, texts, id column name, text column name); never drops a row."""
     # The names the user gave make a one-column file's first line its header, not a report.
-    table = read_table(args.input, encoding=args.encoding, named=tuple(c for c in (args.column, args.id_column) if c))
+    table = read_table(args.input, encoding=args.encoding, header=False if args.no_header else None,
+                       named=tuple(c for c in (args.column, args.id_column) if c))
     frame = table.frame
     text_col = find_column(frame, args.column, what="text")
     if args.id_column:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
+from ..chunked_io import describe_columns
 from ..tabular import read_table
 from .cues import CUE_VALUE, Cue
 from .distance import TokenEncoder, nearest
@@ -33,8 +34,8 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int,
     missing = [c for c in ("cluster_id", "label", "medoid") if c not in frame.columns]
     if missing:
         raise UserError(f"{path}: missing column(s) {', '.join(missing)}; the label map needs cluster_id, label "
-                        f"and medoid, which ties it to its {model_path.name} (the columns are: "
-                        f"{', '.join(map(str, frame.columns))}); copy them back from the label_map.csv zh mine wrote")
+                        f"and medoid, which ties it to its {model_path.name} ({describe_columns(frame.columns)}); "
+                        "copy them back from the label_map.csv zh mine wrote")
     medoids = dict(zip(model.cluster_ids, model.medoids))
     mapping: dict[int, str | None] = {}
     differ: list[str] = []

@@ -191,3 +191,15 @@ def test_duplicate_ids_are_counted_in_a_warning(mined, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: 2 reports share an id" in err and _no_report_text(err)
     assert pd.read_csv(out)["id"].tolist() == ["a", "b", "a", "a", "c"]
+
+
+def test_no_header_reads_a_header_less_table_of_several_columns(mined, tmp_path, capsys):
+    texts = pd.read_csv(REPORTS, dtype=str, keep_default_na=False)["诊断"].head(30)
+    source = tmp_path / "bare.csv"
+    pd.DataFrame({"t": texts, "extra": range(30)}).to_csv(source, index=False, header=False)
+    out = tmp_path / "labels.csv"
+    assert _label(source, mined / "label_map.csv", out) == 2  # the first report would be taken as a header
+    assert _no_report_text(capsys.readouterr().err)
+    assert _label(source, mined / "label_map.csv", out, "--no-header") == 0
+    labels = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert labels["Reports"].tolist() == texts.tolist()
