@@ -156,7 +156,7 @@ class PartStore:
                                 "move it away or choose another -o")
             created = not folder.exists()
             try:
-                folder.mkdir(exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)  # -o may name folders still to be made
                 if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
                     mark_folder(folder, "extract parts")
                 lock = _lock(folder / LOCK, output)

@@ -65,6 +65,13 @@ def test_an_empty_folder_output_is_taken_and_marked(reports_csv, tmp_path, extra
     assert is_ours(out) and (out / "part-000000.csv").is_file()
 
 
+def test_an_output_in_folders_still_to_be_made_makes_them(reports_csv, tmp_path, extract):
+    out = tmp_path / "new" / "sub" / "labels.csv"
+    code, err = extract(reports_csv(10), "-o", out, "-q", *NONE)
+    assert code == 0, err
+    assert len(pd.read_csv(out)) == 10 and not (tmp_path / "new" / "sub" / "labels.csv.parts").exists()
+
+
 def test_a_file_output_never_removes_a_users_tmp_file(reports_csv, tmp_path, extract):
     source = reports_csv(30)
     (tmp_path / "l.csv.tmp").write_text("my notes")
