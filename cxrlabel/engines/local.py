@@ -5,14 +5,24 @@ piece) and shares no threads or locks with this process, which has pyarrow and t
 2 cores, a 2-worker run of two tiny chunks took 9.5 s with spawn, 7.7 s with forkserver and 6.1 s with
 fork: a few seconds once per run, against minutes of labelling, for not forking a threaded process and
 for workers that need no socket (forkserver talks over a Unix socket).
+
+Workers die with this process, however it ends (`start_pool_worker`), and leave Ctrl-C to it: a killed or
+interrupted run leaves no 300 MB worker behind, and the multiprocessing resource tracker, whose pipe only
+this process and its workers hold, exits once they are gone.
 """
 from __future__ import annotations
 
+import ctypes
 import importlib.abc
 import multiprocessing
+import os
+import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from threadpoolctl import threadpool_limits
@@ -22,6 +32,7 @@ from . import Finished, Progress, in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 
 START_METHOD = "spawn"
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class _Hidden(importlib.abc.MetaPathFinder):
@@ -51,6 +62,48 @@ def start_worker(hidden: tuple[str, ...]) -> None:
     one_blas_thread()
 
 
+def start_pool_worker(parent: int, hidden: tuple[str, ...]) -> None:
+    """Runs first in each worker of the local pool: `start_worker`, after tying the worker to its parent.
+
+    Ctrl-C reaches the whole process group, workers too; they ignore it, and the parent, which stops on
+    it, terminates them. It is blocked from their start (`sigint_blocked`), so that one still importing
+    does not die with a traceback either."""
+    die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    start_worker(hidden)
+
+
+def die_with(parent: int) -> None:
+    """End this process when `parent`, the process that started it, ends, even by SIGKILL.
+
+    On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG) when the thread that started this process exits:
+    the pool starts its workers from the thread that submits, the main thread, which lives as long as
+    the process. A parent that ended before the prctl call is caught by its changed parent id. Elsewhere
+    (or where a sandbox refuses the call) a thread watches the parent id."""
+    if sys.platform == "linux" and ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+        if os.getppid() != parent:
+            os._exit(1)
+        return
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), name="cxrlabel parent watch", daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """SIGINT held back in this thread while it starts workers, which inherit the blocked signal until
+    they ignore it. (A SIGINT that comes meanwhile raises KeyboardInterrupt here once it is unblocked.)"""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def one_blas_thread() -> threadpool_limits:
     """Limit numpy's BLAS to one thread in this process; the limiter's restore_original_limits() undoes it."""
     import numpy  # noqa: F401  (threadpoolctl limits the BLAS libraries already loaded)
@@ -70,7 +123,7 @@ class LocalEngine:
     def __enter__(self) -> "LocalEngine":
         if self.workers > 1:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(START_METHOD),
-                                            initializer=start_worker, initargs=(self.hidden,))
+                                            initializer=start_pool_worker, initargs=(os.getpid(), self.hidden))
         else:  # labelling in this process: one core, as in each worker
             self.blas_limits = one_blas_thread()
         return self
@@ -91,8 +144,13 @@ class LocalEngine:
             yield from in_pieces(lambda task: Finished(label_chunk(task, spec)), tasks, spec, 1, progress)
             return
         pool = self.pool
+
+        def submit(task: ChunkTask) -> Future:
+            with sigint_blocked():  # the pool starts its workers as the first tasks are submitted
+                return pool.submit(label_chunk, task, spec)
+
         try:
-            yield from in_pieces(lambda task: pool.submit(label_chunk, task, spec), tasks, spec, self.workers, progress)
+            yield from in_pieces(submit, tasks, spec, self.workers, progress)
         except BrokenProcessPool:
             raise UserError("a worker process died (killed, or out of memory: try fewer --workers or a smaller "
                             "--chunk-size); finished parts are kept, run the same command with --resume") from None
