@@ -68,8 +68,12 @@ messages name rows and ids, never report text, unless --log-text is given.
 def add_common_options(p: argparse.ArgumentParser) -> None:
     """Options shared by extract and explain: how text is chosen and labelled."""
     p.add_argument("--sections", choices=SECTION_CHOICES, default="default",
-                   help="which part of each report to label. default: the IMPRESSION (or CONCLUSION) when "
-                        "the report has one, else the whole text; all: the whole text")
+                   help="which part of each report to label. default (= pooled): FINDINGS, IMPRESSION and text "
+                        "before the first header together, any positive wins, leaving out HISTORY, INDICATION, "
+                        "REASON FOR EXAM, COMPARISON and TECHNIQUE; findings+impression: the same text, but for each "
+                        "observation the impression mentions its verdict wins and the findings fill in the rest; "
+                        "impression-or-all: the IMPRESSION (or CONCLUSION) when the report has one, else the whole "
+                        "text; impression, findings, findings,impression: those sections only; all: the whole text")
     p.add_argument("--parser", choices=PARSER_CHOICES, default="spacy",
                    help="how sentences are parsed for the negation/uncertainty rules (default: spacy). "
                         "stanza, bllip: those parsers, given their model folders; ptb: the report column holds "

@@ -1,7 +1,7 @@
 """Compose corpora/en/reports.csv and gold.csv from the hand-annotated sentence_bank.txt.
 
 Deterministic (fixed seed). Reports mix plain text, FINDINGS/IMPRESSION sections and numbered
-impressions; gold labels follow the default section choice (the impression when there is one)
+impressions; gold labels follow the default section choice (findings and impression pooled)
 and the CheXpert aggregation, computed from the sentence annotations alone, never from cxrlabel.
 Run: python corpora/en/build_corpus.py
 """
@@ -62,15 +62,18 @@ def main() -> None:
         n = 1 if style == "plain" and rng.random() < 0.4 else rng.randint(2, 3)
         picked = [queue.pop() for _ in range(min(n, len(queue)))]
         sents = [bank[i][1] for i in picked]
+        labelled = list(picked)
         if style == "sections":
-            findings = " ".join(bank[i][1] for i in rng.sample(range(len(bank)), 2))
+            seen = rng.sample(range(len(bank)), 2)
+            labelled += seen  # the default pools the findings with the impression
+            findings = " ".join(bank[i][1] for i in seen)
             text = f"FINDINGS: {findings}\nIMPRESSION: {' '.join(sents)}"
         elif style == "numbered":
             items = [s.rstrip(".") if rng.random() < 0.5 else s for s in sents]
             text = "IMPRESSION: " + " ".join(f"{k}. {s}" for k, s in enumerate(items, 1))
         else:
             text = " ".join(sents)
-        rows.append((text, gold([bank[i][0] for i in picked])))
+        rows.append((text, gold([bank[i][0] for i in labelled])))
     rows.insert(17, ("", {c: None for c in COLUMNS}))
     rows.insert(42, ("   ", {c: None for c in COLUMNS}))
     with open(HERE / "reports.csv", "w", newline="", encoding="utf-8") as f:

@@ -56,7 +56,7 @@ def test_default_output_name_and_mentions_jsonl(reports, tmp_path, capsys):
 def test_sections_option(tmp_path, capsys):
     path = tmp_path / "r.csv"
     pd.DataFrame({"text": ["FINDINGS: Small left effusion. IMPRESSION: No pneumothorax."]}).to_csv(path, index=False)
-    for sections, effusion in (("default", None), ("all", 1.0), ("findings", 1.0)):
+    for sections, effusion in (("default", 1.0), ("impression-or-all", None), ("all", 1.0), ("findings", 1.0)):
         out = tmp_path / f"{sections}.csv"
         run(["extract", str(path), "--sections", sections, "-o", str(out), "--parser", "none", "-q"], capsys)
         value = pd.read_csv(out).loc[0, "Pleural Effusion"]
