@@ -1,0 +1,42 @@
+"""Wording classes met in real reports, one sentence or more for each, and the labels they must get.
+
+Each class names the construction it covers. Cases run with the spaCy graph rules and with the
+rule-only surface windows (--parser none) unless marked as needing one of them. Only the
+observations listed are checked, so a case states what the construction decides and nothing else.
+"""
+import pytest
+
+BOTH, SPACY, NONE = "both", "spacy", "none"
+
+CASES = [
+    # negated lists: the cue stands far before the last items
+    ("No focal consolidation, suspicious pulmonary opacity, pleural effusion, or pneumothorax.",
+     {"Consolidation": 0.0, "Pleural Effusion": 0.0, "Pneumothorax": 0.0}, BOTH),
+    ("No focal consolidation, suspicious pulmonary opacity, large pleural effusion, or pneumothorax is identified.",
+     {"Pneumothorax": 0.0, "Pleural Effusion": 0.0}, BOTH),
+    ("Negative for focal pulmonary consolidation, pleural effusion, or pneumothorax.",
+     {"Consolidation": 0.0, "Pneumothorax": 0.0}, BOTH),
+    ("The lungs are clear of focal airspace disease, pneumothorax, or pleural effusion.",
+     {"Lung Opacity": 0.0, "Pneumothorax": 0.0, "Pleural Effusion": 0.0}, BOTH),
+    ("The lungs are normally inflated without evidence of focal airspace disease, pleural effusion, or pneumothorax.",
+     {"Pleural Effusion": 0.0, "Pneumothorax": 0.0}, BOTH),
+    # a scope word still ends a long negated list
+    ("No focal consolidation or pleural effusion, but there is a small right apical pneumothorax.",
+     {"Consolidation": 0.0, "Pleural Effusion": 0.0, "Pneumothorax": 1.0}, BOTH),
+]
+
+
+def check(labeler, sentence, expected):
+    labels = labeler.label([sentence])[0].labels
+    got = {k: labels.get(k) for k in expected}
+    assert got == expected, f"{sentence!r}: {got} != {expected}"
+
+
+@pytest.mark.parametrize("sentence, expected", [c[:2] for c in CASES if c[2] in (BOTH, SPACY)])
+def test_spacy(spacy_labeler, sentence, expected):
+    check(spacy_labeler, sentence, expected)
+
+
+@pytest.mark.parametrize("sentence, expected", [c[:2] for c in CASES if c[2] in (BOTH, NONE)])
+def test_parser_none(surface_labeler, sentence, expected):
+    check(surface_labeler, sentence, expected)
