@@ -38,8 +38,9 @@ class LabelerConfig:
         return self.parser == "stanza" or self.spacy_model is not None
 
     def unused_packages(self) -> tuple[str, ...]:
-        """Packages a labelling worker need not import though its libraries would: thinc imports torch and
-        nltk imports scipy whenever they are installed. Kept when the parser may need either."""
+        """Packages labelling need not import though its libraries would: thinc imports torch and nltk imports
+        scipy whenever they are installed. Hidden in each worker, and in the extract process while it labels
+        (`engines.local.hidden_while`); kept when the parser may need either."""
         return () if self.needs_torch() else ("torch", "scipy")
 
     def parser_options(self) -> dict[str, str | None]:

@@ -22,7 +22,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Iterable, Iterator
 
 from threadpoolctl import threadpool_limits
@@ -44,7 +44,7 @@ class _Hidden(importlib.abc.MetaPathFinder):
 
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] in self.names:
-            raise ModuleNotFoundError(f"No module named {name!r} (not loaded by this labelling worker)", name=name)
+            raise ModuleNotFoundError(f"No module named {name!r} (not loaded while cxrlabel labels)", name=name)
         return None
 
 
@@ -56,10 +56,34 @@ def start_worker(hidden: tuple[str, ...]) -> None:
       imports scipy (1.1 s). Those not yet imported are hidden, and the libraries go on without them.
     - Each worker labels on one core: numpy's BLAS (the model's matrix products) gets one thread, where
       it would otherwise start a thread per core in every worker and make them compete."""
-    names = frozenset(n for n in hidden if n not in sys.modules)
-    if names and not any(isinstance(f, _Hidden) for f in sys.meta_path):
-        sys.meta_path.insert(0, _Hidden(names))
+    hide(hidden)
     one_blas_thread()
+
+
+def hide(names: Iterable[str]) -> _Hidden | None:
+    """Hide those of `names` not imported yet, until the finder returned is taken out of sys.meta_path (None:
+    nothing was hidden, as when another finder already hides packages here)."""
+    unloaded = frozenset(n for n in names if n not in sys.modules)
+    if not unloaded or any(isinstance(f, _Hidden) for f in sys.meta_path):
+        return None
+    finder = _Hidden(unloaded)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+@contextmanager
+def hidden_while(names: Iterable[str]) -> Iterator[None]:
+    """`names` hidden (see `hide`) while labelling in this process, and importable again afterwards.
+
+    Modules first imported meanwhile keep what they found: thinc goes on thinking torch absent, so a process
+    that later loads a torch-based spaCy model must load it first (a configuration that may need torch hides
+    nothing: `LabelerConfig.unused_packages`)."""
+    finder = hide(names)
+    try:
+        yield
+    finally:
+        if finder is not None:
+            sys.meta_path.remove(finder)
 
 
 def start_pool_worker(parent: int, hidden: tuple[str, ...]) -> None:
@@ -113,24 +137,25 @@ def one_blas_thread() -> threadpool_limits:
 
 class LocalEngine:
     def __init__(self, workers: int, hidden: tuple[str, ...] = ()) -> None:
-        """`hidden`: packages the worker processes need not import (see `start_worker`); with one worker,
-        labelling runs in this process, which is left as it is but for its BLAS threads."""
+        """`hidden`: packages the labeller need not import (see `start_worker`), hidden in the worker processes;
+        with one worker, labelling runs in this process, which gets one BLAS thread and the packages hidden
+        while the engine is open (`hidden_while`)."""
         self.workers = workers
         self.hidden = hidden
         self.pool: ProcessPoolExecutor | None = None
-        self.blas_limits = None
+        self.in_process = ExitStack()
 
     def __enter__(self) -> "LocalEngine":
         if self.workers > 1:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(START_METHOD),
                                             initializer=start_pool_worker, initargs=(os.getpid(), self.hidden))
-        else:  # labelling in this process: one core, as in each worker
-            self.blas_limits = one_blas_thread()
+        else:  # labelling in this process: one core, and no torch, as in each worker
+            self.in_process.callback(one_blas_thread().restore_original_limits)
+            self.in_process.enter_context(hidden_while(self.hidden))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self.blas_limits is not None:
-            self.blas_limits.restore_original_limits()
+        self.in_process.close()
         if self.pool is None:
             return
         if exc_type is not None:  # stop at once: workers would otherwise finish their chunks first
