@@ -23,6 +23,17 @@ CASES = [
     # a scope word still ends a long negated list
     ("No focal consolidation or pleural effusion, but there is a small right apical pneumothorax.",
      {"Consolidation": 0.0, "Pleural Effusion": 0.0, "Pneumothorax": 1.0}, BOTH),
+    # heart and mediastinum said to be normal: the subject phrase of a normal predicate
+    ("Cardiac and mediastinal silhouettes are normal.", {"Cardiomegaly": 0.0, "Enlarged Cardiomediastinum": 0.0}, BOTH),
+    ("Cardiac and mediastinal contours are within normal limits.", {"Cardiomegaly": 0.0, "Enlarged Cardiomediastinum": 0.0}, BOTH),
+    ("Heart and mediastinum normal.", {"Cardiomegaly": 0.0, "Enlarged Cardiomediastinum": 0.0}, BOTH),
+    ("Heart size and pulmonary vascularity appear within normal limits.", {"Cardiomegaly": 0.0}, BOTH),
+    ("Cardiomediastinal silhouette and pulmonary vasculature are within normal limits.",
+     {"Enlarged Cardiomediastinum": 0.0, "Cardiomegaly": None}, BOTH),
+    # CheXpert's convention: the cardiomediastinal silhouette alone says nothing of Cardiomegaly
+    ("The cardiomediastinal silhouette is normal.", {"Enlarged Cardiomediastinum": 0.0, "Cardiomegaly": None}, BOTH),
+    ("The cardiac and mediastinal silhouettes are enlarged.", {"Cardiomegaly": 1.0, "Enlarged Cardiomediastinum": 1.0}, BOTH),
+    ("The lungs are normal and the heart is enlarged.", {"Cardiomegaly": 1.0}, SPACY),
 ]
 
 
