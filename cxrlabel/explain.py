@@ -5,6 +5,7 @@ import argparse
 import sys
 import textwrap
 
+from .engines.local import hidden_while
 from .extract import add_common_options, config_from
 from .mentions import mention_records
 from .pipeline import Labeler
@@ -37,6 +38,8 @@ def render(records: list[dict], labels: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
-    result = Labeler(config_from(args)).label([text])[0]
+    config = config_from(args)
+    with hidden_while(config.unused_packages()):  # torch and scipy: never used, 3 s and 840 MB to import
+        result = Labeler(config).label([text])[0]
     print(render(mention_records(None, result), result.labels))
     return 0

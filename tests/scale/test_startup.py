@@ -33,6 +33,17 @@ def test_extract_with_one_worker_labels_without_torch_and_can_import_it_afterwar
     assert len(pd.read_csv(tmp_path / "labels.csv")) == len(pd.read_csv(CORPUS))
 
 
+def test_explain_labels_without_torch():
+    if not spacy_model_available():
+        pytest.skip("no spaCy English model")
+    code = ("import sys\n"
+            "from cxrlabel.cli import main\n"
+            "main(['explain', 'Possible pneumonia. No effusion.'])\n"
+            "print('torch' in sys.modules, 'scipy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "Pneumonia" in out and out.splitlines()[-1] == "False False"
+
+
 def test_packages_are_hidden_only_while_the_engine_labels_here_and_only_if_not_loaded(tmp_path, monkeypatch):
     (tmp_path / "unused_by_labelling.py").write_text("")  # a package not imported yet; json is
     monkeypatch.syspath_prepend(tmp_path)
