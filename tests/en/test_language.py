@@ -34,6 +34,28 @@ CASES = [
     ("The cardiomediastinal silhouette is normal.", {"Enlarged Cardiomediastinum": 0.0, "Cardiomegaly": None}, BOTH),
     ("The cardiac and mediastinal silhouettes are enlarged.", {"Cardiomegaly": 1.0, "Enlarged Cardiomediastinum": 1.0}, BOTH),
     ("The lungs are normal and the heart is enlarged.", {"Cardiomegaly": 1.0}, SPACY),
+    # hedges before a long noun phrase, whichever word the parser hangs them on
+    ("Possible left lower lobe pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    ("Possible pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    ("Question of left lower lobe pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    ("Possible area of consolidation in the left lower lobe.", {"Consolidation": -1.0}, BOTH),
+    ("Possible focus of pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    ("The differential includes pneumonia and atelectasis.", {"Pneumonia": -1.0, "Atelectasis": -1.0}, BOTH),
+    ("Right basilar opacity, concerning for pneumonia.", {"Lung Opacity": 1.0, "Pneumonia": -1.0}, BOTH),
+    ("A small effusion cannot be excluded.", {"Pleural Effusion": -1.0}, BOTH),
+    ("Pneumothorax?", {"Pneumothorax": -1.0}, NONE),
+    # recommendations name what is to be excluded, not what is seen
+    ("Correlate clinically for pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    ("Follow-up to exclude pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    # words about age or chronicity are not doubt
+    ("Age-indeterminate compression fracture.", {"Fracture": 1.0}, BOTH),
+    ("Chronic-appearing rib fracture.", {"Fracture": 1.0}, BOTH),
+    ("Old healed rib fracture.", {"Fracture": 1.0}, BOTH),
+    # "no significant", "no large" still negate; a change word still stops the scope
+    ("No significant effusion.", {"Pleural Effusion": 0.0}, BOTH),
+    ("No large pleural effusion.", {"Pleural Effusion": 0.0}, BOTH),
+    ("No significant change in the right effusion.", {"Pleural Effusion": 1.0}, BOTH),
+    ("No opacity to suggest pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
 ]
 
 
