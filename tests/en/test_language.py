@@ -56,6 +56,20 @@ CASES = [
     ("No large pleural effusion.", {"Pleural Effusion": 0.0}, BOTH),
     ("No significant change in the right effusion.", {"Pleural Effusion": 1.0}, BOTH),
     ("No opacity to suggest pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
+    # devices: closure devices, shunts, stimulators, spinal hardware; removal is absence
+    ("Atrial septal closure device.", {"Support Devices": 1.0}, BOTH),
+    ("Spinal cord stimulator leads.", {"Support Devices": 1.0}, BOTH),
+    ("Thoracic spinal fusion hardware.", {"Support Devices": 1.0}, BOTH),
+    ("Median sternotomy wires.", {"Support Devices": 1.0}, BOTH),
+    ("The PICC has been removed.", {"Support Devices": 0.0}, BOTH),
+    # pleural: capping, plaques, pleural-parenchymal scarring; cystic fibrosis is no pleural fibrosis
+    ("Bilateral apical pleural capping.", {"Pleural Other": 1.0}, BOTH),
+    ("Calcified pleural plaques.", {"Pleural Other": 1.0}, BOTH),
+    ("Pleural-parenchymal scarring at the apex.", {"Pleural Other": 1.0}, BOTH),
+    ("History of cystic fibrosis.", {"Pleural Other": None}, BOTH),
+    # infection outside the chest is not pneumonia
+    ("Urinary tract infection.", {"Pneumonia": None}, BOTH),
+    ("Intra-abdominal infection.", {"Pneumonia": None}, BOTH),
 ]
 
 
