@@ -70,6 +70,10 @@ CASES = [
     # infection outside the chest is not pneumonia
     ("Urinary tract infection.", {"Pneumonia": None}, BOTH),
     ("Intra-abdominal infection.", {"Pneumonia": None}, BOTH),
+    # CheXpert's convention: a stable or unchanged silhouette is uncertain, a stable heart size says nothing
+    ("Stable cardiomediastinal silhouette.", {"Enlarged Cardiomediastinum": -1.0}, BOTH),
+    ("The cardiomediastinal silhouette is unchanged.", {"Enlarged Cardiomediastinum": -1.0}, SPACY),
+    ("Stable heart size.", {"Cardiomegaly": None}, BOTH),
 ]
 
 
