@@ -20,6 +20,9 @@ CASES = [
      {"Lung Opacity": 0.0, "Pneumothorax": 0.0, "Pleural Effusion": 0.0}, BOTH),
     ("The lungs are normally inflated without evidence of focal airspace disease, pleural effusion, or pneumothorax.",
      {"Pleural Effusion": 0.0, "Pneumothorax": 0.0}, BOTH),
+    ("Focal consolidation, pleural effusion or pneumothorax is not identified.",
+     {"Consolidation": 0.0, "Pleural Effusion": 0.0, "Pneumothorax": 0.0}, BOTH),
+    ("Pneumothorax is not visualized.", {"Pneumothorax": 0.0}, BOTH),
     # a scope word still ends a long negated list
     ("No focal consolidation or pleural effusion, but there is a small right apical pneumothorax.",
      {"Consolidation": 0.0, "Pleural Effusion": 0.0, "Pneumothorax": 1.0}, BOTH),
