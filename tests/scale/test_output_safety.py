@@ -193,6 +193,7 @@ def test_a_run_that_holds_the_parts_folder_refuses_a_second_one(reports_csv, tmp
     assert "wait for it to finish" in err and "--resume" not in err
     code, err = extract(source, "-o", tmp_path / "l.csv", "-q", *NONE)  # released on leaving the block
     assert code == 0, err
+    assert not folder.exists()  # and the finished run took its parts folder away
 
 
 def test_a_second_run_on_the_same_output_waits_for_the_first(reports_csv, tmp_path, extract):
