@@ -39,13 +39,14 @@ def descendants(pid: int) -> set[int]:
 
 
 def ignores_sigint(pid: int) -> bool | None:
-    """Whether the process ignores Ctrl-C; None when it has already ended (a short-lived helper, say)."""
+    """Whether Ctrl-C leaves the process alone: ignored, or still blocked in a worker that has not reached its
+    initializer yet (a pending SIGINT is dropped once it is ignored). None when it has already ended."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    ignored = next(line for line in status.splitlines() if line.startswith("SigIgn:"))
-    return bool(int(ignored.split()[1], 16) & 1 << (signal.SIGINT - 1))
+    masks = dict(line.split(":", 1) for line in status.splitlines() if line.startswith(("SigIgn:", "SigBlk:")))
+    return any(int(masks[name].strip(), 16) & 1 << (signal.SIGINT - 1) for name in ("SigIgn", "SigBlk"))
 
 
 def alive(pid: int) -> bool:
