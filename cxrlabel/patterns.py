@@ -235,8 +235,8 @@ class Matcher:
             if j in self.mention:
                 j += step
                 continue
+            out.append(j)  # a terminator ends the scope after itself: it may be the cue ("without", "represent")
             if self.scope.stops(g.tokens[j].lemma, g.tokens[j].pos):
                 break
-            out.append(j)
             j += step
         return out
