@@ -77,6 +77,16 @@ CASES = [
     ("Stable cardiomediastinal silhouette.", {"Enlarged Cardiomediastinum": -1.0}, BOTH),
     ("The cardiomediastinal silhouette is unchanged.", {"Enlarged Cardiomediastinum": -1.0}, SPACY),
     ("Stable heart size.", {"Cardiomegaly": None}, BOTH),
+    # "consistent with", "compatible with", "representing" name what is seen: CheXpert keeps them positive
+    ("Streaky basilar opacities, compatible with atelectasis.", {"Atelectasis": 1.0}, BOTH),
+    ("Right upper lobe consolidation representing pneumonia.", {"Pneumonia": 1.0}, BOTH),
+    ("Lucency compatible with a large pneumothorax.", {"Pneumothorax": 1.0}, BOTH),
+    # a cue that is itself a scope word ("without", "represent") still governs the phrase after it
+    ("The lungs are clear, and without focal air space opacity.", {"Lung Opacity": 0.0}, BOTH),
+    ("This may represent focal right lower lobe pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    # the object of a negated verb of showing or being
+    ("The lungs do not demonstrate focal infiltrate or effusion.", {"Pleural Effusion": 0.0}, SPACY),
+    ("Does not appear to be a hydropneumothorax.", {"Pneumothorax": 0.0}, SPACY),
 ]
 
 
