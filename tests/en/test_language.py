@@ -59,6 +59,7 @@ CASES = [
     ("No large pleural effusion.", {"Pleural Effusion": 0.0}, BOTH),
     ("No significant change in the right effusion.", {"Pleural Effusion": 1.0}, BOTH),
     ("No opacity to suggest pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
+    ("There is no focal air space opacity to suggest a pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
     # devices: closure devices, shunts, stimulators, spinal hardware; removal is absence
     ("Atrial septal closure device.", {"Support Devices": 1.0}, BOTH),
     ("Spinal cord stimulator leads.", {"Support Devices": 1.0}, BOTH),
