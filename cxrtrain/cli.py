@@ -10,7 +10,9 @@ from pathlib import Path
 
 from cxrlabel.errors import UserError
 
+from .export import FORMATS
 from .models import ARCHS
+from .optim import OPTIMIZERS, PLATEAU_PATIENCE, SCHEDULES
 from .uncertainty_policy import POLICIES
 
 FIT_EPILOG = """\
@@ -48,12 +50,15 @@ commands:
   evaluate   metrics of a finished run, on its test split or on another labelled table
   predict    probabilities and thresholded labels for every image in a folder
   cam        Grad-CAM heat maps showing where the evidence for a prediction is
+  export     the best model, preprocessing and calibration inside, as one TorchScript or ONNX file
 
 example:
   cxrtrain fit --labels labels.csv --images /data/cxr --out runs/first
   cxrtrain evaluate --run runs/first
   cxrtrain predict --run runs/first --images /data/new -o predictions.csv
   cxrtrain cam --run runs/first /data/new/a.png /data/new/b.png --out cams/
+  cxrtrain export --run runs/first -o model.ts
+  cxrtrain predict --model model.ts --images /data/new -o predictions.csv
 """
 
 
@@ -80,16 +85,24 @@ def _fraction(text: str) -> float:
 
 def _add_fit(commands: argparse._SubParsersAction) -> None:
     # Options default to None so that --resume can tell "given" from "not given" and reuse the saved run's.
-    from .train import MIN_CLASS_TRAIN_IMAGES, FitOptions
+    from .train import MIN_CLASS_TRAIN_IMAGES, SELECT_BY, FitOptions
 
     d = {f.name: f.default for f in fields(FitOptions)}
     p = commands.add_parser("fit", help="train a classifier", epilog=FIT_EPILOG,
                             formatter_class=argparse.RawDescriptionHelpFormatter,
                             description="Train a chest X-ray classifier on a cxrlabel label table.")
     data = p.add_argument_group("data")
-    data.add_argument("--labels", required=True, help="label table (CSV, JSONL or Parquet) from cxrlabel")
-    data.add_argument("--images", required=True, help="folder the image paths are relative to")
+    data.add_argument("--labels", help="label table (CSV, JSONL or Parquet) from cxrlabel, or a public dataset's own "
+                                       "(CheXpert train.csv/valid.csv, NIH Data_Entry_2017.csv, MIMIC-CXR-JPG "
+                                       "chexpert CSV), recognised from its columns")
+    data.add_argument("--images", help="folder the image paths are relative to (the dataset root)")
     data.add_argument("--out", required=True, help="run folder to create, or an empty one (or continue with --resume)")
+    data.add_argument("--config", help="replay a run: take every option from its config.json; options given on "
+                                       "the command line override it")
+    data.add_argument("--frontal-only", action="store_true", default=None,
+                      help="keep frontal views only (CheXpert Frontal/Lateral, NIH View Position, MIMIC ViewPosition)")
+    data.add_argument("--metadata", help="MIMIC-CXR-JPG: the metadata CSV listing each study's images "
+                                         "(default: mimic-cxr-2.0.0-metadata.csv beside --labels)")
     data.add_argument("--path-column", help="column with image paths (default: found by name, e.g. Path, image_path)")
     data.add_argument("--id-column", help="column with image ids, combined with --image-pattern")
     data.add_argument("--image-pattern", help="file name from the id, e.g. '{id}.png' (default: any image named <id>.*)")
@@ -118,13 +131,33 @@ def _add_fit(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--image-size", type=_positive_int, help=f"square input size in pixels (default {d['image_size']})")
     model.add_argument("--epochs", type=_positive_int, help=f"epochs (per stage for u-selftrained; default {d['epochs']})")
     model.add_argument("--batch-size", type=_positive_int, help=f"images per step, over all processes (default {d['batch_size']})")
-    model.add_argument("--lr", type=float, help=f"Adam learning rate (default {d['lr']})")
-    model.add_argument("--patience", type=int, help=f"stop after this many epochs without a lower validation loss; "
-                                                    f"0 never stops early (default {d['patience']})")
+    model.add_argument("--lr", type=float, help=f"learning rate (default {d['lr']})")
+    model.add_argument("--optimizer", choices=OPTIMIZERS, help=f"adam (CheXpert), adamw (decoupled weight decay) or "
+                                                              f"sgd with Nesterov momentum 0.9 (default {d['optimizer']})")
+    model.add_argument("--weight-decay", type=float, help=f"L2 / decoupled weight decay (default {d['weight_decay']})")
+    model.add_argument("--lr-schedule", choices=SCHEDULES,
+                       help="per-epoch learning rate: cosine decays to 0 at the last epoch; step divides by 10 after "
+                            "each third of the epochs; plateau divides by 10 when the --select-by metric has not "
+                            f"improved for {PLATEAU_PATIENCE} epoch (default {d['lr_schedule']})")
+    model.add_argument("--warmup-epochs", type=int, help="linear warm-up from --lr/10 over this many first epochs, "
+                                                         f"then the schedule (default {d['warmup_epochs']})")
+    model.add_argument("--augment", action="store_true", default=None,
+                       help="random-resized crop (scale 0.85-1), rotation up to 10 degrees, brightness and contrast "
+                            "0.2, on the cached images (torchvision.transforms.v2)")
+    model.add_argument("--hflip", action="store_true", default=None,
+                       help="with --augment, also flip left-right (off by default: it moves the heart to the right)")
+    model.add_argument("--select-by", choices=SELECT_BY,
+                       help="the best epoch (best.pt) has the lowest validation loss or the highest mean validation "
+                            f"AUC (default {d['select_by']})")
+    model.add_argument("--patience", type=int, help=f"stop after this many epochs without a better --select-by "
+                                                    f"metric; 0 never stops early (default {d['patience']})")
     model.add_argument("--class-weights", choices=("none", "balanced"),
                        help="balanced: weigh the loss by the training split's positive/negative counts")
     model.add_argument("--oversample", action="store_true", default=None,
                        help="draw images of rare classes more often (weighted sampling with replacement)")
+    labels.add_argument("--operating-point", help="how each output's threshold is chosen on validation: f1 (maximum "
+                                                  "F1), youden (max sensitivity + specificity) or sens=0.9 (the "
+                                                  f"highest threshold reaching that sensitivity; default {d['operating_point']})")
     run = p.add_argument_group("running")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto: CUDA when available")
     run.add_argument("--amp", action="store_true", default=None, help="mixed precision (CUDA only)")
@@ -132,20 +165,35 @@ def _add_fit(commands: argparse._SubParsersAction) -> None:
                      help="continue the run in --out from its last finished epoch, with its saved settings")
     run.add_argument("--workers", type=int, help="image loading processes/threads (default: 0 on CPU, 4 on CUDA)")
     run.add_argument("--cache-dir", help="where resized images are cached (default $CXRTRAIN_CACHE or ~/.cache/cxrtrain)")
-    run.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar")
+    run.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                     help="no progress bar (there is none anyway when stderr is not a terminal)")
     p.set_defaults(handler=_run_fit)
 
 
+def _saved_options(config: Path, option: str) -> dict:
+    try:
+        return json.loads(config.read_text(encoding="utf-8"))["options"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{option} {config}: not a cxrtrain config.json ({exc.__class__.__name__})") from None
+
+
 def fit_options(args: argparse.Namespace) -> "FitOptions":
-    """Options from the command line; with --resume, those not given come from the saved run."""
+    """Options from the command line; those not given come from --config, or with --resume from the saved run."""
     from .train import FitOptions
 
     given = {f.name: getattr(args, f.name) for f in fields(FitOptions) if getattr(args, f.name, None) is not None}
     config = Path(args.out) / "config.json"
+    saved: dict = {}
+    if args.config:
+        saved = {k: v for k, v in _saved_options(Path(args.config), "--config").items() if k not in ("out", "resume")}
     if args.resume and config.is_file():
-        saved = json.loads(config.read_text(encoding="utf-8"))["options"]
-        return FitOptions(**{**saved, **given})
-    return FitOptions(**given)
+        saved = _saved_options(config, "--resume")
+    known = {f.name for f in fields(FitOptions)}
+    options = {**{k: v for k, v in saved.items() if k in known}, **given}
+    missing = [f"--{name}" for name in ("labels", "images") if options.get(name) is None]
+    if missing:
+        raise UserError(f"fit needs {' and '.join(missing)} (or --config runs/A/config.json to replay a run)")
+    return FitOptions(**options)
 
 
 def _run_fit(args: argparse.Namespace) -> int:
@@ -178,14 +226,33 @@ def _add_run_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="JSON report (default: RUN/evaluation.json)")
     p.set_defaults(handler=_run_evaluate)
 
-    p = commands.add_parser("predict", parents=[common, loading], formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = commands.add_parser("predict", parents=[loading], formatter_class=argparse.RawDescriptionHelpFormatter,
                             help="predict every image in a folder",
-                            description="Write one row per image: a probability and a 0/1 label per output "
-                                        "(threshold from validation); unreadable images get an error instead.",
-                            epilog="example:\n  cxrtrain predict --run runs/first --images /data/new -o predictions.csv")
+                            description="Write one row per image: a calibrated probability and a 0/1 label per "
+                                        "output (threshold from validation); unreadable images get an error instead.",
+                            epilog="examples:\n  cxrtrain predict --run runs/first --images /data/new -o predictions.csv\n"
+                                   "  cxrtrain predict --model model.ts --images /data/new -o predictions.csv")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder made by cxrtrain fit")
+    source.add_argument("--model", help="a file written by cxrtrain export (TorchScript, or ONNX with the onnx extra)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--images", required=True, help="folder searched recursively for images")
     p.add_argument("-o", "--output", required=True, help="CSV to write")
     p.set_defaults(handler=_run_predict)
+
+    p = commands.add_parser("export", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+                            help="the best model as one TorchScript or ONNX file",
+                            description="Write the run's best model with its preprocessing and calibration inside: "
+                                        "input a uint8 grayscale batch (N, H, W) at the run's image size, output "
+                                        "calibrated probabilities per output. The outputs, size and thresholds are "
+                                        "stored in the file.",
+                            epilog="examples:\n  cxrtrain export --run runs/first -o model.ts\n"
+                                   "  cxrtrain export --run runs/first -o model.onnx --format onnx   # onnx extra\n"
+                                   "  cxrtrain predict --model model.ts --images /data/new -o predictions.csv")
+    p.add_argument("-o", "--output", required=True, help="file to write (an earlier export may be replaced, "
+                                                         "nothing else)")
+    p.add_argument("--format", choices=FORMATS, default="torchscript", help="default torchscript")
+    p.set_defaults(handler=_run_export)
 
     p = commands.add_parser("cam", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                             help="Grad-CAM heat maps",
@@ -210,7 +277,15 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 def _run_predict(args: argparse.Namespace) -> int:
     from .evaluate import predict
 
-    predict(args.run, args.images, args.output, device=args.device, cache_dir=args.cache_dir, workers=args.workers)
+    predict(args.run, args.images, args.output, model=args.model, device=args.device, cache_dir=args.cache_dir,
+            workers=args.workers)
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    export(args.run, args.output, args.format, device=args.device)
     return 0
 
 

@@ -7,21 +7,25 @@ ranks, so N processes see exactly the images one process would, batch by batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from .augment import augment_batch
 from .cache import ImagePack
 from .losses import positive_cells
 
 
 class CachedBatches(Dataset):
-    """rows[i] is the pack index of example i; targets/mask are the per-example label arrays."""
+    """rows[i] is the pack index of example i; targets/mask are the per-example label arrays;
+    `augment` (training only) is applied to each uint8 image, seeded per batch from `seed`."""
 
-    def __init__(self, pack: ImagePack, rows: np.ndarray, targets: np.ndarray, mask: np.ndarray):
+    def __init__(self, pack: ImagePack, rows: np.ndarray, targets: np.ndarray, mask: np.ndarray,
+                 augment: Callable[[torch.Tensor], torch.Tensor] | None = None, seed: int = 0):
         self.pack, self.rows = pack, np.asarray(rows, dtype=np.int64)
+        self.augment, self.seed = augment, seed
         self.targets, self.mask = np.asarray(targets, dtype=np.float32), np.asarray(mask, dtype=bool)
         self._array: np.memmap | None = None
 
@@ -36,6 +40,8 @@ class CachedBatches(Dataset):
             self._array = self.pack.open()
         index = np.asarray(batch, dtype=np.int64)
         images = torch.from_numpy(np.ascontiguousarray(self._array[self.rows[index]]))[:, None]
+        if self.augment is not None:
+            images = augment_batch(self.augment, images, index, self.seed)
         return (images, torch.from_numpy(self.targets[index]), torch.from_numpy(self.mask[index]),
                 torch.from_numpy(index))
 

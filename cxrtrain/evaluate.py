@@ -14,6 +14,7 @@ from cxrlabel.output_guard import check_output, claim_folder
 
 from . import distributed
 from .cache import build_pack, default_cache_dir
+from .export import ExportedModel
 from .gradcam import grad_cam, safe_name, write_overlay
 from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
@@ -37,11 +38,21 @@ class Run:
         if not thresholds.is_file():
             raise UserError(f"{thresholds}: missing; the run did not finish (continue it with fit --resume)")
         self.thresholds = json.loads(thresholds.read_text(encoding="utf-8"))
+        calibration = self.folder / "calibration.json"
+        # runs made before calibration existed have none: their probabilities stay uncalibrated
+        self.temperatures = (json.loads(calibration.read_text(encoding="utf-8"))["temperatures"]
+                             if calibration.is_file() else None)
         self.ctx = distributed.Context(1, 0, 0, self.device)
 
     @property
     def outputs(self) -> list[str]:
         return self.meta["outputs"]
+
+    def label_thresholds(self) -> dict[str, float] | None:
+        """The 0/1 cut-off of each output (None for multiclass, whose prediction is the most probable class)."""
+        if self.meta["task"] == "multiclass":
+            return None
+        return {name: self.thresholds[name]["threshold"] for name in self.outputs}
 
     def files(self) -> list[Path]:
         """The files fit wrote here, which no other command may write over."""
@@ -87,7 +98,8 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
         image_pattern=image_pattern if external else opts["image_pattern"],
         task=meta["task"], observations=meta["outputs"] if meta["task"] != "binary" else opts["observations"],
         policy="u-ignore", policy_per_observation=None, blank=meta["blank"],
-        split_column=None if external else opts["split_column"], encoding=opts["encoding"] if not external else None)
+        split_column=None if external else opts["split_column"], encoding=opts["encoding"] if not external else None,
+        frontal_only=opts.get("frontal_only", False), metadata=None if external else opts.get("metadata"))
     if data.task.outputs != meta["outputs"]:
         raise UserError(f"the table gives outputs {data.task.outputs}, but the model predicts {meta['outputs']}")
     usable = data.task.usable
@@ -106,7 +118,7 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
             result[name] = {"split": name, "n_images": 0, "note": "no readable labelled image"}
             continue
         result[name] = split_reports(meta["task"], meta["outputs"], meta["widths"], meta["blank"], name,
-                                     data.task.values[readable], logits, run.thresholds, None)
+                                     data.task.values[readable], logits, run.thresholds, None, run.temperatures)
     result["skipped_images"] = len(skipped)
     write_json(target, result)
     for name in splits:
@@ -118,36 +130,63 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     return result
 
 
-def predict(run_folder: str, images: str, output: str, *, device: str = "auto", cache_dir: str | None = None,
-            workers: int = 0, batch_size: int = 32) -> pd.DataFrame:
-    """Probability and thresholded label per output for every image under a folder."""
-    run = Run(run_folder, device)
+def _exported_probabilities(exported: ExportedModel, paths: list[Path], cache_dir: str | None, workers: int,
+                            batch_size: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(probabilities of readable images, which were readable, decode errors) from an exported model,
+    fed the same cached uint8 images at its size that `predict --run` feeds the run's model."""
+    pack = build_pack(paths, exported.meta["image_size"], Path(cache_dir) if cache_dir else default_cache_dir(),
+                      workers, progress=sys.stderr.isatty())
+    readable = np.flatnonzero(pack.ok)
+    array = pack.open()
+    parts = [np.zeros((0, len(exported.meta["outputs"])), np.float32)]
+    for start in range(0, len(readable), batch_size):
+        batch = torch.from_numpy(np.ascontiguousarray(array[readable[start:start + batch_size]]))
+        parts.append(exported(batch).numpy())
+    return np.concatenate(parts), readable, pack.errors
+
+
+def predict(run_folder: str | None, images: str, output: str, *, model: str | None = None, device: str = "auto",
+            cache_dir: str | None = None, workers: int = 0, batch_size: int = 32) -> pd.DataFrame:
+    """Probability and thresholded label per output for every image under a folder, from a run folder
+    or from a file written by `cxrtrain export`."""
+    if (run_folder is None) == (model is None):
+        raise UserError("give either --run (a run folder) or --model (a file from cxrtrain export)")
     folder = Path(images)
     if not folder.is_dir():
         raise UserError(f"--images {folder}: no such folder")
-    output_path = output_file(output, [folder, *run.files()])
+    if model is not None:
+        exported = ExportedModel(model, distributed.resolve_device(device))
+        task, outputs, thresholds = exported.meta["task"], exported.meta["outputs"], exported.meta["thresholds"]
+        protected: list[Path] = [Path(model)]
+    else:
+        run = Run(run_folder, device)
+        task, outputs, thresholds = run.meta["task"], run.outputs, run.label_thresholds()
+        protected = run.files()
+    output_path = output_file(output, [folder, *protected])
     paths = find_images(folder)
     if not paths:
         raise UserError(f"no images found under {folder} (looked for .png, .jpg, .jpeg, .dcm and similar)")
-    logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size)
-    meta = run.meta
-    probs = probabilities(meta["task"], meta["widths"], torch.from_numpy(logits)).numpy()
+    if model is not None:
+        probs, readable, errors = _exported_probabilities(exported, paths, cache_dir, workers, batch_size)
+    else:
+        logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size)
+        probs = probabilities(task, run.meta["widths"], torch.from_numpy(logits), run.temperatures).numpy()
     table = pd.DataFrame({"image": [str(p) for p in paths]})
-    for j, name in enumerate(run.outputs):
+    for j, name in enumerate(outputs):
         column = np.full(len(paths), np.nan)
         column[readable] = probs[:, j]
         table[f"prob_{name}"] = column.round(6)
-    if meta["task"] == "multiclass":
+    if task == "multiclass":
         predicted = np.full(len(paths), "", dtype=object)
         top3 = np.full(len(paths), "", dtype=object)
         order = np.argsort(-probs, axis=1)
-        predicted[readable] = [run.outputs[o[0]] for o in order]
-        top3[readable] = ["|".join(run.outputs[i] for i in o[:3]) for o in order]
+        predicted[readable] = [outputs[o[0]] for o in order]
+        top3[readable] = ["|".join(outputs[i] for i in o[:3]) for o in order]
         table["predicted"], table["top3"] = predicted, top3
     else:
-        for j, name in enumerate(run.outputs):
+        for j, name in enumerate(outputs):
             labels = pd.array([pd.NA] * len(paths), dtype="Int64")
-            labels[readable] = (probs[:, j] >= run.thresholds[name]["threshold"]).astype(int)
+            labels[readable] = (probs[:, j] >= thresholds[name]).astype(int)
             table[f"label_{name}"] = labels
     table["error"] = errors
     table.to_csv(output_path, index=False)

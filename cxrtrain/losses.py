@@ -87,25 +87,28 @@ class TaskLoss(nn.Module):
         return total, mask.sum()
 
 
-def probabilities(task: str, widths: list[int], logits: torch.Tensor) -> torch.Tensor:
-    """Positive probability per output. U-MultiClass: softmax over {negative, positive} only (CheXpert)."""
+def output_scores(task: str, widths: list[int], logits: torch.Tensor) -> torch.Tensor:
+    """Per output, the logit whose sigmoid is its probability. U-MultiClass: positive minus negative logit,
+    i.e. softmax over {negative, positive} only (CheXpert). Multiclass: the logits themselves."""
     logits = logits.float()
     if task == "multiclass":
-        return torch.softmax(logits, dim=1)
+        return logits
     columns = []
     for j, start in enumerate(offsets(widths)):
-        if widths[j] == 3:
-            columns.append(torch.sigmoid(logits[:, start + 1] - logits[:, start]))
-        else:
-            columns.append(torch.sigmoid(logits[:, start]))
+        columns.append(logits[:, start + 1] - logits[:, start] if widths[j] == 3 else logits[:, start])
     return torch.stack(columns, dim=1)
+
+
+def probabilities(task: str, widths: list[int], logits: torch.Tensor,
+                  temperatures: list[float] | None = None) -> torch.Tensor:
+    """Positive probability per output (softmax over classes for multiclass); `temperatures` (one per
+    output, or one for multiclass) divide the scores first: the run's calibration."""
+    scores = output_scores(task, widths, logits)
+    if temperatures is not None:
+        scores = scores / torch.as_tensor(temperatures, dtype=scores.dtype, device=scores.device)
+    return torch.softmax(scores, dim=1) if task == "multiclass" else torch.sigmoid(scores)
 
 
 def score_for_output(task: str, widths: list[int], logits: torch.Tensor, output: int) -> torch.Tensor:
     """The scalar per image whose gradient Grad-CAM follows: the logit that raises that output's probability."""
-    if task == "multiclass":
-        return logits[:, output]
-    start = offsets(widths)[output]
-    if widths[output] == 3:
-        return logits[:, start + 1] - logits[:, start]
-    return logits[:, start]
+    return output_scores(task, widths, logits)[:, output]

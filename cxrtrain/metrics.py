@@ -10,7 +10,14 @@ import math
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+
+from cxrlabel.errors import UserError
+
+BOOTSTRAP_SAMPLES = 1000
+RELIABILITY_BINS = 10
+OPERATING_POINTS = "f1, youden or sens=X (e.g. sens=0.9)"
 
 
 def _num(x: float | None) -> float | None:
@@ -34,13 +41,92 @@ def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, str | None]:
     return float(threshold), None
 
 
+def parse_operating_point(text: str) -> tuple[str, float | None]:
+    """'f1', 'youden' or 'sens=0.9' -> (rule, target sensitivity)."""
+    rule = text.strip().lower()
+    if rule in ("f1", "youden"):
+        return rule, None
+    if rule.startswith("sens="):
+        try:
+            target = float(rule[5:])
+        except ValueError:
+            target = -1.0
+        if 0 < target <= 1:
+            return "sens", target
+    raise UserError(f"--operating-point {text!r}: choose {OPERATING_POINTS}")
+
+
+def youden_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The cut-off with the largest sensitivity + specificity - 1."""
+    fpr, tpr, cut = roc_curve(y, p)
+    best = int(np.argmax(tpr[1:] - fpr[1:])) + 1  # cut[0] is +inf: nothing positive
+    return float(cut[best])
+
+
+def sensitivity_threshold(y: np.ndarray, p: np.ndarray, target: float) -> float:
+    """The highest cut-off whose sensitivity reaches `target` (so specificity is as high as it can be)."""
+    _, tpr, cut = roc_curve(y, p, drop_intermediate=False)
+    return float(cut[int(np.argmax(tpr >= target - 1e-12))])
+
+
+def choose_threshold(y: np.ndarray, p: np.ndarray, operating_point: str) -> dict:
+    """The threshold of one output by the chosen rule, with the other rules' for comparison."""
+    rule, target = parse_operating_point(operating_point)
+    if y.sum() == 0 or y.sum() == len(y):
+        return {"threshold": 0.5, "rule": operating_point,
+                "note": f"validation has only {'negative' if y.sum() == 0 else 'positive'} labels to choose a "
+                        "threshold on; 0.5 used"}
+    f1, _ = best_f1_threshold(y, p)
+    sens = target if target is not None else 0.9  # shown for comparison whatever the rule
+    options = {"f1": f1, "youden": youden_threshold(y, p), f"sens={sens:g}": sensitivity_threshold(y, p, sens)}
+    chosen = options[rule if rule != "sens" else f"sens={sens:g}"]
+    out = {"threshold": chosen, "rule": operating_point, "by_rule": {k: _num(v) for k, v in options.items()}}
+    if rule == "f1" and np.all(p >= f1):
+        out["note"] = (f"maximum F1 calls every validation image positive (prevalence {y.mean():.2f}); "
+                       "--operating-point youden or sens=X keeps some specificity")
+    return out
+
+
+def bootstrap_auc(y: np.ndarray, p: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> list[float] | None:
+    """95% percentile interval of the AUC over resamples of the images (with replacement)."""
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for start in range(0, samples, 100):  # 100 resamples at a time keeps memory at 100 x n
+        index = rng.integers(0, len(y), (min(100, samples - start), len(y)))
+        yy, ranks = y[index], rankdata(p[index], axis=1)
+        n_pos = yy.sum(axis=1)
+        n_neg = len(y) - n_pos
+        both = (n_pos > 0) & (n_neg > 0)
+        rank_sum = (ranks * yy).sum(axis=1)
+        aucs.append(((rank_sum - n_pos * (n_pos + 1) / 2) / np.maximum(n_pos * n_neg, 1))[both])
+    values = np.concatenate(aucs)
+    if len(values) < samples // 2:
+        return None
+    return [_num(float(np.percentile(values, 2.5))), _num(float(np.percentile(values, 97.5)))]
+
+
+def calibration_error(y: np.ndarray, p: np.ndarray, bins: int = RELIABILITY_BINS) -> float | None:
+    """Expected calibration error: |observed positive rate - mean probability| over equal-width bins."""
+    if not len(y):
+        return None
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            error += inside.mean() * abs(y[inside].mean() - p[inside].mean())
+    return _num(error)
+
+
 def binary_report(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
-    """AUC, average precision, and the confusion counts at a fixed threshold."""
+    """AUC with its bootstrap 95% interval, average precision, calibration error, and the confusion
+    counts at a fixed threshold."""
     y = np.asarray(y).astype(int)
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     out: dict = {"n": int(len(y)), "positives": n_pos, "negatives": n_neg}
     if n_pos and n_neg:
         out["auc"] = _num(roc_auc_score(y, p))
+        out["auc_95ci"] = bootstrap_auc(y, p)
     else:
         out["auc"] = None
         out["auc_note"] = (f"undefined: this split has only {'positive' if n_pos else 'negative'} labels"
@@ -48,6 +134,7 @@ def binary_report(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
     out["average_precision"] = _num(average_precision_score(y, p)) if n_pos else None
     if not n_pos:
         out["average_precision_note"] = "undefined: no positive labels in this split"
+    out["calibration_error"] = calibration_error(y, p)
     predicted = (p >= threshold).astype(int)
     tp = int(((predicted == 1) & (y == 1)).sum())
     fp = int(((predicted == 1) & (y == 0)).sum())
@@ -72,13 +159,13 @@ def scorable(values: np.ndarray, blank: str) -> tuple[np.ndarray, np.ndarray]:
     return labels, usable
 
 
-def thresholds_from(values: np.ndarray, probs: np.ndarray, outputs: list[str], blank: str) -> dict:
-    """Per output, the validation-F1-maximising threshold (and why 0.5 was used when it was)."""
+def thresholds_from(values: np.ndarray, probs: np.ndarray, outputs: list[str], blank: str,
+                    operating_point: str = "f1") -> dict:
+    """Per output, the validation threshold by the operating-point rule (and why 0.5 was used when it was)."""
     chosen = {}
     for j, name in enumerate(outputs):
         labels, usable = scorable(values[:, j], blank)
-        threshold, note = best_f1_threshold(labels[usable], probs[usable, j])
-        chosen[name] = {"threshold": threshold, **({"note": note} if note else {})}
+        chosen[name] = choose_threshold(labels[usable], probs[usable, j], operating_point)
     return chosen
 
 
@@ -97,8 +184,9 @@ def multilabel_report(split: str, values: np.ndarray, probs: np.ndarray, outputs
               "note": "uncertain (-1) labels are not scored; blank labels are "
                       + ("negatives" if blank == "zero" else "not scored")}
     if roc_dir is not None:
-        plot_rocs(roc_dir / f"roc_{split}.png", split,
-                  {n: scorable(values[:, j], blank) + (probs[:, j],) for j, n in enumerate(outputs)}, per)
+        curves = {n: scorable(values[:, j], blank) + (probs[:, j],) for j, n in enumerate(outputs)}
+        plot_rocs(roc_dir / f"roc_{split}.png", split, curves, per)
+        plot_reliability(roc_dir / f"reliability_{split}.png", split, curves)
     return report
 
 
@@ -153,6 +241,33 @@ def plot_rocs(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.nda
     ax.set_title(f"ROC, {split} split")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize="small")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_reliability(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """Observed positive rate against mean predicted probability in equal-width bins, per output."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 6))
+    for name, (labels, usable, p) in curves.items():
+        y, q = labels[usable], p[usable]
+        if not len(y):
+            continue
+        which = np.minimum((q * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
+        filled = [b for b in range(RELIABILITY_BINS) if (which == b).any()]
+        ax.plot([q[which == b].mean() for b in filled], [y[which == b].mean() for b in filled], marker="o",
+                label=f"{name} (ECE {calibration_error(y, q):.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed positive rate")
+    ax.set_title(f"Reliability, {split} split ({RELIABILITY_BINS} bins)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize="small")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

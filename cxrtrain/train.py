@@ -29,17 +29,26 @@ from cxrlabel.output_guard import claim_folder
 from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
 from .data import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
+from .layouts import detect as detect_layout
 from .labels import (PATIENT_COLUMN_NAMES, TaskData, build_task, check_images_exist, load_label_table,
                      optional_column, resolve_image_paths)
 from .losses import TaskLoss, balanced_weights, probabilities
+from .augment import build_augment
+from .calibration import fit_temperatures
 from .models import CXRNet, check_image_size, load_initial_weights
+from .optim import OPTIMIZERS, SCHEDULES, EpochSchedule, build_optimizer
 from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
 CHECKPOINT_FORMAT = 1
 # What fit writes into a run folder: evaluate, predict and cam never write over any of them.
 RUN_FILES = ("config.json", "split.csv", "skipped_images.csv", "history.csv", "log.txt", "last.pt", "best.pt",
-             "stage1_best.pt", "thresholds.json", "metrics.json", "roc_val.png", "roc_test.png", "tensorboard")
+             "stage1_best.pt", "thresholds.json", "calibration.json", "metrics.json", "roc_val.png", "roc_test.png",
+             "reliability_val.png", "reliability_test.png", "tensorboard")
+# A model whose probabilities spread less than this over a split's images gives one answer for all of them.
+CONSTANT_OUTPUT_SPREAD = 1e-3
+# --select-by loss keeping an epoch this much below the best validation AUC is said in the log and metrics.
+AUC_GAP_WARNING = 0.05
 # --task multiclass: a class needs this many single-label training images, and one validation image, to be
 # learned and to take part in choosing the best epoch; fewer is refused rather than trained into a model
 # that never predicts it.
@@ -48,6 +57,7 @@ MIN_CLASS_TRAIN_IMAGES = 5
 TARGET_CLASSES = ("negative", "positive", "uncertain")
 # Options that may differ when a run is resumed; every other option must match the saved run.
 RESUMABLE_CHANGES = {"epochs", "patience", "workers", "device", "amp", "resume", "cache_dir", "progress"}
+SELECT_BY = ("loss", "auc")
 
 
 @dataclass
@@ -85,6 +95,16 @@ class FitOptions:
     cache_dir: str | None = None
     encoding: str | None = None
     progress: bool = True
+    frontal_only: bool = False
+    metadata: str | None = None
+    augment: bool = False
+    hflip: bool = False
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    lr_schedule: str = "none"
+    warmup_epochs: int = 0
+    select_by: str = "loss"
+    operating_point: str = "f1"
 
 
 @dataclass
@@ -100,18 +120,30 @@ class Labelled:
     mask: np.ndarray
     groups: list[str]
     group_column: str | None
+    layout: str
+    patient_source: str | None  # where the patient ids came from, in words
+    lines: np.ndarray  # line of each row in the label file
+    layout_notes: list[str]
 
 
 def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str | None, id_column: str | None,
                    image_pattern: str | None, task: str, observations: list[str] | None, policy: str,
                    policy_per_observation: str | None, blank: str, split_column: str | None = None,
-                   encoding: str | None = None) -> Labelled:
+                   encoding: str | None = None, frontal_only: bool = False, metadata: str | None = None) -> Labelled:
     """Everything fit and evaluate read from a label table, with every user mistake a UserError."""
     labels, images = Path(labels), Path(images)
-    frame = load_label_table(labels, encoding)
-    paths, used_path_column = resolve_image_paths(frame, images, labels, path_column, id_column, image_pattern)
+    layout = detect_layout(load_label_table(labels, encoding), labels, images, frontal_only=frontal_only,
+                           metadata=metadata)
+    frame = layout.frame
+    paths, used_path_column = resolve_image_paths(frame, images, labels, path_column or layout.path_column,
+                                                  id_column, image_pattern)
     check_images_exist(paths, images, used_path_column)
-    group_column = optional_column(frame, split_column, PATIENT_COLUMN_NAMES, "--split-column", "patient id")
+    group_column = optional_column(frame, split_column or layout.patient_column, PATIENT_COLUMN_NAMES,
+                                   "--split-column", "patient id")
+    if split_column or not layout.patient_column:
+        patient_source = f"column {group_column!r}" if group_column else None
+    else:
+        patient_source = layout.patient_source
     reserved = {used_path_column} | ({group_column} if group_column else set())
     task_data = build_task(frame, task, observations, reserved)
     if task == "multiclass":
@@ -123,7 +155,8 @@ def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str |
         widths = head_widths(policies)
         targets, mask = apply_policies(task_data.values, policies, blank)
     groups = frame[group_column].astype(str).str.strip().tolist() if group_column else [""] * len(frame)
-    return Labelled(paths, used_path_column, task_data, policies, widths, targets, mask, groups, group_column)
+    return Labelled(paths, used_path_column, task_data, policies, widths, targets, mask, groups, group_column,
+                    layout.name, patient_source, layout.lines, layout.notes)
 
 
 class RunLog:
@@ -187,9 +220,10 @@ def predict_logits(model: CXRNet, pack: ImagePack, rows: np.ndarray, width: int,
 
 
 def split_reports(task: str, outputs: list[str], widths: list[int], blank: str, split: str, values: np.ndarray,
-                  logits: np.ndarray, thresholds: dict, roc_dir: Path | None) -> dict:
-    """Metrics of one split from its raw label values and logits."""
-    probs = probabilities(task, widths, torch.from_numpy(logits)).numpy()
+                  logits: np.ndarray, thresholds: dict, roc_dir: Path | None,
+                  temperatures: list[float] | None = None) -> dict:
+    """Metrics of one split from its raw label values and logits (calibrated by `temperatures`)."""
+    probs = probabilities(task, widths, torch.from_numpy(logits), temperatures).numpy()
     if task == "multiclass":
         return metrics.multiclass_report(split, values[:, 0], probs, outputs, roc_dir)
     return metrics.multilabel_report(split, values, probs, outputs, blank, thresholds, roc_dir)
@@ -202,6 +236,13 @@ def tensorboard_writer(folder: Path) -> object | None:
     except ImportError:
         return None
     return SummaryWriter(str(folder))
+
+
+def selection_score(select_by: str, val_loss: float, val_auc: float | None) -> float:
+    """The number the best epoch minimises: validation loss, or minus the mean validation AUC."""
+    if select_by == "loss":
+        return val_loss
+    return math.inf if val_auc is None else -val_auc
 
 
 HISTORY_FIELDS = ["stage", "epoch", "train_loss", "val_loss", "val_mean_auc", "best_val_loss", "improved",
@@ -217,6 +258,8 @@ class Fit:
         self.out = Path(opts.out)
         self.log = RunLog(self.out, ctx.main)
         self.amp = opts.amp and ctx.device.type == "cuda"
+        # A bar redrawn with carriage returns is for a terminal; a log file gets one line per epoch.
+        self.show_progress = opts.progress and sys.stderr.isatty()
 
     # -- set-up ------------------------------------------------------------------------------------
     def check_run_folder(self) -> None:
@@ -244,6 +287,16 @@ class Fit:
             raise UserError(f"unknown --class-weights {opts.class_weights!r}; choose none or balanced")
         if not opts.lr > 0:
             raise UserError("--lr must be positive")
+        if opts.weight_decay < 0:
+            raise UserError("--weight-decay must be 0 or more")
+        if not 0 <= opts.warmup_epochs < opts.epochs:
+            raise UserError(f"--warmup-epochs {opts.warmup_epochs} must be at least 0 and below --epochs {opts.epochs}")
+        for name, value, allowed in (("--optimizer", opts.optimizer, OPTIMIZERS),
+                                     ("--lr-schedule", opts.lr_schedule, SCHEDULES),
+                                     ("--select-by", opts.select_by, SELECT_BY)):
+            if value not in allowed:
+                raise UserError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+        metrics.parse_operating_point(opts.operating_point)
         check_image_size(opts.arch, opts.image_size)
 
     def prepare(self) -> None:
@@ -252,7 +305,8 @@ class Fit:
         data = prepare_labels(opts.labels, opts.images, path_column=opts.path_column, id_column=opts.id_column,
                               image_pattern=opts.image_pattern, task=opts.task, observations=opts.observations,
                               policy=opts.policy, policy_per_observation=opts.policy_per_observation,
-                              blank=opts.blank, split_column=opts.split_column, encoding=opts.encoding)
+                              blank=opts.blank, split_column=opts.split_column, encoding=opts.encoding,
+                              frontal_only=opts.frontal_only, metadata=opts.metadata)
         self.data = data
         n = len(data.paths)
         split = (load_split(self.out / "split.csv", n) if opts.resume
@@ -260,28 +314,37 @@ class Fit:
         if not opts.resume:  # every rank, before the barrier, so that all of them refuse a user's folder alike
             claim_folder(self.out, "cxrtrain run", "--out")
         ctx.barrier()  # every rank has validated the run folder before rank 0 writes to it
-        notes = list(data.task.notes)
+        notes = [f"label table layout: {data.layout} (detected from its columns)", *data.layout_notes,
+                 *data.task.notes]
+        self.warnings = [note for note in notes if note.startswith("warning:")]
         if data.group_column:
-            notes.append(f"split by patient using column {data.group_column!r}: no patient in two splits")
+            notes.append(f"split by patient, patient ids from {data.patient_source}: no patient in two splits")
         else:
-            notes.append("no patient column found (give --split-column): split by image, so one patient's "
-                         "images may fall in several splits")
+            self.warnings.append(
+                "WARNING: no patient id column found, so the split is by IMAGE: one patient's images can land in "
+                "train and in test, and the test metrics will be optimistic. Give the patient column with "
+                "--split-column")
         if ctx.main:
             self.out.mkdir(parents=True, exist_ok=True)
             if not opts.resume:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
             write_json(self.out / "config.json", {
                 "options": asdict(opts), "model": model_meta(opts, data), "path_column": data.path_column,
-                "patient_column": data.group_column, "notes": notes})
+                "patient_column": data.group_column, "patient_source": data.patient_source,
+                "layout": data.layout, "notes": notes, "warnings": self.warnings})
         for note in notes:
             self.log(note)
+        if not data.group_column:
+            self.log("!" * 100)
+            self.log(self.warnings[-1])
+            self.log("!" * 100)
         self.log(f"{n} rows; task {opts.task}; outputs: {', '.join(data.task.outputs)}"
                  + (f"; policies: {', '.join(f'{o}={p}' for o, p in zip(data.task.outputs, data.policies))}"
                     if data.policies else ""))
         cache_dir = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
         self.workers = resolve_workers(opts.workers, ctx.device)
         if ctx.main:  # one process decodes; the others then open the finished pack
-            self.pack = build_pack(data.paths, opts.image_size, cache_dir, self.workers, opts.progress)
+            self.pack = build_pack(data.paths, opts.image_size, cache_dir, self.workers, self.show_progress)
         ctx.barrier()
         if not ctx.main:
             self.pack = build_pack(data.paths, opts.image_size, cache_dir, self.workers, progress=False)
@@ -291,7 +354,7 @@ class Fit:
                 writer = csv.writer(handle)
                 writer.writerow(["line", "image", "reason"])
                 for i in skipped:
-                    writer.writerow([i + 2, data.paths[i], self.pack.errors[i]])
+                    writer.writerow([data.lines[i], data.paths[i], self.pack.errors[i]])
         if len(skipped):
             self.log(f"skipped {len(skipped)} unreadable or missing images; listed in {self.out / 'skipped_images.csv'}")
         keep = self.pack.ok & data.task.usable
@@ -342,6 +405,11 @@ class Fit:
                          + f", after {data.policies[j]} and --blank {opts.blank}): the model cannot learn to tell its "
                            "classes apart, and its AUC will be undefined; add images of the missing class or leave "
                            "it out with --observations")
+        if opts.select_by == "auc":
+            val_labels = [metrics.scorable(data.task.values[self.rows["val"], j], opts.blank) for j in range(len(outputs))]
+            if not any(0 < y[u].sum() < u.sum() for y, u in val_labels):
+                raise UserError("--select-by auc: no observation has both positive and negative labels in the "
+                                "validation split, so its AUC is undefined; use --select-by loss or raise --val-frac")
         if empty:
             raise UserError("no labelled training rows for " + ", ".join(empty) + ": with --blank "
                             f"{opts.blank} and the uncertainty policy, every cell is masked, so nothing would be "
@@ -375,7 +443,9 @@ class Fit:
         self.new_optimizer()
 
     def new_optimizer(self) -> None:
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.opts.lr, betas=(0.9, 0.999))
+        opts = self.opts
+        self.optimizer = build_optimizer(opts.optimizer, self.model.parameters(), opts.lr, opts.weight_decay)
+        self.schedule = EpochSchedule(self.optimizer, opts.lr_schedule, opts.epochs, opts.warmup_epochs)
         self.scaler = torch.amp.GradScaler(self.ctx.device.type, enabled=self.amp)
 
     # -- checkpoints ----------------------------------------------------------------------------------
@@ -386,6 +456,7 @@ class Fit:
                "cuda": torch.cuda.get_rng_state_all() if self.ctx.device.type == "cuda" else []}
         save_atomic({"cxrtrain": model_meta(self.opts, self.data), "model": self.model.state_dict(),
                      "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
+                     "schedule": self.schedule.state_dict(),
                      "state": state, "rng": rng}, self.out / "last.pt")
 
     def restore_last(self) -> dict:
@@ -393,6 +464,7 @@ class Fit:
         self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.scaler.load_state_dict(checkpoint["scaler"])
+        self.schedule.load_state_dict(checkpoint["schedule"])
         torch.set_rng_state(checkpoint["rng"]["torch"].cpu())
         if self.ctx.device.type == "cuda" and checkpoint["rng"]["cuda"]:
             torch.cuda.set_rng_state_all([s.cpu() for s in checkpoint["rng"]["cuda"]])
@@ -403,7 +475,8 @@ class Fit:
     def save_best(self, state: dict) -> None:
         if self.ctx.main:
             save_atomic({"cxrtrain": model_meta(self.opts, self.data), "model": self.model.state_dict(),
-                         "stage": state["stage"], "epoch": state["best_epoch"], "val_loss": state["best_loss"]},
+                         "stage": state["stage"], "epoch": state["best_epoch"], "val_loss": state["best_loss"],
+                         "select_by": self.opts.select_by, "score": state["best_score"]},
                         self.out / "best.pt")
 
     # -- training -------------------------------------------------------------------------------------
@@ -432,7 +505,7 @@ class Fit:
         count = torch.zeros((), device=device)
         seen, start = 0, time.perf_counter()
         bar = tqdm(loader, desc=f"stage {stage} epoch {epoch + 1}/{self.opts.epochs}", unit="batch", leave=False,
-                   disable=not (ctx.main and self.opts.progress), file=sys.stderr)
+                   disable=not (ctx.main and self.show_progress), file=sys.stderr)
         for step, (images, targets, mask, _) in enumerate(bar):
             images = images.to(device, non_blocking=True)
             targets, mask = targets.to(device, non_blocking=True), mask.to(device, non_blocking=True)
@@ -473,20 +546,34 @@ class Fit:
         targets, mask = self.stage_targets(stage)
         weights = (balanced_weights(opts.task, targets, mask, self.data.widths)
                    if opts.class_weights == "balanced" else None)
+        if weights is not None and opts.task == "multiclass":
+            self.log("class weights: " + ", ".join(f"{name} {w:.3f}"
+                                                   for name, w in zip(self.data.task.outputs, weights[0].tolist())))
+        elif weights is not None:
+            self.log("class weights (negative, positive[, uncertain]) per output: " + "; ".join(
+                f"{name} {', '.join(f'{w:.3f}' for w in weight.tolist())}"
+                for name, weight in zip(self.data.task.outputs, weights)))
+        draw = oversample_weights(opts.task, targets, mask, self.data.widths) if opts.oversample else None
+        if draw is not None:
+            self.log(f"oversampling: the most drawn image is drawn {draw.max() / draw.min():.1f}x as often as the "
+                     "least drawn")
+        augment = build_augment(opts.image_size, opts.hflip) if opts.augment else None
         criterion = TaskLoss(opts.task, self.data.widths, weights).to(ctx.device)
         val_criterion = TaskLoss(opts.task, self.data.widths, weights)
-        sampler = TrainBatches(len(targets), opts.batch_size, opts.seed, ctx.world, ctx.rank,
-                               oversample_weights(opts.task, targets, mask, self.data.widths) if opts.oversample else None)
-        loader = make_loader(CachedBatches(self.pack, self.rows["train"], targets, mask), sampler, self.workers,
-                             ctx.device.type == "cuda")
+        sampler = TrainBatches(len(targets), opts.batch_size, opts.seed, ctx.world, ctx.rank, draw)
+        loader = make_loader(CachedBatches(self.pack, self.rows["train"], targets, mask, augment, opts.seed),
+                             sampler, self.workers, ctx.device.type == "cuda")
         while state["epoch"] < opts.epochs and not state["stopped"]:
             epoch = state["epoch"]
             sampler.set_epoch(epoch + 1000 * (stage - 1))
+            lr = self.optimizer.param_groups[0]["lr"]
             train_loss, rate, seconds = self.run_epoch(loader, criterion, stage, epoch)
             val_loss, val_auc = self.validate(val_criterion)
-            improved = val_loss < state["best_loss"]
+            score = selection_score(opts.select_by, val_loss, val_auc)
+            self.schedule.step(score)
+            improved = score < state["best_score"]
             if improved:
-                state.update(best_loss=val_loss, best_epoch=epoch + 1, bad_epochs=0)
+                state.update(best_score=score, best_loss=val_loss, best_epoch=epoch + 1, bad_epochs=0)
                 self.save_best(state)
             else:
                 state["bad_epochs"] += 1
@@ -495,7 +582,7 @@ class Fit:
             row = {"stage": stage, "epoch": epoch + 1, "train_loss": round(train_loss, 6), "val_loss": round(val_loss, 6),
                    "val_mean_auc": None if val_auc is None else round(val_auc, 6),
                    "best_val_loss": round(state["best_loss"], 6), "improved": improved,
-                   "images_per_s": round(rate, 2), "seconds": round(seconds, 2), "lr": opts.lr}
+                   "images_per_s": round(rate, 2), "seconds": round(seconds, 2), "lr": lr}
             history.append(row)
             state["history"] = history
             self.save_last(state)
@@ -516,19 +603,19 @@ class Fit:
             if self.on_epoch_end is not None:
                 self.on_epoch_end(stage, epoch + 1)
             if state["stopped"]:
-                self.log(f"early stop: validation loss has not improved for {opts.patience} epochs")
+                self.log(f"early stop: validation {opts.select_by} has not improved for {opts.patience} epochs")
 
     # -- the whole run ------------------------------------------------------------------------------------
     def run(self) -> dict:
         self.prepare()
         self.build_model()
         stages = 2 if "u-selftrained" in self.data.policies else 1
-        state = {"stage": 1, "epoch": 0, "best_loss": math.inf, "best_epoch": 0, "bad_epochs": 0,
-                 "stopped": False, "history": []}
+        state = {"stage": 1, "epoch": 0, "best_loss": math.inf, "best_score": math.inf, "best_epoch": 0,
+                 "bad_epochs": 0, "stopped": False, "history": []}
         if self.opts.resume:
             state = self.restore_last()
         board = tensorboard_writer(self.out / "tensorboard") if self.ctx.main else None
-        history = list(state["history"])
+        history = self.history = list(state["history"])
         while state["stage"] <= stages:
             stage = state["stage"]
             self.train_stage(stage, state, history, board)
@@ -540,7 +627,8 @@ class Fit:
                 best = torch.load(self.out / "stage1_best.pt", map_location=self.ctx.device, weights_only=True)
                 self.model.load_state_dict(best["model"])
                 self.new_optimizer()
-            state.update(stage=stage + 1, epoch=0, best_loss=math.inf, best_epoch=0, bad_epochs=0, stopped=False)
+            state.update(stage=stage + 1, epoch=0, best_loss=math.inf, best_score=math.inf, best_epoch=0, bad_epochs=0,
+                         stopped=False)
             self.save_last(state)
             self.ctx.barrier()
         if board is not None:
@@ -548,38 +636,75 @@ class Fit:
         return self.finish()
 
     def finish(self) -> dict:
-        """Reload the best epoch; thresholds from validation; metrics for validation and test."""
+        """Reload the best epoch; temperatures and thresholds from validation; metrics for validation and test."""
         opts, data = self.opts, self.data
         best = torch.load(self.out / "best.pt", map_location=self.ctx.device, weights_only=True)
         self.model.load_state_dict(best["model"])
         logits = {split: predict_logits(self.model, self.pack, self.rows[split], self.width, self.ctx,
                                         opts.batch_size, self.workers, self.amp) for split in ("val", "test")}
+        val_values = data.task.values[self.rows["val"]]
+        temperatures, calibration_notes = fit_temperatures(opts.task, data.widths, data.task.outputs, logits["val"],
+                                                           val_values, opts.blank)
         if opts.task == "multiclass":
             thresholds = {"rule": "argmax: the most probable class is the prediction"}
         else:
-            val_probs = probabilities(opts.task, data.widths, torch.from_numpy(logits["val"])).numpy()
-            thresholds = metrics.thresholds_from(data.task.values[self.rows["val"]], val_probs, data.task.outputs,
-                                                 opts.blank)
+            val_probs = probabilities(opts.task, data.widths, torch.from_numpy(logits["val"]), temperatures).numpy()
+            thresholds = metrics.thresholds_from(val_values, val_probs, data.task.outputs, opts.blank,
+                                                 opts.operating_point)
+        warnings = list(self.warnings) + self.sanity_warnings(logits, best)
         result = {"task": opts.task, "arch": opts.arch, "image_size": opts.image_size,
                   "best_stage": best["stage"], "best_epoch": best["epoch"], "best_val_loss": round(best["val_loss"], 6),
-                  "thresholds_from": "val (maximum F1), applied unchanged to test",
-                  "skipped_images": self.n_skipped, "notes": self.notes}
+                  "select_by": opts.select_by,
+                  "thresholds_from": f"val (--operating-point {opts.operating_point}), applied unchanged to test",
+                  "calibration": "temperature scaling on val; every probability below is calibrated",
+                  "temperatures": dict(zip(data.task.outputs if opts.task != "multiclass" else ["all"], temperatures)),
+                  "skipped_images": self.n_skipped, "warnings": warnings, "notes": self.notes + calibration_notes}
         for split in ("val", "test"):
             if len(self.rows[split]) == 0:
                 result[split] = {"split": split, "n_images": 0, "note": "empty split: nothing to evaluate"}
                 continue
             result[split] = split_reports(opts.task, data.task.outputs, data.widths, opts.blank, split,
                                           data.task.values[self.rows[split]], logits[split], thresholds,
-                                          self.out if self.ctx.main else None)
+                                          self.out if self.ctx.main else None, temperatures)
         if self.ctx.main:
+            write_json(self.out / "calibration.json", {
+                "method": "temperature scaling on the validation split (probability = sigmoid(score / T))",
+                "temperatures": temperatures, "notes": calibration_notes})
             write_json(self.out / "thresholds.json", thresholds)
             write_json(self.out / "metrics.json", result)
+            for warning in warnings[len(self.warnings):]:
+                self.log(warning)
             test = result["test"]
             summary = ", ".join(f"{k} {test[k]:.3f}" for k in ("mean_auc", "mean_average_precision", "top3_sensitivity")
                                 if test.get(k) is not None)
-            self.log(f"done: best epoch {best['epoch']} (stage {best['stage']}); test {summary or 'n/a'}; "
-                     f"metrics in {self.out / 'metrics.json'}")
+            self.log(f"done: best epoch {best['epoch']} (stage {best['stage']}, by validation {opts.select_by}); "
+                     f"test {summary or 'n/a'}; metrics in {self.out / 'metrics.json'}")
         return result
+
+    def sanity_warnings(self, logits: dict[str, np.ndarray], best: dict) -> list[str]:
+        """What a reader of the metrics must know: a model that answers the same for every image, and a
+        best epoch chosen by loss far below the best validation AUC."""
+        warnings = []
+        for split, values in logits.items():
+            if len(values) < 2:
+                continue
+            probs = probabilities(self.opts.task, self.data.widths, torch.from_numpy(values)).numpy()
+            spread = probs.max(axis=0) - probs.min(axis=0)
+            flat = [name for name, s in zip(self.data.task.outputs, spread) if s < CONSTANT_OUTPUT_SPREAD]
+            if len(flat) == len(spread):
+                warnings.append(f"warning: the model gives (nearly) the same output for every {split} image (spread "
+                                f"{spread.max():.2g}): it has learned nothing image-specific. Train longer, lower "
+                                "--lr, or use another --arch")
+                break
+        stage_rows = [r for r in self.history if r["stage"] == best["stage"] and r["val_mean_auc"] is not None]
+        chosen = next((r for r in stage_rows if r["epoch"] == best["epoch"]), None)
+        if chosen is not None and stage_rows:
+            top = max(stage_rows, key=lambda r: r["val_mean_auc"])
+            if self.opts.select_by == "loss" and top["val_mean_auc"] - chosen["val_mean_auc"] > AUC_GAP_WARNING:
+                warnings.append(f"warning: the best epoch by validation loss is epoch {chosen['epoch']} (val mean AUC "
+                                f"{chosen['val_mean_auc']:.3f}), but epoch {top['epoch']} reached val mean AUC "
+                                f"{top['val_mean_auc']:.3f}; --select-by auc keeps the epoch with the best AUC")
+        return warnings
 
 
 def fit(opts: FitOptions, on_epoch_end: Callable[[int, int], None] | None = None) -> dict:

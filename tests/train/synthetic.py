@@ -57,3 +57,44 @@ def quick_options(data: Path, out: Path, cache_dir: Path, **changes) -> FitOptio
     options = dict(labels=str(data / "labels.csv"), images=str(data), out=str(out), arch="resnet18", image_size=32,
                    epochs=3, batch_size=8, lr=1e-3, patience=0, cache_dir=str(cache_dir), progress=False)
     return FitOptions(**{**options, **changes})
+
+
+CHEXPERT_OBSERVATIONS = ("No Finding", "Enlarged Cardiomediastinum", "Cardiomegaly", "Lung Opacity", "Lung Lesion",
+                         "Edema", "Consolidation", "Pneumonia", "Atelectasis", "Pneumothorax", "Pleural Effusion",
+                         "Pleural Other", "Fracture", "Support Devices")
+
+
+def make_chexpert(root: Path, n_patients: int, size: int, seed: int = 0) -> Path:
+    """A CheXpert-v1.0-small tree: train.csv / valid.csv as Stanford ships them and JPEGs at
+    {train,valid}/patientNNNNN/studyS/viewV_{frontal,lateral}.jpg. Frontal views carry the planted
+    signal (disc = Cardiomegaly, bar = Pleural Effusion); lateral views are noise, so a run that
+    keeps them learns less. Returns the dataset folder (root/CheXpert-v1.0-small)."""
+    rng = np.random.default_rng(seed)
+    top = root / "CheXpert-v1.0-small"
+    for split, patients in (("train", range(1, n_patients + 1)), ("valid", range(n_patients + 1, n_patients + 9))):
+        rows = []
+        for patient in patients:
+            for study in range(1, int(rng.integers(1, 3)) + 1):
+                disc, bar = bool(rng.random() < 0.4), bool(rng.random() < 0.5)
+                views = ["frontal"] + (["lateral"] if rng.random() < 0.4 else [])
+                for number, view in enumerate(views, start=1):
+                    if view == "frontal":
+                        image, _, _ = draw(size, disc, bar, rng)
+                    else:
+                        image = np.clip(rng.normal(70, 18, (size, size)), 0, 255).astype(np.uint8)
+                    relative = Path(top.name, split, f"patient{patient:05d}", f"study{study}",
+                                    f"view{number}_{view}.jpg")
+                    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                    Image.fromarray(image).save(root / relative, quality=95)
+                    labels = {name: "" for name in CHEXPERT_OBSERVATIONS}
+                    labels["Cardiomegaly"] = "1.0" if disc else ("-1.0" if rng.random() < 0.05 else "0.0")
+                    labels["Pleural Effusion"] = "1.0" if bar else ""
+                    labels["No Finding"] = "" if disc or bar else "1.0"
+                    labels["Support Devices"] = "1.0" if rng.random() < 0.3 else ""
+                    rows.append({"Path": relative.as_posix(), "Sex": "Female" if rng.random() < 0.5 else "Male",
+                                 "Age": str(int(rng.integers(20, 90))),
+                                 "Frontal/Lateral": view.capitalize(),
+                                 "AP/PA": ("AP" if rng.random() < 0.5 else "PA") if view == "frontal" else "",
+                                 **labels})
+        pd.DataFrame(rows).to_csv(top / f"{split}.csv", index=False)
+    return top

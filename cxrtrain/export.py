@@ -1,0 +1,158 @@
+"""`cxrtrain export`: a run's best model as one file that needs neither cxrtrain nor its run folder.
+
+The exported module holds everything between the cached image and the answer: uint8 scaling,
+channel replication, ImageNet normalisation, the network, the U-MultiClass and multiclass heads and
+the run's temperatures. Its input is a uint8 grayscale batch (N, H, W) at the run's image size and
+its output the calibrated probability of each output, so a deployment cannot preprocess or
+calibrate differently from the run. The run's description (outputs, size, thresholds) travels
+inside the file: `extra/cxrtrain.json` in TorchScript, metadata key `cxrtrain` in ONNX.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from cxrlabel.errors import UserError
+
+from .losses import probabilities
+from .models import CXRNet
+
+FORMATS = ("torchscript", "onnx")
+EXTRA = "cxrtrain.json"
+ONNX_INSTALL = "pip install -e '.[onnx]' (onnx, onnxruntime and onnxscript)"
+
+
+class CalibratedProbabilities(nn.Module):
+    """uint8 (N, H, W) in, calibrated probabilities (N, outputs) out."""
+
+    def __init__(self, model: CXRNet, task: str, widths: list[int], temperatures: list[float] | None):
+        super().__init__()
+        self.model, self.task, self.widths = model, task, list(widths)
+        n = 1 if task == "multiclass" else len(widths)
+        self.register_buffer("temperatures", torch.tensor(temperatures or [1.0] * n, dtype=torch.float32))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return probabilities(self.task, self.widths, self.model(images.unsqueeze(1)), self.temperatures)
+
+
+def describe(run_meta: dict, thresholds: dict, run_folder: Path) -> dict:
+    """What a user of the exported file needs to feed it and to read its output."""
+    size = run_meta["image_size"]
+    return {"format": 1, "run": str(run_folder), "arch": run_meta["arch"], "task": run_meta["task"],
+            "outputs": run_meta["outputs"], "image_size": size,
+            "input": f"uint8 grayscale (N, {size}, {size}), images resized (squashed) to {size} x {size}",
+            "output": "calibrated probability per output (multiclass: softmax over the outputs)",
+            "thresholds": thresholds}
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Replace an earlier export of ours, never any other file."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise UserError(f"{path}: -o is a folder; give a file name such as model.ts")
+    if read_description(path, quiet=True) is None:
+        raise UserError(f"{path}: exists and is not a cxrtrain export, so it is not replaced; choose another -o")
+
+
+def export(run_folder: str, output: str, fmt: str = "torchscript", device: str = "cpu") -> Path:
+    """Write the run's best model, preprocessing and calibration included; returns the file written."""
+    from .evaluate import Run, output_file
+
+    if fmt not in FORMATS:
+        raise UserError(f"unknown --format {fmt!r}; choose {' or '.join(FORMATS)}")
+    run = Run(run_folder, "cpu" if device == "auto" else device)
+    path = output_file(output, run.files())
+    _refuse_foreign(path)
+    module = CalibratedProbabilities(run.model.cpu().eval(), run.meta["task"], run.meta["widths"],
+                                     run.temperatures).eval()
+    size = run.meta["image_size"]
+    example = torch.randint(0, 256, (2, size, size), dtype=torch.uint8)
+    description = json.dumps(describe(run.meta, run.label_thresholds(), run.folder), indent=2)
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "torchscript":
+        # torch marks TorchScript deprecated and the tracer flags the run's constants (input channel count,
+        # temperatures), which are constants of an exported run by design; ONNX is the format that stays.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", (FutureWarning, torch.jit.TracerWarning))
+            traced = torch.jit.trace(module, example)
+            torch.jit.save(traced, str(tmp), _extra_files={EXTRA: description})
+    else:
+        _export_onnx(module, example, tmp, description)
+    tmp.replace(path)
+    print(f"exported {run.folder} ({run.meta['arch']}, {len(run.outputs)} outputs, input uint8 (N, {size}, {size})) "
+          f"as {fmt} to {path}")
+    return path
+
+
+def _export_onnx(module: nn.Module, example: torch.Tensor, path: Path, description: str) -> None:
+    try:
+        import onnx
+    except ImportError:
+        raise UserError(f"--format onnx needs the onnx extra: {ONNX_INSTALL}") from None
+    batch = torch.export.Dim("batch", min=1)
+    try:
+        program = torch.onnx.export(module, (example,), dynamo=True, dynamic_shapes=({0: batch},),
+                                    input_names=["images"], output_names=["probabilities"])
+    except ImportError as exc:
+        raise UserError(f"--format onnx: {exc}; install {ONNX_INSTALL}") from None
+    program.save(str(path))
+    model = onnx.load(str(path))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "cxrtrain", description
+    onnx.save(model, str(path))
+
+
+def read_description(path: Path, quiet: bool = False) -> dict | None:
+    """The description inside an export (TorchScript zip or ONNX); None (or a UserError) when it has none."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                name = next((n for n in archive.namelist() if n.endswith(f"extra/{EXTRA}")), None)
+                if name is not None:
+                    return json.loads(archive.read(name))
+        else:
+            import onnx
+
+            props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+            if "cxrtrain" in props:
+                return json.loads(props["cxrtrain"])
+    except Exception:  # any unreadable file is simply not one of ours
+        pass
+    if quiet:
+        return None
+    raise UserError(f"--model {path}: not a model written by cxrtrain export (TorchScript or ONNX)")
+
+
+class ExportedModel:
+    """An exported file, run by TorchScript or onnxruntime, with the description it carries."""
+
+    def __init__(self, path: str | Path, device: torch.device):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise UserError(f"--model {self.path}: no such file")
+        self.meta = read_description(self.path)
+        self.device = device
+        if zipfile.is_zipfile(self.path):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                self.module = torch.jit.load(str(self.path), map_location=device).eval()
+            self.session = None
+        else:
+            try:
+                import onnxruntime
+            except ImportError:
+                raise UserError(f"--model {self.path} is ONNX, which needs onnxruntime: {ONNX_INSTALL}") from None
+            self.session = onnxruntime.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
+
+    @torch.no_grad()
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        """Probabilities of a uint8 (N, H, W) batch."""
+        if self.session is not None:
+            return torch.from_numpy(self.session.run(None, {"images": images.numpy()})[0])
+        return self.module(images.to(self.device)).float().cpu()
