@@ -1,0 +1,63 @@
+"""Export: one file with preprocessing and calibration inside, predicting what the run predicts."""
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from cxrtrain.cli import main
+from cxrtrain.export import read_description
+
+ONNX_MISSING = importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnxscript") is None
+
+
+def _predictions(run, small, cache_dir, tmp_path, *source: str) -> pd.DataFrame:
+    out = tmp_path / f"{source[0].strip('-')}.csv"
+    assert main(["predict", *source, "--images", str(small / "images"), "-o", str(out), "--cache-dir",
+                 str(cache_dir)]) == 0
+    return pd.read_csv(out)
+
+
+def test_torchscript_export_takes_uint8_and_equals_predict_run(quick_run, small, cache_dir, tmp_path, capsys):
+    model = tmp_path / "model.ts"
+    assert main(["export", "--run", str(quick_run), "-o", str(model)]) == 0
+    meta = read_description(model)
+    assert meta["outputs"] == ["Disc", "Bar"] and meta["image_size"] == 32 and set(meta["thresholds"]) == {"Disc", "Bar"}
+    loaded = torch.jit.load(str(model))
+    probs = loaded(torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8))
+    assert probs.shape == (3, 2) and bool(((probs > 0) & (probs < 1)).all())
+    by_run = _predictions(quick_run, small, cache_dir, tmp_path, "--run", str(quick_run))
+    by_model = _predictions(quick_run, small, cache_dir, tmp_path, "--model", str(model))
+    np.testing.assert_allclose(by_model[["prob_Disc", "prob_Bar"]], by_run[["prob_Disc", "prob_Bar"]], atol=1e-4)
+    # calibration is inside: the run's temperatures change its probabilities, and the export has them
+    temperatures = json.loads((quick_run / "calibration.json").read_text())["temperatures"]
+    assert len(temperatures) == 2 and all(t > 0 for t in temperatures)
+
+
+def test_export_replaces_only_its_own_files(quick_run, tmp_path, capsys):
+    model = tmp_path / "model.ts"
+    assert main(["export", "--run", str(quick_run), "-o", str(model)]) == 0
+    assert main(["export", "--run", str(quick_run), "-o", str(model)]) == 0  # an earlier export is replaced
+    notes = tmp_path / "notes.ts"
+    notes.write_text("my notes")
+    assert main(["export", "--run", str(quick_run), "-o", str(notes)]) == 2
+    assert "is not a cxrtrain export, so it is not replaced" in capsys.readouterr().err
+    assert notes.read_text() == "my notes"
+    assert main(["export", "--run", str(quick_run), "-o", str(quick_run / "best.pt")]) == 2
+    assert "would overwrite" in capsys.readouterr().err
+    assert main(["predict", "--model", str(notes), "--images", str(tmp_path), "-o", str(tmp_path / "p.csv")]) == 2
+    assert "not a model written by cxrtrain export" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(ONNX_MISSING, reason="the onnx extra is not installed (pip install -e '.[onnx]')")
+def test_onnx_export_equals_predict_run(quick_run, small, cache_dir, tmp_path):
+    model = tmp_path / "model.onnx"
+    assert main(["export", "--run", str(quick_run), "-o", str(model), "--format", "onnx"]) == 0
+    assert read_description(model)["outputs"] == ["Disc", "Bar"]
+    by_run = _predictions(quick_run, small, cache_dir, tmp_path, "--run", str(quick_run))
+    by_model = _predictions(quick_run, small, cache_dir, tmp_path, "--model", str(model))
+    np.testing.assert_allclose(by_model[["prob_Disc", "prob_Bar"]], by_run[["prob_Disc", "prob_Bar"]], atol=1e-4)
