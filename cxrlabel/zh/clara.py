@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from . import distance, weighted_kmedoids
+from . import weighted_kmedoids
+from .distance import Metric
 
 TOP_SHARE = 0.25
 
@@ -36,15 +37,15 @@ def stratified_sample(weights: np.ndarray, size: int, rng: np.random.Generator) 
     return index, sample_weights
 
 
-def evaluate(items: Sequence[str], weights: np.ndarray, medoid_items: Sequence[str], workers: int) -> float:
+def evaluate(items: Sequence[str], weights: np.ndarray, medoid_items: Sequence[str], metric: Metric) -> float:
     """Weighted loss of a medoid set over `items`."""
-    _, dist = distance.nearest(items, medoid_items, workers)
+    _, dist = metric.nearest(items, medoid_items)
     return weighted_kmedoids.weighted_loss(dist, weights)
 
 
 def clara(items: Sequence[str], weights: np.ndarray, k: int, sample_size: int, n_samples: int,
           eval_size: int, seed: int, solver: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
-          workers: int = -1, progress: bool = False) -> tuple[np.ndarray, float]:
+          metric: Metric, progress: bool = False) -> tuple[np.ndarray, float]:
     """Medoid indices into `items` and their estimated loss on the evaluation subset."""
     rng = np.random.default_rng(seed)
     weights = np.asarray(weights, dtype=np.float64)
@@ -59,10 +60,10 @@ def clara(items: Sequence[str], weights: np.ndarray, k: int, sample_size: int, n
             index = np.concatenate([index, extra])
             sample_weights = np.concatenate([sample_weights, weights[extra]])
         sample_items = [items[i] for i in index]
-        dist = distance.pairwise(sample_items, workers)
+        dist = metric.pairwise(sample_items)
         medoids = index[solver(dist, sample_weights, k)]
         del dist
-        loss = evaluate(eval_items, eval_weights, [items[i] for i in medoids], workers)
+        loss = evaluate(eval_items, eval_weights, [items[i] for i in medoids], metric)
         if loss < best_loss:
             best, best_loss = np.sort(medoids), loss
     assert best is not None

@@ -108,10 +108,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     group.add_argument("-k", type=_positive, default=10, help="number of clusters (default 10)")
     group.add_argument("--k-range", type=_k_range, metavar="LOW:HIGH",
                        help="try every k in the range and keep the best weighted silhouette")
-    m.add_argument("--distance", choices=DISTANCES, default="tokens",
-                   help="edit distance over jieba tokens (default) or characters; normalised to 0..1")
-    m.add_argument("--drop-laterality", action="store_true",
-                   help="remove 左/右/双侧/两下 … so left and right findings cluster together")
+    m.add_argument("--distance", choices=DISTANCES, default="chars",
+                   help="edit distance over characters (default) or jieba tokens; normalised to 0..1")
+    m.add_argument("--guide", action=argparse.BooleanOptionalAction, default=True,
+                   help="steer the distance with lexicons/zh/known_findings.tsv: clauses it gives different findings "
+                        "are kept apart, alike ones drawn together (default on; --no-guide: plain edit distance)")
+    m.add_argument("--drop-laterality", action=argparse.BooleanOptionalAction, default=True,
+                   help="remove 左/右/双侧/两下 … before clustering, so left and right findings cluster together "
+                        "(default on; labels never carry a side)")
     m.add_argument("--engine", choices=ENGINES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
     m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same clusters (default 0)")
@@ -167,12 +171,20 @@ def run_mine(args: argparse.Namespace) -> int:
     ids, texts, _, _ = _read_reports(args)
     data = load_zh_data(args.rules_dir, args.lexicon_dir)
     pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality)
-    settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, engine=args.engine,
+    settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, guide=args.guide,
+                            engine=args.engine,
                             seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.workers)
     result = mine(ids.tolist(), texts.tolist(), settings, pre, progress=sys.stderr.isatty())
-    n = len(result.clauses)
-    print(f"clauses: {n} clustered, {result.n_boilerplate} boilerplate dropped, {result.n_empty} empty after "
-          f"normalisation; {result.clauses['normalized'].nunique()} distinct")
+    parts = result.clauses
+    members = parts[parts["member"]]
+    print(f"clause parts: {len(members)} findings clustered ({members['normalized'].nunique()} distinct), "
+          f"{int((~parts['member']).sum())} normal descriptions assigned, {result.n_boilerplate} boilerplate dropped, "
+          f"{result.n_empty} empty after normalisation; {int((parts['member'] & ~parts['assigned']).sum())} findings beyond --max-distance "
+          f"{settings.max_distance} (unassigned)")
+    n_mixed = int(result.clusters["mixed"].sum())
+    if n_mixed:
+        print(f"{n_mixed} clusters flagged mixed: " + ", ".join(
+            f"#{c}" for c in result.clusters.loc[result.clusters["mixed"], "cluster_id"]))
     if result.silhouette:
         print("k   weighted silhouette")
         best = max(result.silhouette, key=result.silhouette.get)

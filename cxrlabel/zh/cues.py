@@ -1,49 +1,78 @@
-"""Negation and uncertainty cues: detect them per clause, then cut them out before clustering."""
+"""Negation, uncertainty and normal cues: find them in a clause part, then cut them out before clustering."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import Enum
 
 from ..errors import UserError
 
 
 class Cue(str, Enum):
-    """What a clause says about its finding; the label value follows from it."""
+    """What a clause part says about its finding; the label value follows from it."""
 
     NONE = "none"
     NEGATED = "negated"
     UNCERTAIN = "uncertain"
+    NORMAL = "normal"  # a normal descriptor: 心影不大, 肋膈角锐利
+    NOT_A_CUE = "not_a_cue"  # a phrase that holds a cue word but is none (肋膈角消失); kept in the text
 
 
-CUE_VALUE = {Cue.NONE: 1.0, Cue.NEGATED: 0.0, Cue.UNCERTAIN: -1.0}
+CUE_VALUE = {Cue.NONE: 1.0, Cue.NEGATED: 0.0, Cue.UNCERTAIN: -1.0, Cue.NORMAL: 0.0}
+# When a part holds several cues: any uncertainty wins, then negation, then a normal descriptor.
+_RANK = (Cue.UNCERTAIN, Cue.NEGATED, Cue.NORMAL)
+_LIST = {Cue.NEGATED: "negation", Cue.UNCERTAIN: "uncertainty", Cue.NORMAL: "normal", Cue.NOT_A_CUE: "not-a-cue"}
+
+
+@dataclass(frozen=True)
+class CueMatch:
+    start: int
+    end: int
+    text: str
+    kind: Cue
 
 
 class CueMatcher:
     """Finds cues left to right, longest cue first at each position.
 
-    One alternation over both lists (sorted by length) is what makes 不除外 an uncertainty cue
-    rather than a negation, and 待排 win over 排除 in 待排除.
+    One alternation over every list (sorted by length) is what makes 不除外 an uncertainty cue
+    rather than a negation, 未见异常 a normal descriptor rather than 未见, and 肋膈角消失 no cue.
     """
 
-    def __init__(self, negation: Iterable[str], uncertainty: Iterable[str]) -> None:
-        self.kinds: dict[str, Cue] = {cue: Cue.NEGATED for cue in negation if cue}
-        for cue in uncertainty:
-            if cue in self.kinds:
-                raise UserError(f"cue {cue!r} is listed as both negation and uncertainty; keep it in one file")
-            if cue:
-                self.kinds[cue] = Cue.UNCERTAIN
-        if not self.kinds:
+    def __init__(self, negation: Iterable[str], uncertainty: Iterable[str],
+                 normal: Iterable[str] = (), not_cues: Iterable[str] = ()) -> None:
+        self.kinds: dict[str, Cue] = {}
+        for kind, cues in ((Cue.NEGATED, negation), (Cue.UNCERTAIN, uncertainty), (Cue.NORMAL, normal),
+                           (Cue.NOT_A_CUE, not_cues)):
+            for cue in cues:
+                if cue in self.kinds and self.kinds[cue] is not kind:
+                    raise UserError(f"cue {cue!r} is listed as both {_LIST[self.kinds[cue]]} and {_LIST[kind]}; "
+                                    "keep it in one file")
+                if cue:
+                    self.kinds[cue] = kind
+        if not any(kind in (Cue.NEGATED, Cue.UNCERTAIN) for kind in self.kinds.values()):
             raise UserError("the negation and uncertainty cue files are both empty; restore rules/zh/")
         ordered = sorted(self.kinds, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered)))
 
+    def matches(self, text: str) -> list[CueMatch]:
+        """Every cue and not-a-cue phrase in a (half-width) text, in reading order."""
+        return [CueMatch(m.start(), m.end(), m.group(0), self.kinds[m.group(0)]) for m in self._pattern.finditer(text)]
+
     def find(self, clause: str) -> list[str]:
-        """The cues in a (half-width) clause, in reading order."""
-        return [m.group(0) for m in self._pattern.finditer(clause)]
+        """The cues in a clause, in reading order (not-a-cue phrases left out)."""
+        return [m.text for m in self.matches(clause) if m.kind is not Cue.NOT_A_CUE]
 
     def classify(self, clause: str) -> tuple[Cue, str]:
-        """(cue kind, clause with every cue removed). Uncertainty outranks negation."""
-        kinds = {self.kinds[c] for c in self.find(clause)}
-        kind = Cue.UNCERTAIN if Cue.UNCERTAIN in kinds else Cue.NEGATED if Cue.NEGATED in kinds else Cue.NONE
-        return kind, self._pattern.sub("", clause)
+        """(cue kind, clause with every cue removed); not-a-cue phrases stay."""
+        found = self.matches(clause)
+        kinds = {m.kind for m in found}
+        kind = next((k for k in _RANK if k in kinds), Cue.NONE)
+        rest, at = [], 0
+        for m in found:
+            if m.kind is not Cue.NOT_A_CUE:
+                rest.append(clause[at:m.start])
+                at = m.end
+        rest.append(clause[at:])
+        return kind, "".join(rest)

@@ -13,10 +13,15 @@ from .normalize import to_halfwidth
 
 NEGATION_FILE = "negation.txt"
 UNCERTAINTY_FILE = "uncertainty.txt"
+NORMAL_FILE = "normal.txt"
+NOT_CUES_FILE = "not_cues.txt"
+CONJUNCTIONS_FILE = "conjunctions.txt"
+FINDING_ENDS_FILE = "finding_ends.txt"
 BOILERPLATE_FILE = "boilerplate.txt"
 LATERALITY_FILE = "laterality.txt"
 KNOWN_FINDINGS_FILE = "known_findings.tsv"
 USERDICT_FILE = "radiology_userdict.txt"
+CHEXPERT_NAMES_FILE = "chexpert_names.tsv"
 
 
 @dataclass(frozen=True)
@@ -25,9 +30,14 @@ class ZhData:
 
     negation: tuple[str, ...]
     uncertainty: tuple[str, ...]
+    normal: tuple[str, ...]
+    not_cues: tuple[str, ...]
+    conjunctions: tuple[str, ...]
+    finding_ends: tuple[str, ...]
     boilerplate: tuple[str, ...]
     laterality: tuple[str, ...]
     known_findings: tuple[tuple[str, str], ...]
+    chexpert_names: tuple[tuple[str, str], ...]
     userdict: Path
 
 
@@ -51,12 +61,13 @@ def read_entries(path: Path, option: str) -> list[str]:
     return entries
 
 
-def read_known_findings(path: Path, option: str) -> tuple[tuple[str, str], ...]:
+def read_pairs(path: Path, option: str) -> tuple[tuple[str, str], ...]:
+    """'key<TAB>value' lines."""
     pairs = []
     for number, line in enumerate(read_entries(path, option), 1):
         parts = [p.strip() for p in line.split("\t")]
         if len(parts) != 2 or not all(parts):
-            raise UserError(f"{path}: entry {number} ({line!r}) must be 'pattern<TAB>label'; fix or remove it")
+            raise UserError(f"{path}: entry {number} ({line!r}) must be two fields separated by a tab; fix or remove it")
         pairs.append((parts[0], parts[1]))
     return tuple(pairs)
 
@@ -71,8 +82,13 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
     return ZhData(
         negation=tuple(read_entries(rules / NEGATION_FILE, "--rules-dir")),
         uncertainty=tuple(read_entries(rules / UNCERTAINTY_FILE, "--rules-dir")),
+        normal=tuple(read_entries(rules / NORMAL_FILE, "--rules-dir")),
+        not_cues=tuple(read_entries(rules / NOT_CUES_FILE, "--rules-dir")),
+        conjunctions=tuple(read_entries(rules / CONJUNCTIONS_FILE, "--rules-dir")),
+        finding_ends=tuple(read_entries(rules / FINDING_ENDS_FILE, "--rules-dir")),
         boilerplate=tuple(read_entries(lexicons / BOILERPLATE_FILE, "--lexicon-dir")),
         laterality=tuple(read_entries(lexicons / LATERALITY_FILE, "--lexicon-dir")),
-        known_findings=read_known_findings(lexicons / KNOWN_FINDINGS_FILE, "--lexicon-dir"),
+        known_findings=read_pairs(lexicons / KNOWN_FINDINGS_FILE, "--lexicon-dir"),
+        chexpert_names=read_pairs(lexicons / CHEXPERT_NAMES_FILE, "--lexicon-dir"),
         userdict=userdict,
     )

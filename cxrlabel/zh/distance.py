@@ -10,13 +10,15 @@ compute token-level edit distance.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 from tqdm import tqdm
 
-DISTANCES = ("tokens", "chars")
+DISTANCES = ("chars", "tokens")
+DEFAULT_MAX_DISTANCE = 0.5  # zh label leaves clauses farther than this from every medoid unassigned
 # Code points from plane 2 upwards: no surrogates, room for ~900k distinct tokens.
 _FIRST_CODE = 0x20000
 _LAST_CODE = 0x10FFFF
@@ -50,29 +52,71 @@ class TokenEncoder:
         return "".join(out)
 
 
-def pairwise(items: Sequence[str], workers: int = -1, progress: bool = False) -> np.ndarray:
-    """Full float32 distance matrix, filled in row blocks so progress can be shown."""
-    n = len(items)
-    out = np.empty((n, n), dtype=np.float32)
-    for start in tqdm(range(0, n, ROW_CHUNK), desc="distances", unit="block", disable=not progress, leave=False):
-        out[start:start + ROW_CHUNK] = cdist(items[start:start + ROW_CHUNK], items,
-                                             scorer=Levenshtein.normalized_distance,
-                                             dtype=np.float32, workers=workers)
-    return out
+class FindingGuide:
+    """Steers the distance with the known-findings lexicon (lexicons/zh/known_findings.tsv).
+
+    Two clauses the lexicon gives different findings are kept apart (distance 1), and two it gives the
+    same finding are drawn together (distance halved): 肋膈角变钝 and 胸腔积液 share nothing as strings but
+    one finding, while 肋骨骨折 and 肋膈角变钝 share 肋 and nothing else. Clauses the lexicon does not
+    know keep their plain edit distance, so unlisted findings are still mined.
+    """
+
+    SAME_FACTOR = 0.5
+
+    def __init__(self, known: Iterable[tuple[str, str]], skip_labels: Iterable[str] = ()) -> None:
+        skip = set(skip_labels)
+        self._known = [(pattern, label) for pattern, label in known if label not in skip]
+        self._ids: dict[str, int] = {}
+        self._by_item: dict[str, int] = {}
+
+    def finding(self, text: str) -> int:
+        """Id of the finding of the longest known pattern in `text` (earliest listed on a tie), -1 if none."""
+        hits = [(len(pattern), -order, label) for order, (pattern, label) in enumerate(self._known) if pattern in text]
+        return self._ids.setdefault(max(hits)[2], len(self._ids)) if hits else -1
+
+    def register(self, item: str, text: str) -> None:
+        """Token-encoded items are not text: say which text an item stands for."""
+        self._by_item[item] = self.finding(text)
+
+    def findings(self, items: Sequence[str]) -> np.ndarray:
+        return np.array([self._by_item[i] if i in self._by_item else self.finding(i) for i in items], dtype=np.int64)
+
+    def adjust(self, block: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
+        a, b = self.findings(rows)[:, None], self.findings(cols)[None, :]
+        both = (a >= 0) & (b >= 0)
+        block[both & (a != b)] = 1.0
+        block[both & (a == b)] *= self.SAME_FACTOR
+        return block
 
 
-def cross(rows: Sequence[str], cols: Sequence[str], workers: int = -1) -> np.ndarray:
-    """Distances from each of `rows` to each of `cols` (small `cols`: medoids)."""
-    return cdist(rows, cols, scorer=Levenshtein.normalized_distance, dtype=np.float32, workers=workers)
+@dataclass
+class Metric:
+    """Normalised Levenshtein distance between encoded clauses, optionally steered by a FindingGuide."""
 
+    guide: FindingGuide | None = None
+    workers: int = -1
 
-def nearest(items: Sequence[str], centers: Sequence[str], workers: int = -1,
-            chunk: int = 50_000, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Index of and distance to the nearest center for every item, in bounded-memory chunks."""
-    index = np.empty(len(items), dtype=np.int64)
-    dist = np.empty(len(items), dtype=np.float32)
-    for start in tqdm(range(0, len(items), chunk), desc="assigning", unit="chunk", disable=not progress, leave=False):
-        block = cross(items[start:start + chunk], centers, workers)
-        index[start:start + chunk] = block.argmin(axis=1)
-        dist[start:start + chunk] = block.min(axis=1)
-    return index, dist
+    def cross(self, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
+        """Distances from each of `rows` to each of `cols`."""
+        block = cdist(rows, cols, scorer=Levenshtein.normalized_distance, dtype=np.float32, workers=self.workers)
+        return self.guide.adjust(block, rows, cols) if self.guide else block
+
+    def pairwise(self, items: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Full float32 distance matrix, filled in row blocks so progress can be shown."""
+        n = len(items)
+        out = np.empty((n, n), dtype=np.float32)
+        for start in tqdm(range(0, n, ROW_CHUNK), desc="distances", unit="block", disable=not progress, leave=False):
+            out[start:start + ROW_CHUNK] = self.cross(items[start:start + ROW_CHUNK], items)
+        return out
+
+    def nearest(self, items: Sequence[str], centers: Sequence[str], chunk: int = 50_000,
+                progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Index of and distance to the nearest center for every item, in bounded-memory chunks."""
+        index = np.empty(len(items), dtype=np.int64)
+        dist = np.empty(len(items), dtype=np.float32)
+        for start in tqdm(range(0, len(items), chunk), desc="assigning", unit="chunk", disable=not progress,
+                          leave=False):
+            block = self.cross(items[start:start + chunk], centers)
+            index[start:start + chunk] = block.argmin(axis=1)
+            dist[start:start + chunk] = block.min(axis=1)
+        return index, dist

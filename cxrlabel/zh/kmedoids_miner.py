@@ -11,7 +11,8 @@ from functools import partial
 import numpy as np
 
 from ..errors import UserError
-from . import clara, distance, weighted_kmedoids
+from . import clara, weighted_kmedoids
+from .distance import FindingGuide, Metric
 
 # float32 matrix of 50k x 50k is 10 GB; beyond this the full fit is refused.
 FULL_MATRIX_LIMIT = 50_000
@@ -23,7 +24,7 @@ class ClauseKMedoids:
     def __init__(self, n_clusters: int = 10, k_range: tuple[int, int] | None = None,
                  engine: str = "kmedoids", sample_size: int | None = None, n_samples: int = 5,
                  eval_size: int = 100_000, random_state: int = 0, max_iter: int = 100,
-                 workers: int = -1, full_matrix_limit: int = FULL_MATRIX_LIMIT, progress: bool = False) -> None:
+                 workers: int = -1, guide: FindingGuide | None = None, full_matrix_limit: int = FULL_MATRIX_LIMIT, progress: bool = False) -> None:
         self.n_clusters = n_clusters
         self.k_range = k_range
         self.engine = engine
@@ -33,8 +34,13 @@ class ClauseKMedoids:
         self.random_state = random_state
         self.max_iter = max_iter
         self.workers = workers
+        self.guide = guide
         self.full_matrix_limit = full_matrix_limit
         self.progress = progress
+
+    @property
+    def metric(self) -> Metric:
+        return Metric(self.guide, self.workers)
 
     def _candidates(self, n: int) -> list[int]:
         ks = list(range(self.k_range[0], self.k_range[1] + 1)) if self.k_range else [self.n_clusters]
@@ -73,10 +79,10 @@ class ClauseKMedoids:
         if sampled:
             k = self._pick_k_on_sample(items, weights, ks) if len(ks) > 1 else ks[0]
             medoids, _ = clara.clara(items, weights, k, self.sample_size, self.n_samples, self.eval_size,
-                                     self.random_state, self._solver(), self.workers, self.progress)
-            labels, dist = distance.nearest(items, [items[i] for i in medoids], self.workers, progress=self.progress)
+                                     self.random_state, self._solver(), self.metric, self.progress)
+            labels, dist = self.metric.nearest(items, [items[i] for i in medoids], progress=self.progress)
         else:
-            matrix = distance.pairwise(items, self.workers, self.progress)
+            matrix = self.metric.pairwise(items, self.progress)
             medoids, labels, dist = self._fit_matrix(matrix, weights, ks)
         self.n_clusters_ = len(medoids)
         self.medoid_indices_ = medoids
@@ -103,7 +109,7 @@ class ClauseKMedoids:
         """With --sample and --k-range, k is chosen by silhouette on one stratified sample."""
         rng = np.random.default_rng(self.random_state)
         index, sample_weights = clara.stratified_sample(weights, self.sample_size, rng)
-        matrix = distance.pairwise([items[i] for i in index], self.workers)
+        matrix = self.metric.pairwise([items[i] for i in index])
         self._fit_matrix(matrix, sample_weights, [k for k in ks if k <= len(index)])
         return max(self.silhouette_, key=self.silhouette_.get)
 
@@ -114,4 +120,4 @@ class ClauseKMedoids:
         """(cluster index, distance to its medoid) for every clause."""
         if not hasattr(self, "cluster_centers_"):
             raise RuntimeError("fit the model first")
-        return distance.nearest(list(X), self.cluster_centers_, self.workers)
+        return self.metric.nearest(list(X), self.cluster_centers_)

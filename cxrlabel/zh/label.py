@@ -6,7 +6,7 @@ multiprocessing pool or Dask can call it on chunks of an archive.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +16,36 @@ from ..errors import UserError
 from ..chunked_io import describe_columns
 from ..tabular import read_table
 from .cues import CUE_VALUE, Cue
-from .distance import TokenEncoder, nearest
+from .distance import DEFAULT_MAX_DISTANCE, Metric, TokenEncoder
+from .known_findings import NORMAL, finding_guide, output_name
 from .model_file import SavedModel
+from .normalize import tidy_whitespace, to_halfwidth
 from .preprocess import ClausePreprocessor
 
 DROP = "-"
-NORMAL = "normal"
-EXTRA_COLUMNS = ("n_labels", "single_label")
+EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
+OVERRIDES_FILE = "clause_overrides.csv"
+
+
+def read_overrides(path: Path) -> dict[str, str | None]:
+    """Clause part as written -> label (None to drop), from a reviewer's clause_overrides.csv."""
+    frame = read_table(path).frame
+    missing = [c for c in ("clause", "label") if c not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; clause overrides need a clause and a "
+                        f"label column ({describe_columns(frame.columns)})")
+    overrides: dict[str, str | None] = {}
+    for line, (clause, label) in enumerate(zip(frame["clause"], frame["label"]), start=2):
+        key, label = tidy_whitespace(to_halfwidth(str(clause))), str(label).strip()
+        if not key or not label or label.lower() == "nan":
+            raise UserError(f"{path}: line {line}: empty clause or label; write both, or {DROP} as the label to "
+                            "drop the clause")
+        if label in EXTRA_COLUMNS:
+            raise UserError(f"{path}: line {line}: {label!r} is a reserved output column; choose another label name")
+        if key in overrides:
+            raise UserError(f"{path}: line {line}: this clause is listed twice; keep one line per clause")
+        overrides[key] = None if label == DROP else label
+    return overrides
 
 
 def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int, str | None]:
@@ -66,34 +89,44 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int,
 
 @dataclass
 class Labeler:
-    """Everything `label_reports` needs: the preprocessor, medoids and the reviewed map."""
+    """Everything `label_reports` needs: the preprocessor, medoids, the reviewed map and overrides."""
 
     pre: ClausePreprocessor
     distance: str
     centers: list[str]  # encoded medoids
     encoder: TokenEncoder | None
-    center_labels: list[str | None]  # label of each medoid, None = dropped
-    labels: list[str]  # output label columns, normal last
+    metric: Metric
+    center_labels: list[str | None]  # output label of each medoid, None = dropped
+    labels: list[str]  # output label columns, No Finding last
     max_distance: float
-    workers: int = -1
+    overrides: dict[str, str | None] = field(default_factory=dict)  # part text -> output label
 
     @classmethod
     def build(cls, pre: ClausePreprocessor, model: SavedModel, mapping: dict[int, str | None],
-              max_distance: float, workers: int = -1) -> Labeler:
+              max_distance: float, workers: int = -1, overrides: dict[str, str | None] | None = None) -> Labeler:
         encoder = TokenEncoder() if model.distance == "tokens" else None
         centers = ([encoder.encode(t) for t in model.medoid_tokens] if encoder else list(model.medoids))
+        name = lambda label: label and output_name(label, pre.data.chexpert_names)  # noqa: E731
         # A cluster left out of the map is dropped, like one labelled "-".
-        center_labels = [mapping.get(cid) for cid in model.cluster_ids]
-        labels = list(dict.fromkeys(lab for lab in center_labels if lab and lab != NORMAL)) + [NORMAL]
-        return cls(pre, model.distance, centers, encoder, center_labels, labels, max_distance, workers)
+        center_labels = [name(mapping.get(cid)) for cid in model.cluster_ids]
+        named_overrides = {text: name(label) for text, label in (overrides or {}).items()}
+        found = [*center_labels, *named_overrides.values()]
+        labels = list(dict.fromkeys(lab for lab in found if lab and lab != NORMAL)) + [NORMAL]
+        metric = Metric(finding_guide(pre.data) if model.guide else None, workers)
+        if encoder and metric.guide:
+            for item, tokens in zip(centers, model.medoid_tokens):
+                metric.guide.register(item, "".join(tokens))
+        return cls(pre, model.distance, centers, encoder, metric, center_labels, labels, max_distance,
+                   named_overrides)
 
 
 @dataclass
 class LabelBatch:
-    frame: pd.DataFrame  # one row per input text: label columns, n_labels, single_label
+    frame: pd.DataFrame  # one row per input text: label columns, n_labels, single_label, unassigned
     n_clauses: int
     n_unassigned: int
     n_dropped: int
+    n_overridden: int = 0
 
 
 def _precedence(values: list[float]) -> float:
@@ -102,36 +135,53 @@ def _precedence(values: list[float]) -> float:
 
 
 def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
-    """Labels for a batch of diagnoses, one output row per input, in order."""
-    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and c.normalized] for t in texts]
-    unique = list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses))
+    """Labels for a batch of diagnoses, one output row per input, in order.
+
+    A part with no finding text left once its normal descriptor or negation is removed (未见异常 alone)
+    still counts towards No Finding.
+    """
+    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
+              for t in texts]
+    unique = list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
+                                if c.normalized and c.text not in labeler.overrides))
     if labeler.encoder is not None:
         encoded = [labeler.encoder.encode(labeler.pre.tokens(u), grow=False) for u in unique]
+        if labeler.metric.guide:
+            for item, text in zip(encoded, unique):
+                labeler.metric.guide.register(item, text)
     else:
         encoded = unique
-    index, dist = nearest(encoded, labeler.centers, labeler.workers) if unique else (np.array([]), np.array([]))
+    index, dist = labeler.metric.nearest(encoded, labeler.centers) if unique else (np.array([]), np.array([]))
     where = {u: (int(i), float(d)) for u, i, d in zip(unique, index, dist)}
-    rows, n_clauses, n_unassigned, n_dropped = [], 0, 0, 0
+    rows, n_clauses, n_unassigned, n_dropped, n_overridden = [], 0, 0, 0, 0
     for clauses in parsed:
         values: dict[str, list[float]] = {}
-        all_normal = bool(clauses)
+        all_normal, unassigned = bool(clauses), 0
         for clause in clauses:
             n_clauses += 1
-            center, d = where[clause.normalized]
-            label = labeler.center_labels[center] if d <= labeler.max_distance else None
-            n_unassigned += d > labeler.max_distance
-            n_dropped += d <= labeler.max_distance and label is None
+            if clause.text in labeler.overrides:
+                label = labeler.overrides[clause.text]
+                n_overridden += 1
+            elif not clause.normalized:
+                label = None
+            else:
+                center, d = where[clause.normalized]
+                label = labeler.center_labels[center] if d <= labeler.max_distance else None
+                # A normal description far from every finding still says "normal": it is not unassigned.
+                unassigned += d > labeler.max_distance and clause.cue is not Cue.NORMAL
+                n_dropped += d <= labeler.max_distance and label is None
             if label and label != NORMAL:
                 values.setdefault(label, []).append(CUE_VALUE[clause.cue])
-            is_normal = clause.cue is Cue.NEGATED or (label == NORMAL and clause.cue is Cue.NONE)
-            all_normal = all_normal and is_normal
+            all_normal = all_normal and (clause.normal_statement or (label == NORMAL and clause.cue is Cue.NONE))
+        n_unassigned += unassigned
         row: dict[str, object] = {lab: _precedence(v) for lab, v in values.items()}
         if all_normal:
             row[NORMAL] = 1.0
         positives = [lab for lab in labeler.labels if row.get(lab) == 1.0]
         row["n_labels"] = len(positives)
         row["single_label"] = positives[0] if len(positives) == 1 else ""
+        row["unassigned"] = unassigned
         rows.append(row)
     frame = pd.DataFrame(rows, columns=[*labeler.labels, *EXTRA_COLUMNS])
-    frame["n_labels"] = frame["n_labels"].astype(int)
-    return LabelBatch(frame, n_clauses, n_unassigned, n_dropped)
+    frame[["n_labels", "unassigned"]] = frame[["n_labels", "unassigned"]].astype(int)
+    return LabelBatch(frame, n_clauses, n_unassigned, n_dropped, n_overridden)

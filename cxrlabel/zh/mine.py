@@ -11,23 +11,29 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .distance import TokenEncoder
+from .cues import Cue
+from .distance import DEFAULT_MAX_DISTANCE, TokenEncoder
 from .kmedoids_miner import ClauseKMedoids
+from .known_findings import finding_guide, suggest_label
 from .preprocess import ClausePreprocessor
 
-CLAUSE_COLUMNS = ["row", "id", "clause_no", "clause", "normalized", "cue"]
+MIXED_SPREAD = 0.3  # mean member distance to the medoid above which a cluster is flagged mixed
+MIXED_SHARE = 0.2  # share of members the lexicon names differently at which a cluster is flagged mixed
+CLAUSE_COLUMNS = ["row", "id", "clause_no", "part_no", "clause", "normalized", "cue"]
 
 
 @dataclass
 class MineSettings:
     k: int = 10
     k_range: tuple[int, int] | None = None
-    distance: str = "tokens"
+    distance: str = "chars"
+    guide: bool = True
     engine: str = "kmedoids"
     seed: int = 0
     sample: int | None = None
     n_samples: int = 5
     workers: int = -1
+    max_distance: float = DEFAULT_MAX_DISTANCE  # what zh label will accept; clusters.html shows the rest apart
 
 
 @dataclass
@@ -56,7 +62,8 @@ def collect_clauses(ids: Sequence[str], texts: Sequence[str], pre: ClausePreproc
             elif not clause.normalized:
                 empty += 1
             else:
-                rows.append((row, rid, clause.clause_no, clause.text, clause.normalized, clause.cue.value))
+                rows.append((row, rid, clause.clause_no, clause.part_no, clause.text, clause.normalized,
+                             clause.cue.value))
     return pd.DataFrame(rows, columns=CLAUSE_COLUMNS), boilerplate, empty
 
 
@@ -72,38 +79,73 @@ def encode(normalized: Sequence[str], tokens: Sequence[tuple[str, ...]], mode: s
 def mine(ids: Sequence[str], texts: Sequence[str], settings: MineSettings, pre: ClausePreprocessor,
          progress: bool = False) -> MineResult:
     clauses, n_boilerplate, n_empty = collect_clauses(ids, texts, pre, progress)
-    counts = clauses["normalized"].value_counts(sort=False)
+    # Normal descriptions (心影不大) are assigned to the finding they describe but take no part in the
+    # fit: they are frequent, and as medoids they would pull clusters away from the findings.
+    fitted = clauses[clauses["cue"] != Cue.NORMAL.value]
+    counts = (fitted if len(fitted) else clauses)["normalized"].value_counts(sort=False)
     unique = counts.index.tolist()
-    tokens = [pre.tokens(u) for u in unique]
     model = ClauseKMedoids(n_clusters=settings.k, k_range=settings.k_range, engine=settings.engine,
                            sample_size=settings.sample, n_samples=settings.n_samples,
-                           random_state=settings.seed, workers=settings.workers, progress=progress)
-    model.fit(encode(unique, tokens, settings.distance), counts.to_numpy())
+                           random_state=settings.seed, workers=settings.workers, progress=progress,
+                           guide=finding_guide(pre.data) if settings.guide else None)
+    encoder = TokenEncoder()
+    everything = clauses["normalized"].unique().tolist()
+    encoded = dict(zip(everything, encode(everything, [pre.tokens(u) for u in everything], settings.distance,
+                                          encoder)))
+    if model.guide and settings.distance == "tokens":
+        for text, item in encoded.items():
+            model.guide.register(item, text)
+    model.fit([encoded[u] for u in unique], counts.to_numpy())
+    labels, dist = model.transform_nearest([encoded[u] for u in everything])
     # Number clusters 1..k from the most to the least frequent, so cluster 1 is the biggest.
-    weight = np.bincount(model.labels_, weights=counts.to_numpy(), minlength=model.n_clusters_)
+    within = model.distances_ <= settings.max_distance
+    weight = np.bincount(model.labels_[within], weights=counts.to_numpy()[within], minlength=model.n_clusters_)
     order = sorted(range(model.n_clusters_), key=lambda c: (-weight[c], unique[model.medoid_indices_[c]]))
     cluster_id = {c: i + 1 for i, c in enumerate(order)}
-    per_unique = pd.DataFrame({"normalized": unique,
-                               "cluster_id": [cluster_id[c] for c in model.labels_],
-                               "distance": model.distances_.round(4)})
+    per_unique = pd.DataFrame({"normalized": everything,
+                               "cluster_id": [cluster_id[c] for c in labels],
+                               "distance": dist.round(4)})
     clauses = clauses.merge(per_unique, on="normalized", how="left")
+    clauses["member"] = clauses["cue"] != Cue.NORMAL.value
+    clauses["assigned"] = clauses["distance"] <= settings.max_distance
     medoids = [unique[model.medoid_indices_[c]] for c in order]
-    clusters = summarize(clauses, medoids)
+    clusters = summarize(clauses, medoids, pre.data.known_findings)
+    kept = clauses[clauses["member"] & clauses["assigned"]]
     with_clauses = clauses["row"].nunique()
-    coverage = [clauses.loc[clauses["cluster_id"] <= top, "row"].nunique() / with_clauses
+    coverage = [kept.loc[kept["cluster_id"] <= top, "row"].nunique() / with_clauses
                 for top in range(1, model.n_clusters_ + 1)] if with_clauses else []
     return MineResult(clauses, clusters, len(texts), with_clauses, n_boilerplate, n_empty, coverage,
-                      dict(model.silhouette_), [tokens[model.medoid_indices_[c]] for c in order], model.inertia_)
+                      dict(model.silhouette_), [pre.tokens(unique[model.medoid_indices_[c]]) for c in order],
+                      model.inertia_)
 
 
-def summarize(clauses: pd.DataFrame, medoids: list[str], top: int = 10) -> pd.DataFrame:
-    """One row per cluster: size, reach and its most frequent clauses as written."""
+def _known_label(text: str, known: Sequence[tuple[str, str]]) -> str:
+    label = suggest_label(text, known)
+    return "" if label == text else label
+
+
+def summarize(clauses: pd.DataFrame, medoids: list[str], known: Sequence[tuple[str, str]],
+              top: int = 10) -> pd.DataFrame:
+    """One row per cluster: size, reach, spread, mixing, and its clauses as written.
+
+    Only members within the distance zh label accepts count; the others are the cluster's unassigned
+    clauses. A cluster is flagged mixed when its members are spread out or the known-findings lexicon
+    names a large share of them differently from the cluster's own suggestion: those are the clusters a
+    reviewer should split or fix with clause overrides."""
     with_clauses = max(clauses["row"].nunique(), 1)
     rows = []
     for number, medoid in enumerate(medoids, 1):
-        members = clauses[clauses["cluster_id"] == number]
+        near = clauses[clauses["cluster_id"] == number]
+        members = near[near["member"] & near["assigned"]]
+        normal = near[~near["member"] & near["assigned"]]
+        unassigned = near[near["member"] & ~near["assigned"]]
         written = members["clause"].value_counts()
         cues = members["cue"].value_counts(normalize=True)
+        own = _known_label(medoid, known)
+        named = members["normalized"].map(lambda text: _known_label(text, known))
+        other = named[(named != "") & (named != own)]
+        other_share = len(other) / max(len(members), 1)
+        spread = float(members["distance"].mean()) if len(members) else 0.0
         rows.append({
             "cluster_id": number,
             "medoid": medoid,
@@ -113,7 +155,15 @@ def summarize(clauses: pd.DataFrame, medoids: list[str], top: int = 10) -> pd.Da
             "report_share": round(members["row"].nunique() / with_clauses, 4),
             "negated_share": round(float(cues.get("negated", 0.0)), 4),
             "uncertain_share": round(float(cues.get("uncertain", 0.0)), 4),
+            "n_normal": len(normal),
+            "n_unassigned": len(unassigned),
+            "spread": round(spread, 4),
+            "other_finding_share": round(other_share, 4),
+            "other_findings": " | ".join(f"{label} ×{count}" for label, count in other.value_counts().head(3).items()),
+            "mixed": bool(spread > MIXED_SPREAD or other_share >= MIXED_SHARE),
             "top_members": " | ".join(f"{text} ×{count}" for text, count in written.head(top).items()),
             "members": list(written.items()),
+            "normal_members": list(normal["clause"].value_counts().items()),
+            "unassigned_members": list(unassigned["clause"].value_counts().items()),
         })
     return pd.DataFrame(rows)

@@ -56,9 +56,16 @@ def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: 
     clusters = result.clusters
     labels = [suggest_label(m, known) for m in clusters["medoid"]]
     paths = [out / name for name in (CLUSTERS_FILE, ASSIGNMENTS_FILE, LABEL_MAP_FILE, MODEL_FILE, HTML_FILE)]
-    clusters.drop(columns="members").to_csv(paths[0], index=False, encoding="utf-8")
-    result.clauses[["id", "clause_no", "clause", "normalized", "cue", "cluster_id", "distance"]].to_csv(
-        paths[1], index=False, encoding="utf-8")
+    clusters.drop(columns=["members", "normal_members", "unassigned_members"]).to_csv(paths[0], index=False,
+                                                                                      encoding="utf-8")
+    assignments = result.clauses.copy()
+    # A normal description or a clause beyond --max-distance belongs to no cluster; the cluster it is
+    # nearest to is kept beside it, as clusters.html shows it.
+    assignments["nearest_cluster"] = assignments["cluster_id"]
+    assignments["cluster_id"] = assignments["cluster_id"].where(assignments["member"] & assignments["assigned"])
+    assignments["cluster_id"] = assignments["cluster_id"].astype("Int64")
+    assignments[["id", "clause_no", "part_no", "clause", "normalized", "cue", "cluster_id", "nearest_cluster",
+                 "distance"]].to_csv(paths[1], index=False, encoding="utf-8")
     pd.DataFrame({
         "cluster_id": clusters["cluster_id"],
         "label": labels,
@@ -69,9 +76,9 @@ def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: 
     (out / WRITTEN_FILE).write_text(_digest(paths[2]) + "\n", encoding="utf-8")
     save_model(SavedModel(
         cluster_ids=clusters["cluster_id"].tolist(), medoids=clusters["medoid"].tolist(),
-        medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance,
+        medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance, guide=settings.guide,
         drop_laterality=drop_laterality, rules_dir=rules_dir, lexicon_dir=lexicon_dir,
         seed=settings.seed, loss=round(result.loss, 6)), paths[3])
-    paths[4].write_text(report_html.render(clusters, labels, result.n_reports_with_clauses,
+    paths[4].write_text(report_html.render(clusters, labels, result.n_reports_with_clauses, settings.max_distance,
                                            f"cxrlabel zh mine: {len(clusters)} clause clusters"), encoding="utf-8")
     return paths

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UserError
 
 FORMAT = "cxrlabel-zh-clusters"
-VERSION = 1
+VERSION = 2
 MODEL_FILE = "model.json"
 
 
@@ -18,6 +18,7 @@ class SavedModel:
     medoids: list[str]  # normalised medoid text
     medoid_tokens: list[list[str]]  # its tokens as segmented when mined
     distance: str
+    guide: bool  # distances steered by the known-findings lexicon
     drop_laterality: bool
     rules_dir: str | None  # None: the shipped files
     lexicon_dir: str | None

@@ -1,4 +1,4 @@
-"""From one diagnosis to its clauses: split, drop boilerplate, read cues, normalise, segment.
+"""From one diagnosis to its clause parts: split, drop boilerplate, read cues, normalise, segment.
 
 This is shared by `mine` and `label`, so a clause is treated identically when the clusters
 are learnt and when new reports are assigned to them.
@@ -12,18 +12,25 @@ from .clauses import split_clauses
 from .cues import Cue, CueMatcher
 from .data_files import ZhData
 from .normalize import laterality_pattern, strip_laterality, strip_numbers
+from .parts import PartSplitter
 from .segment import Segmenter
 
 
 @dataclass(frozen=True)
 class Clause:
-    """One clause of a report. `normalized` is empty when nothing clusterable is left."""
+    """One part of a clause of a report. `normalized` is empty when nothing clusterable is left."""
 
     clause_no: int  # position among all clauses of the report, boilerplate included
-    text: str  # half-width, whitespace-tidied clause as written
+    part_no: int  # position among the parts of that clause
+    text: str  # half-width, whitespace-tidied part as written
     cue: Cue
     normalized: str  # cue-, number- (and optionally laterality-) free text fed to clustering
     boilerplate: bool
+
+    @property
+    def normal_statement(self) -> bool:
+        """A negated finding or a normal descriptor: what a normal report is made of."""
+        return self.cue in (Cue.NEGATED, Cue.NORMAL)
 
 
 class ClausePreprocessor:
@@ -32,29 +39,32 @@ class ClausePreprocessor:
     def __init__(self, data: ZhData, drop_laterality: bool = False, cache_size: int = 1 << 18) -> None:
         self.data = data
         self.drop_laterality = drop_laterality
-        self.cues = CueMatcher(data.negation, data.uncertainty)
+        self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues)
         self.segmenter = Segmenter(data.userdict)
+        self.splitter = PartSplitter(self.cues, data.conjunctions, data.finding_ends, self.segmenter.all_tokens)
         self._boilerplate = tuple(sorted(set(data.boilerplate), key=len, reverse=True))
         self._laterality = laterality_pattern(data.laterality) if drop_laterality else None
         # Archives repeat the same clause thousands of times; cache the per-clause work.
-        self._one = lru_cache(maxsize=cache_size)(self._normalize_one)
+        self._parts = lru_cache(maxsize=cache_size)(self._parts_of)
         self.tokens = lru_cache(maxsize=cache_size)(self._tokens)
 
-    def _normalize_one(self, text: str) -> tuple[Cue, str, bool]:
-        stripped = strip_numbers(text)
-        if stripped.startswith(self._boilerplate):
-            return Cue.NONE, "", True
-        cue, without_cues = self.cues.classify(stripped)
-        normalized = strip_laterality(strip_numbers(without_cues), self._laterality)
-        return cue, "".join(self.tokens(normalized)), False
+    def _parts_of(self, text: str) -> tuple[tuple[str, Cue, str, bool], ...]:
+        if strip_numbers(text).startswith(self._boilerplate):
+            return ((text, Cue.NONE, "", True),)
+        out = []
+        for part in self.splitter.split(text):
+            if strip_numbers(part.text).startswith(self._boilerplate):
+                out.append((part.text, Cue.NONE, "", True))
+                continue
+            normalized = strip_laterality(strip_numbers(part.rest), self._laterality)
+            out.append((part.text, part.cue, "".join(self.tokens(normalized)), False))
+        return tuple(out)
 
     def _tokens(self, normalized: str) -> tuple[str, ...]:
         return tuple(self.segmenter.tokens(normalized))
 
     def clauses(self, report: str) -> list[Clause]:
-        """Every clause of one diagnosis, in order."""
-        out = []
-        for number, text in enumerate(split_clauses(report)):
-            cue, normalized, boilerplate = self._one(text)
-            out.append(Clause(number, text, cue, normalized, boilerplate))
-        return out
+        """Every part of every clause of one diagnosis, in order."""
+        return [Clause(number, part_no, text, cue, normalized, boilerplate)
+                for number, clause in enumerate(split_clauses(report))
+                for part_no, (text, cue, normalized, boilerplate) in enumerate(self._parts(clause))]

@@ -42,5 +42,9 @@ class Segmenter:
         for word, freq in read_userdict(userdict):
             self._tokenizer.add_word(word, freq)
 
+    def all_tokens(self, text: str) -> list[str]:
+        """Every token, punctuation included, so offsets can be recovered from them."""
+        return self._tokenizer.lcut(text, HMM=False)
+
     def tokens(self, text: str) -> list[str]:
-        return [t for t in self._tokenizer.lcut(text, HMM=False) if _WORDLIKE.search(t)]
+        return [t for t in self.all_tokens(text) if _WORDLIKE.search(t)]

@@ -26,8 +26,13 @@ def test_mine_writes_all_outputs(mined, capsys):
     assert clusters["n_clauses"].is_monotonic_decreasing
     assert {"medoid", "n_reports", "report_share", "top_members"} <= set(clusters.columns)
     assignments = pd.read_csv(mined / "assignments.csv")
-    assert set(assignments["cue"]) <= {"none", "negated", "uncertain"}
-    assert assignments["cluster_id"].between(1, 10).all() and assignments["distance"].between(0, 1).all()
+    assert set(assignments["cue"]) <= {"none", "negated", "uncertain", "normal"}
+    assert assignments["nearest_cluster"].between(1, 10).all() and assignments["distance"].between(0, 1).all()
+    # normal descriptions (心影不大) and findings beyond --max-distance are no cluster's members
+    members = assignments["cluster_id"].notna()
+    assert assignments.loc[members, "cluster_id"].between(1, 10).all()
+    assert (assignments.loc[assignments["cue"] == "normal", "cluster_id"].isna()).all()
+    assert (assignments.loc[members, "distance"] <= 0.5).all()
     label_map = pd.read_csv(mined / "label_map.csv")
     assert list(label_map.columns[:3]) == ["cluster_id", "label", "medoid"]
     assert "aortic_sclerosis" in set(label_map["label"])  # prefilled from known_findings.tsv
@@ -75,8 +80,8 @@ def test_mine_then_label_end_to_end(mined, tmp_path, capsys):
     labels = pd.read_csv(out, dtype=str, keep_default_na=False)
     reports = pd.read_csv(REPORTS, dtype=str, keep_default_na=False)
     assert labels["id"].tolist() == reports["id"].tolist()
-    assert {"normal", "n_labels", "single_label", "aortic_sclerosis"} <= set(labels.columns)
-    values = set(labels.drop(columns=["id", "诊断", "n_labels", "single_label"]).to_numpy().ravel())
+    assert {"No Finding", "n_labels", "single_label", "unassigned", "aortic_sclerosis", "Cardiomegaly"} <= set(labels.columns)
+    values = set(labels.drop(columns=["id", "诊断", "n_labels", "single_label", "unassigned"]).to_numpy().ravel())
     assert values <= {"1.0", "0.0", "-1.0", ""}
     one = labels[labels["n_labels"] == "1"]
     assert len(one) and (one["single_label"] != "").all()
@@ -91,7 +96,8 @@ def test_edited_map_merges_and_drops_clusters(mined, tmp_path):
     out = tmp_path / "labels.csv"
     assert main(["zh", "label", REPORTS, "--label-map", str(mined / "edited.csv"), "-o", str(out)]) == 0
     labels = pd.read_csv(out)
-    assert [c for c in labels.columns if c not in ("id", "诊断")] == ["finding_a", "normal", "n_labels", "single_label"]
+    assert [c for c in labels.columns if c not in ("id", "诊断")] == [
+        "finding_a", "No Finding", "n_labels", "single_label", "unassigned"]
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -129,7 +135,7 @@ def test_empty_and_non_chinese_rows_stay(mined, tmp_path):
     assert main(["zh", "label", str(path), "--label-map", str(mined / "label_map.csv"), "-o", str(out)]) == 0
     labels = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert labels["id"].tolist() == ["a", "b", "c", "d"]
-    label_cols = labels.columns.drop(["id", "诊断", "n_labels", "single_label"])
+    label_cols = labels.columns.drop(["id", "诊断", "n_labels", "single_label", "unassigned"])
     assert (labels.loc[0, label_cols] == "").all() and labels.loc[0, "n_labels"] == "0"
     assert (labels.loc[2, label_cols] == "").all()
 
@@ -160,5 +166,5 @@ def test_sklearn_extra_engine_exits_2_when_not_installed(tmp_path, capsys):
 def test_sampled_mining_runs_end_to_end(tmp_path, capsys):
     assert main(["zh", "mine", REPORTS, "-k", "6", "--sample", "60", "--samples", "3", "--out", str(tmp_path)]) == 0
     assignments = pd.read_csv(tmp_path / "assignments.csv")
-    assert assignments["cluster_id"].between(1, 6).all()
+    assert assignments["nearest_cluster"].between(1, 6).all()
     assert len(pd.read_csv(tmp_path / "clusters.csv")) == 6

@@ -149,7 +149,7 @@ def test_rerun_after_the_reviewer_moved_the_map_away(tmp_path):
 
 def test_map_from_another_mine_run_is_refused(mined, tmp_path, capsys):
     other = tmp_path / "other"
-    assert _mine(other, "--distance", "chars", "--drop-laterality") == 0
+    assert _mine(other, "--distance", "tokens", "--no-drop-laterality") == 0
     ours = pd.read_csv(mined / "label_map.csv", dtype=str)["medoid"]
     theirs = pd.read_csv(other / "label_map.csv", dtype=str)["medoid"]
     differ = int((ours != theirs).sum())

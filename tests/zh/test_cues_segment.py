@@ -7,14 +7,22 @@ from cxrlabel.zh.segment import read_userdict
 
 @pytest.fixture(scope="module")
 def cues(zh_data):
-    return CueMatcher(zh_data.negation, zh_data.uncertainty)
+    return CueMatcher(zh_data.negation, zh_data.uncertainty, zh_data.normal, zh_data.not_cues)
 
 
 @pytest.mark.parametrize("clause, kind, rest", [
     ("未见胸腔积液", Cue.NEGATED, "胸腔积液"),
     ("无气胸", Cue.NEGATED, "气胸"),
     ("未发现骨折", Cue.NEGATED, "骨折"),
-    ("心肺未见明显异常", Cue.NEGATED, "心肺异常"),
+    ("心肺未见明显异常", Cue.NORMAL, "心肺"),
+    ("心影不大", Cue.NORMAL, "心影"),
+    ("肋膈角锐利", Cue.NORMAL, "肋膈角"),
+    ("两肺纹理清晰", Cue.NORMAL, "两肺纹理"),
+    ("不考虑肺炎", Cue.NEGATED, "肺炎"),
+    ("未见胸腔积液,考虑肺炎", Cue.UNCERTAIN, "胸腔积液,肺炎"),
+    ("右侧肋膈角消失", Cue.NONE, "右侧肋膈角消失"),  # 消失 inside a finding: not_cues.txt
+    ("肺纹理不清晰", Cue.NONE, "肺纹理不清晰"),  # 不清晰 negates a normal descriptor
+    ("气胸消失", Cue.NEGATED, "气胸"),
     ("排除气胸", Cue.NEGATED, "气胸"),
     ("考虑右下肺炎", Cue.UNCERTAIN, "右下肺炎"),
     ("右下肺炎可能", Cue.UNCERTAIN, "右下肺炎"),

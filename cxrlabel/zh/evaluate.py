@@ -1,0 +1,50 @@
+"""Scoring mined clusters against clause- and report-level gold, as a reviewer would name them.
+
+Used by the corpus tests and `python -m bench.zh`, so both measure the same thing.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .cues import Cue
+from .known_findings import output_name
+from .label import DEFAULT_MAX_DISTANCE, Labeler, label_reports
+from .mine import MineResult, MineSettings
+from .model_file import SavedModel
+from .preprocess import ClausePreprocessor
+
+NO_FINDING_LABELS = ("boilerplate", "other")
+
+
+def majority_names(result: MineResult, clause_gold: pd.DataFrame) -> dict[int, str]:
+    """Each cluster named by the most frequent gold label of its members; normal descriptions
+    (心影不大) are assigned to a cluster but are no members, as a reviewer sees on clusters.html."""
+    members = result.clauses[result.clauses["cue"] != Cue.NORMAL.value]
+    merged = members.merge(clause_gold[["id", "clause_no", "label"]], on=["id", "clause_no"],
+                                  suffixes=("", "_gold"))
+    merged = merged[~merged["label"].isin(NO_FINDING_LABELS)]
+    return merged.groupby("cluster_id")["label"].agg(lambda s: s.value_counts().index[0]).to_dict()
+
+
+def saved_model(result: MineResult, settings: MineSettings, drop_laterality: bool) -> SavedModel:
+    return SavedModel(result.clusters["cluster_id"].tolist(), result.clusters["medoid"].tolist(),
+                      [list(t) for t in result.medoid_tokens], settings.distance, settings.guide, drop_laterality,
+                      None, None, settings.seed, result.loss)
+
+
+def predict(texts: list[str], pre: ClausePreprocessor, result: MineResult, settings: MineSettings,
+            names: dict[int, str], max_distance: float = DEFAULT_MAX_DISTANCE) -> pd.DataFrame:
+    labeler = Labeler.build(pre, saved_model(result, settings, pre.drop_laterality), names, max_distance)
+    return label_reports(texts, labeler).frame
+
+
+def micro_f1(gold: pd.DataFrame, out: pd.DataFrame, chexpert_names, value: float = 1.0) -> float:
+    """Micro F1 of one label value over every gold column, gold names mapped as the output maps them."""
+    tp = fp = fn = 0
+    for column in gold.columns.drop("id"):
+        name = output_name(column, chexpert_names)
+        truth = (pd.to_numeric(gold[column], errors="coerce") == value).to_numpy()
+        pred = (out[name] == value).to_numpy() if name in out else np.zeros(len(out), bool)
+        tp, fp, fn = tp + (truth & pred).sum(), fp + (~truth & pred).sum(), fn + (truth & ~pred).sum()
+    return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 1.0

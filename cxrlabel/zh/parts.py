@@ -1,0 +1,110 @@
+"""Splitting a clause into parts that each hold one finding, so a cue governs only its own part.
+
+Two kinds of split point, both read from rules/zh:
+- conjunctions (、 及 和 伴 …): 主动脉硬化、心影未见增大 -> 主动脉硬化 | 心影未见增大. A side shorter than
+  MIN_CHARS content characters is a shared predicate or subject (两肺纹理增多、增粗, 心、肺、膈未见异常)
+  and stays joined; after a leading cue (未见胸腔积液及气胸) a side of two characters is a finding of its own,
+  and it inherits that cue;
+- a negation or uncertainty cue right after a stated finding (finding_ends.txt) with text after it:
+  双肺纹理增多未见明确实变 -> 双肺纹理增多 | 未见明确实变.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .cues import Cue, CueMatcher
+from .normalize import strip_numbers
+
+MIN_CHARS = 3
+MIN_CHARS_AFTER_CUE = 2
+_CONTENT = re.compile(r"[A-Za-z\u3400-\u9fff]")
+_LIST_MARK = re.compile(r"(?<!\d)、(?!\d)")
+_SCOPED = (Cue.NEGATED, Cue.UNCERTAIN)
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    cue: Cue
+    rest: str  # the text with its cues removed
+
+
+def content_chars(text: str) -> int:
+    return len(_CONTENT.findall(strip_numbers(text)))
+
+
+class PartSplitter:
+    """Holds the conjunction and finding-ending lists; `split()` is the entry point."""
+
+    def __init__(self, cues: CueMatcher, conjunctions: Iterable[str], finding_ends: Iterable[str],
+                 tokens: Callable[[str], list[str]]) -> None:
+        self.cues = cues
+        self._words = {w for w in conjunctions if w != "、"}
+        self._ends = tuple(sorted(set(finding_ends), key=len, reverse=True))
+        self._tokens = tokens
+
+    def _conjunction_spans(self, text: str) -> list[tuple[int, int]]:
+        spans = [m.span() for m in _LIST_MARK.finditer(text)]
+        at = 0
+        for token in self._tokens(text):
+            at = text.find(token, at)
+            if token in self._words:
+                spans.append((at, at + len(token)))
+            at += len(token)
+        return sorted(spans)
+
+    def _leading_cue(self, text: str) -> Cue | None:
+        found = self.cues.matches(text)
+        return found[0].kind if found and found[0].start == 0 and found[0].kind in _SCOPED else None
+
+    def _pieces(self, text: str) -> list[tuple[str, Cue | None]]:
+        """Conjunction pieces, short ones joined back; each with the leading cue it inherits, if any."""
+        starts, stops = [0], []
+        for start, end in self._conjunction_spans(text):
+            stops.append(start)
+            starts.append(end)
+        stops.append(len(text))
+        merged: list[list[int]] = []  # [start, stop] of each piece kept, conjunctions inside joined ones
+        inherit: list[Cue | None] = []
+        for start, stop in zip(starts, stops):
+            piece = text[start:stop]
+            if merged:
+                previous = text[merged[-1][0]:merged[-1][1]]
+                lead = inherit[-1] or self._leading_cue(previous)
+                need = MIN_CHARS_AFTER_CUE if lead else MIN_CHARS
+                if content_chars(piece) >= need and content_chars(previous) >= need:
+                    own = any(m.kind in _SCOPED for m in self.cues.matches(piece))
+                    merged.append([start, stop])
+                    inherit.append(None if own else lead)
+                else:
+                    merged[-1][1] = stop
+            else:
+                merged.append([start, stop])
+                inherit.append(None)
+        return [(text[s:e], lead) for (s, e), lead in zip(merged, inherit)]
+
+    def _cue_splits(self, piece: str) -> list[str]:
+        """Split before a scoped cue that follows a stated finding and governs text of its own."""
+        out, at = [], 0
+        for m in self.cues.matches(piece):
+            if m.kind not in _SCOPED or m.start <= at:
+                continue
+            before = strip_numbers(piece[at:m.start])
+            if before.endswith(self._ends) and content_chars(before) >= MIN_CHARS \
+                    and content_chars(piece[m.end:]) >= MIN_CHARS_AFTER_CUE:
+                out.append(piece[at:m.start])
+                at = m.start
+        out.append(piece[at:])
+        return out
+
+    def split(self, text: str) -> list[Part]:
+        parts = []
+        for piece, lead in self._pieces(text):
+            for number, sub in enumerate(self._cue_splits(piece)):
+                cue, rest = self.cues.classify(sub)
+                if cue is Cue.NONE and lead is not None and number == 0:
+                    cue = lead
+                parts.append(Part(sub, cue, rest))
+        return parts
