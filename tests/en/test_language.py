@@ -60,6 +60,13 @@ CASES = [
     ("No significant change in the right effusion.", {"Pleural Effusion": 1.0}, BOTH),
     ("No opacity to suggest pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
     ("There is no focal air space opacity to suggest a pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
+    # any finding said to be within normal limits
+    ("Heart size and pulmonary vascular engorgement appear within limits of normal.", {"Edema": 0.0, "Cardiomegaly": 0.0}, BOTH),
+    ("Pulmonary vascular congestion is within normal limits.", {"Edema": 0.0}, BOTH),
+    # normal bone rules a fracture out; a bone word alone names none
+    ("No acute bony abnormality.", {"Fracture": 0.0}, BOTH),
+    ("No acute osseous abnormality identified.", {"Fracture": 0.0}, BOTH),
+    ("Degenerative osseous abnormality of the spine.", {"Fracture": None}, BOTH),
     # devices: closure devices, shunts, stimulators, spinal hardware; removal is absence
     ("Atrial septal closure device.", {"Support Devices": 1.0}, BOTH),
     ("Spinal cord stimulator leads.", {"Support Devices": 1.0}, BOTH),
