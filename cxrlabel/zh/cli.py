@@ -15,8 +15,8 @@ from ..errors import UserError
 from ..output_guard import check_output
 from ..tabular import find_column, read_table
 from .data_files import load_zh_data
-from .distance import DISTANCES
-from .label import Labeler, label_reports, read_label_map
+from .distance import DEFAULT_MAX_DISTANCE, DISTANCES
+from .label import OVERRIDES_FILE, Labeler, label_reports, read_label_map, read_overrides
 from .mine import MineSettings, mine
 from .mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
 from .model_file import MODEL_FILE, load_model
@@ -26,18 +26,24 @@ from .weighted_kmedoids import ENGINES
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
 
 MINE_EPILOG = """\
-How it works: each diagnosis is split into clauses (numbered items, 。；，, line breaks);
-boilerplate (请结合临床, 建议复查 …) is dropped; negation/uncertainty cues (未见, 考虑, 不除外 …)
-are noted and removed; digits, sizes and dates are removed; clauses are segmented with jieba
-and a radiology dictionary; distinct clauses are clustered by normalised Levenshtein
-distance with k-medoids, each weighted by how often it occurs.
+How it works: each diagnosis is split into clauses (numbered items, 。；，, line breaks) and each
+clause into parts at 、 及 和 … and at cue boundaries, so a cue governs only its own part;
+boilerplate (请结合临床, 建议复查 …) is dropped; negation, uncertainty and normal cues (未见, 考虑,
+不大, 锐利 …, rules/zh/) give each part its value and are removed, as are digits, sizes, dates and
+(by default) laterality. The finding parts are clustered by normalised character Levenshtein
+distance, steered by lexicons/zh/known_findings.tsv (--no-guide for plain distance), with weighted
+k-medoids. Normal descriptions (心影不大) are then assigned to the nearest finding (心影增大) with
+value 0.0, but take no part in the fit.
 
 examples:
   cxrlabel zh mine reports.csv --column 诊断 -k 10 --out mined/
-  cxrlabel zh mine reports.csv --column 诊断 --k-range 5:40 --drop-laterality --out mined/
+  cxrlabel zh mine reports.csv --column 诊断 --k-range 5:40 --out mined/
   cxrlabel zh mine archive.parquet --column 诊断 -k 20 --sample 5000 --out mined/   # 1M reports
 
-then review mined/clusters.html, edit the label column of mined/label_map.csv and run
+then review mined/clusters.html (mixed clusters are flagged, unassigned clauses listed apart), edit
+the label column of mined/label_map.csv (Chinese names are fine: 正常 is No Finding, 心影增大 becomes
+Cardiomegaly, see lexicons/zh/chexpert_names.tsv), optionally write mined/clause_overrides.csv
+(clause,label) for single clauses, and run
   cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
 
 --out: a new or empty folder, or one zh mine wrote (it holds a .cxrlabel-output marker); a folder
@@ -52,9 +58,14 @@ LABEL_EPILOG = """\
 Each clause goes to its nearest medoid in model.json (beside the label map); clusters map to
 labels through label_map.csv, where several clusters may share a label and "-" drops one.
 Its medoid column ties the map to its model: a map from another mine run is refused (exit 2).
-Per report and label (CheXpert precedence): any positive clause 1.0, else any uncertain
--1.0, else any negated 0.0, else blank. normal = 1.0 when every clause is a normal statement
-or negated. n_labels counts the 1.0 labels; single_label names the label when it is the only one.
+clause_overrides.csv (clause,label; "-" drops) labels single clause parts before that step. Labels
+that correspond to a CheXpert observation get its name (正常/normal -> No Finding, 胸腔积液 ->
+Pleural Effusion; lexicons/zh/chexpert_names.tsv), so the output trains with cxrtrain as an
+English label table does. Per report and label (CheXpert precedence): any positive part 1.0, else
+any uncertain -1.0, else any negated or normal 0.0, else blank. No Finding = 1.0 when every part
+is negated, a normal description or in a normal cluster. n_labels counts the 1.0 labels;
+single_label names the label when it is the only one; unassigned counts the finding parts
+farther than --max-distance from every medoid (a report of only those has no label at all).
 
 examples:
   cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
@@ -118,6 +129,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default on; labels never carry a side)")
     m.add_argument("--engine", choices=ENGINES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
+    m.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
+                   help="clusters.html lists clauses farther than this from every medoid apart, as unassigned; "
+                        f"give zh label the same value (default {DEFAULT_MAX_DISTANCE})")
     m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same clusters (default 0)")
     m.add_argument("--sample", type=_positive, metavar="N",
                    help="fit on samples of N distinct clauses (CLARA) instead of one full matrix; for big archives")
@@ -133,8 +147,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_input_options(lab)
     lab.add_argument("--label-map", type=Path, required=True, help="the edited label_map.csv from `zh mine`")
     lab.add_argument("--model", type=Path, help=f"model file (default: {MODEL_FILE} beside the label map)")
-    lab.add_argument("--max-distance", type=float, default=0.5,
-                     help="clauses farther than this from every medoid stay unassigned (0..1, default 0.5)")
+    lab.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
+                     help=f"clauses farther than this from every medoid stay unassigned (0..1, default {DEFAULT_MAX_DISTANCE})")
+    lab.add_argument("--clause-overrides", type=Path,
+                     help=f"CSV with clause,label columns: a reviewer's label for single clauses, applied before the "
+                          f"nearest medoid (default: {OVERRIDES_FILE} beside the label map, if there is one)")
     lab.add_argument("--batch-size", type=_positive, default=5000, help="reports per batch (default 5000)")
     lab.add_argument("-o", "--output", type=Path, required=True, help="output CSV")
     lab.set_defaults(run=run_label)
@@ -165,7 +182,13 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
     return ids.reset_index(drop=True), texts.reset_index(drop=True), id_col, text_col
 
 
+def _check_max_distance(value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise UserError(f"--max-distance {value} is outside 0..1 (distances are normalised)")
+
+
 def run_mine(args: argparse.Namespace) -> int:
+    _check_max_distance(args.max_distance)
     check_output(args.out, [args.input, args.rules_dir, args.lexicon_dir], "--out")
     prepare_out(args.out)
     ids, texts, _, _ = _read_reports(args)
@@ -173,7 +196,7 @@ def run_mine(args: argparse.Namespace) -> int:
     pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality)
     settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, guide=args.guide,
                             engine=args.engine,
-                            seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.workers)
+                            max_distance=args.max_distance, seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.workers)
     result = mine(ids.tolist(), texts.tolist(), settings, pre, progress=sys.stderr.isatty())
     parts = result.clauses
     members = parts[parts["member"]]
@@ -207,21 +230,24 @@ def run_mine(args: argparse.Namespace) -> int:
 
 
 def run_label(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.max_distance <= 1.0:
-        raise UserError(f"--max-distance {args.max_distance} is outside 0..1 (distances are normalised)")
+    _check_max_distance(args.max_distance)
     model_path = args.model or args.label_map.parent / MODEL_FILE
-    check_output(args.output, [args.input, args.label_map, model_path])
+    overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
+    if args.clause_overrides and not overrides_path.is_file():
+        raise UserError(f"--clause-overrides {overrides_path}: no such file")
+    check_output(args.output, [args.input, args.label_map, model_path, overrides_path])
     model = load_model(model_path)
     mapping = read_label_map(args.label_map, model, model_path)
+    overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
     ids, texts, id_col, text_col = _read_reports(args)
     data = load_zh_data(model.rules_dir, model.lexicon_dir)
     pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality)
-    labeler = Labeler.build(pre, model, mapping, args.max_distance, args.workers)
+    labeler = Labeler.build(pre, model, mapping, args.max_distance, args.workers, overrides)
     clash = {id_col, text_col} & set(labeler.labels)
     if clash:
         raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    totals = [0, 0, 0]
+    totals = [0, 0, 0, 0]
     size = args.batch_size
     for start in tqdm(range(0, max(len(texts), 1), size), desc="labelling", unit="batch",
                       disable=not sys.stderr.isatty(), leave=False):
@@ -230,10 +256,12 @@ def run_label(args: argparse.Namespace) -> int:
         frame.insert(0, text_col, texts[start:start + size].to_numpy())
         frame.insert(0, id_col, ids[start:start + size].to_numpy())
         frame.to_csv(args.output, mode="w" if start == 0 else "a", header=start == 0, index=False, encoding="utf-8")
-        totals = [totals[0] + batch.n_clauses, totals[1] + batch.n_unassigned, totals[2] + batch.n_dropped]
-    n_clauses, n_unassigned, n_dropped = totals
+        totals = [totals[0] + batch.n_clauses, totals[1] + batch.n_unassigned, totals[2] + batch.n_dropped,
+                  totals[3] + batch.n_overridden]
+    n_clauses, n_unassigned, n_dropped, n_overridden = totals
     share = n_unassigned / n_clauses if n_clauses else 0.0
     print(f"clauses: {n_clauses}; unassigned (farther than {args.max_distance} from every medoid): "
-          f"{n_unassigned} ({share:.1%}); in dropped clusters: {n_dropped}")
+          f"{n_unassigned} ({share:.1%}); in dropped clusters: {n_dropped}; labelled by {len(overrides)} clause "
+          f"overrides: {n_overridden}")
     print(f"wrote {len(texts)} rows with {len(labeler.labels)} labels to {args.output}")
     return 0
