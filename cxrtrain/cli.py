@@ -126,8 +126,10 @@ def _add_fit(commands: argparse._SubParsersAction) -> None:
     split.add_argument("--seed", type=int, help="seed for split, initialisation and shuffling (default 0)")
     model = p.add_argument_group("model and training")
     model.add_argument("--arch", choices=ARCHS, help=f"backbone (default {d['arch']})")
-    model.add_argument("--weights", help="initial weights: a torchvision state dict (e.g. ImageNet) or a cxrtrain "
-                                         "checkpoint; default random initialisation")
+    model.add_argument("--weights", help="initial weights: a torchvision state dict (e.g. ImageNet), a torchxrayvision "
+                                         "state dict (densenet121, resnet50: its one-channel input is kept) or a "
+                                         "cxrtrain checkpoint (its output layer only when it predicts the same "
+                                         "observations); default random initialisation")
     model.add_argument("--image-size", type=_positive_int, help=f"square input size in pixels (default {d['image_size']})")
     model.add_argument("--epochs", type=_positive_int, help=f"epochs (per stage for u-selftrained; default {d['epochs']})")
     model.add_argument("--batch-size", type=_positive_int, help=f"images per step, over all processes (default {d['batch_size']})")

@@ -3,6 +3,8 @@
 The network takes the cached uint8 grayscale batch itself (B, 1, H, W): scaling, channel
 replication and ImageNet normalisation run inside the model, on the device, so the loader moves
 a quarter of the bytes and predict / cam / evaluate can never normalise differently from fit.
+A model started from torchxrayvision weights keeps torchxrayvision's input instead: one channel
+scaled to [-1024, 1024], with the first convolution those weights were trained with.
 """
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ HEAD_PREFIXES = {
     "vgg16": ("classifier.",), "googlenet": ("fc.", "aux1.", "aux2."), "inception_v3": ("fc.", "AuxLogits."),
 }
 MIN_IMAGE_SIZE = {"inception_v3": 75}
+INPUTS = ("imagenet", "xrv")
+# The first convolution of each backbone: one input channel there marks torchxrayvision weights.
+FIRST_CONV = {"densenet121": "features.conv0", "resnet18": "conv1", "resnet50": "conv1", "resnet101": "conv1"}
+# torchxrayvision's own extras beside the network's weights (its operating-point thresholds).
+XRV_EXTRA_KEYS = ("op_threshs",)
 # Old torchvision DenseNet files name layers 'norm.1'; current modules call them 'norm1'.
 _DENSENET_OLD_KEY = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.([12])\.(weight|bias|running_mean|running_var|num_batches_tracked)$")
 
@@ -67,12 +74,19 @@ def cam_layer(arch: str, backbone: nn.Module) -> nn.Module:
 
 
 class CXRNet(nn.Module):
-    """uint8 grayscale in, logits out."""
+    """uint8 grayscale in, logits out; `input_norm` imagenet (3 channels) or xrv (torchxrayvision's)."""
 
-    def __init__(self, arch: str, n_outputs: int):
+    def __init__(self, arch: str, n_outputs: int, input_norm: str = "imagenet"):
         super().__init__()
-        self.arch = arch
+        self.arch, self.input_norm = arch, input_norm
         self.backbone = build_backbone(arch, n_outputs)
+        if input_norm == "xrv":
+            if arch not in FIRST_CONV:
+                raise UserError(f"torchxrayvision weights fit densenet121 and resnet50 only, not --arch {arch}")
+            parent_name, _, name = FIRST_CONV[arch].rpartition(".")
+            parent = self.backbone.get_submodule(parent_name) if parent_name else self.backbone
+            old = getattr(parent, name)
+            setattr(parent, name, nn.Conv2d(1, old.out_channels, old.kernel_size, old.stride, old.padding, bias=False))
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         self.channels_last = False
@@ -81,9 +95,12 @@ class CXRNet(nn.Module):
         x = images.float()
         if images.dtype == torch.uint8:
             x = x / 255.0
-        if x.shape[1] == 1:
-            x = x.expand(-1, 3, -1, -1)
-        x = (x - self.mean) / self.std
+        if self.input_norm == "xrv":
+            x = x * 2048.0 - 1024.0  # torchxrayvision's datasets.normalize(image, 255)
+        else:
+            if x.shape[1] == 1:
+                x = x.expand(-1, 3, -1, -1)
+            x = (x - self.mean) / self.std
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return self.backbone(x)
@@ -106,11 +123,25 @@ def _unwrap_state(obj: object, path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise UserError(f"--weights {path}: not a state dict (a mapping of parameter names to tensors)")
     state = {}
+    # torchxrayvision's ResNet wraps the torchvision network as `.model`
+    wrapped = all(k.removeprefix("module.").startswith("model.") for k in obj if k not in XRV_EXTRA_KEYS)
     for key, value in obj.items():
+        if key in XRV_EXTRA_KEYS:
+            continue
         key = key.removeprefix("module.")
+        key = key.removeprefix("model.") if wrapped else key
         key = _DENSENET_OLD_KEY.sub(r"\1\2.\3", key)
         state[key] = value
     return state
+
+
+def weights_input_norm(path: str | Path, arch: str) -> str:
+    """'xrv' when --weights holds torchxrayvision weights (a one-channel first convolution), else 'imagenet'."""
+    obj = read_weights_file(path)
+    if isinstance(obj, dict) and "cxrtrain" in obj:
+        return obj["cxrtrain"].get("input", "imagenet")
+    conv = _unwrap_state(obj, Path(path)).get(f"{FIRST_CONV.get(arch, '')}.weight")
+    return "xrv" if conv is not None and conv.ndim == 4 and conv.shape[1] == 1 else "imagenet"
 
 
 def read_weights_file(path: str | Path) -> object:
@@ -135,21 +166,28 @@ def _guess_arch(keys: set[str]) -> str | None:
     return best if best_score > 0.5 else None
 
 
-def load_initial_weights(model: CXRNet, path: str | Path) -> str:
+def load_initial_weights(model: CXRNet, path: str | Path, outputs: list[str] | None = None) -> str:
     """Load --weights strictly into the backbone; returns what was loaded, for the run log.
 
-    Accepts a torchvision (ImageNet-style) state dict or a cxrtrain checkpoint. Every backbone
-    key must be present with the right shape; the classifier head is loaded too when its shape
-    matches and otherwise left at random initialisation, which is said in the returned message.
+    Accepts a torchvision (ImageNet-style) state dict, a torchxrayvision state dict (into a model built
+    with input_norm='xrv') or a cxrtrain checkpoint. Every backbone key must be present with the right
+    shape. The classifier head is loaded only from a cxrtrain checkpoint of the same outputs (names and
+    order, when `outputs` is given) and shape; otherwise it starts at random initialisation, and the
+    returned message says why.
     """
     path = Path(path)
     obj = read_weights_file(path)
+    same_outputs, other = False, "the file's head predicts other outputs"
     if isinstance(obj, dict) and "cxrtrain" in obj:
         trained_arch = obj["cxrtrain"].get("arch")
         if trained_arch != model.arch:
             raise UserError(f"--weights {path} is a cxrtrain checkpoint of a {trained_arch} model, but --arch is "
                             f"{model.arch}; pass --arch {trained_arch}")
         state = {k.removeprefix("backbone."): v for k, v in obj["model"].items()}
+        trained_outputs = obj["cxrtrain"].get("outputs")
+        same_outputs = outputs is None or trained_outputs == outputs
+        if not same_outputs:
+            other = f"the checkpoint predicts {', '.join(map(str, trained_outputs))}, not {', '.join(outputs)}"
     else:
         state = _unwrap_state(obj, path)
     expected = model.backbone.state_dict()
@@ -172,13 +210,14 @@ def load_initial_weights(model: CXRNet, path: str | Path) -> str:
         raise UserError(f"--weights {path} does not fit {model.arch}: keys {'; '.join(parts)}.{hint} "
                         "Nothing was loaded.")
     head_keys = [k for k in expected if is_head(k)]
-    head_fits = all(k in state and state[k].shape == expected[k].shape for k in head_keys)
+    head_fits = same_outputs and all(k in state and state[k].shape == expected[k].shape for k in head_keys)
     merged = {k: (state[k] if (not is_head(k) or head_fits) else v) for k, v in expected.items()}
     model.backbone.load_state_dict(merged, strict=True)
+    source = " (torchxrayvision weights: one input channel scaled to [-1024, 1024])" if model.input_norm == "xrv" else ""
     if head_fits:
-        return f"loaded all weights from {path}, classifier head included"
-    return (f"loaded backbone weights from {path}; classifier head ({', '.join(head_keys)}) left randomly "
-            f"initialised because the file's head predicts other outputs")
+        return f"loaded all weights from {path}{source}, classifier head included"
+    return (f"loaded backbone weights only from {path}{source}; classifier head ({', '.join(head_keys)}) left "
+            f"randomly initialised because {other}")
 
 
 # What a checkpoint must agree on with its run's config.json to be that run's model: the thresholds and
@@ -219,7 +258,7 @@ def load_run_model(path: str | Path, device: torch.device | str = "cpu",
         if differing:
             raise UserError(f"{path} is not this run's model: " + "; ".join(differing)
                             + ". Put the run's own best.pt back, or use the run folder this checkpoint came from")
-    model = CXRNet(meta["arch"], sum(meta["widths"]))
+    model = CXRNet(meta["arch"], sum(meta["widths"]), meta.get("input", "imagenet"))
     expected_state, state = model.state_dict(), checkpoint["model"]
     missing = [k for k in expected_state if k not in state]
     unexpected = [k for k in state if k not in expected_state]

@@ -35,7 +35,7 @@ from .labels import (PATIENT_COLUMN_NAMES, TaskData, build_task, check_images_ex
 from .losses import TaskLoss, balanced_weights, probabilities
 from .augment import build_augment
 from .calibration import fit_temperatures
-from .models import CXRNet, check_image_size, load_initial_weights
+from .models import CXRNet, check_image_size, load_initial_weights, weights_input_norm
 from .optim import OPTIMIZERS, SCHEDULES, EpochSchedule, build_optimizer
 from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
@@ -186,10 +186,11 @@ def write_json(path: Path, obj: object) -> None:
     os.replace(tmp, path)
 
 
-def model_meta(opts: FitOptions, data: Labelled) -> dict:
+def model_meta(opts: FitOptions, data: Labelled, input_norm: str) -> dict:
     """What evaluate / predict / cam need to rebuild the model and read its outputs."""
     return {"format": CHECKPOINT_FORMAT, "arch": opts.arch, "image_size": opts.image_size, "task": opts.task,
-            "outputs": data.task.outputs, "widths": data.widths, "policies": data.policies, "blank": opts.blank}
+            "outputs": data.task.outputs, "widths": data.widths, "policies": data.policies, "blank": opts.blank,
+            "input": input_norm}
 
 
 def resolve_workers(workers: int | None, device: torch.device) -> int:
@@ -308,6 +309,7 @@ class Fit:
                               blank=opts.blank, split_column=opts.split_column, encoding=opts.encoding,
                               frontal_only=opts.frontal_only, metadata=opts.metadata)
         self.data = data
+        self.input_norm = weights_input_norm(opts.weights, opts.arch) if opts.weights else "imagenet"
         n = len(data.paths)
         split = (load_split(self.out / "split.csv", n) if opts.resume
                  else split_by_group(data.groups, opts.val_frac, opts.test_frac, opts.seed))
@@ -329,7 +331,7 @@ class Fit:
             if not opts.resume:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
             write_json(self.out / "config.json", {
-                "options": asdict(opts), "model": model_meta(opts, data), "path_column": data.path_column,
+                "options": asdict(opts), "model": model_meta(opts, data, self.input_norm), "path_column": data.path_column,
                 "patient_column": data.group_column, "patient_source": data.patient_source,
                 "layout": data.layout, "notes": notes, "warnings": self.warnings})
         for note in notes:
@@ -420,9 +422,9 @@ class Fit:
         opts, ctx = self.opts, self.ctx
         torch.manual_seed(opts.seed)
         self.width = sum(self.data.widths)
-        self.model = CXRNet(opts.arch, self.width)
+        self.model = CXRNet(opts.arch, self.width, self.input_norm)
         if opts.weights:
-            self.log(load_initial_weights(self.model, opts.weights))
+            self.log(load_initial_weights(self.model, opts.weights, self.data.task.outputs))
         else:
             self.log(f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
         if opts.amp and not self.amp:
@@ -454,7 +456,7 @@ class Fit:
             return
         rng = {"torch": torch.get_rng_state(),
                "cuda": torch.cuda.get_rng_state_all() if self.ctx.device.type == "cuda" else []}
-        save_atomic({"cxrtrain": model_meta(self.opts, self.data), "model": self.model.state_dict(),
+        save_atomic({"cxrtrain": model_meta(self.opts, self.data, self.input_norm), "model": self.model.state_dict(),
                      "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
                      "schedule": self.schedule.state_dict(),
                      "state": state, "rng": rng}, self.out / "last.pt")
@@ -474,7 +476,7 @@ class Fit:
 
     def save_best(self, state: dict) -> None:
         if self.ctx.main:
-            save_atomic({"cxrtrain": model_meta(self.opts, self.data), "model": self.model.state_dict(),
+            save_atomic({"cxrtrain": model_meta(self.opts, self.data, self.input_norm), "model": self.model.state_dict(),
                          "stage": state["stage"], "epoch": state["best_epoch"], "val_loss": state["best_loss"],
                          "select_by": self.opts.select_by, "score": state["best_score"]},
                         self.out / "best.pt")
@@ -486,7 +488,7 @@ class Fit:
         targets, mask = self.data.targets[train], self.data.mask[train]
         if stage == 1:
             return targets, mask
-        first = CXRNet(self.opts.arch, self.width).to(self.ctx.device)
+        first = CXRNet(self.opts.arch, self.width, self.model.input_norm).to(self.ctx.device)
         first.load_state_dict(torch.load(self.out / "stage1_best.pt", map_location=self.ctx.device,
                                          weights_only=True)["model"])
         logits = predict_logits(first, self.pack, train, self.width, self.ctx, self.opts.batch_size,

@@ -8,7 +8,7 @@ import torch
 from torchvision import models as tvm
 
 from cxrlabel.errors import UserError
-from cxrtrain.models import ARCHS, CXRNet, load_initial_weights, load_run_model
+from cxrtrain.models import ARCHS, CXRNet, load_initial_weights, load_run_model, weights_input_norm
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -78,3 +78,50 @@ def test_checkpoint_round_trip_and_tampering(tmp_path):
     torch.save({"cxrtrain": meta, "model": state}, tmp_path / "broken.pt")
     with pytest.raises(UserError, match=r"1 missing keys \['backbone\.layer3\.0\.bn1\.weight'\]"):
         load_run_model(tmp_path / "broken.pt")
+
+
+def test_checkpoint_of_other_observations_gives_its_backbone_only(tmp_path):
+    source = CXRNet("resnet18", 2)
+    torch.save({"cxrtrain": {"arch": "resnet18", "outputs": ["Edema", "Cardiomegaly"], "widths": [1, 1]},
+                "model": source.state_dict()}, tmp_path / "best.pt")
+    model = CXRNet("resnet18", 2)  # same shape, other names: the head would predict the wrong findings
+    message = load_initial_weights(model, tmp_path / "best.pt", ["Pneumonia", "Atelectasis"])
+    assert "backbone weights only" in message and "predicts Edema, Cardiomegaly, not Pneumonia, Atelectasis" in message
+    assert torch.equal(model.backbone.layer1[0].conv1.weight, source.backbone.layer1[0].conv1.weight)
+    assert not torch.equal(model.backbone.fc.weight, source.backbone.fc.weight)
+    same = CXRNet("resnet18", 2)
+    assert "classifier head included" in load_initial_weights(same, tmp_path / "best.pt", ["Edema", "Cardiomegaly"])
+    assert torch.equal(same.backbone.fc.weight, source.backbone.fc.weight)
+
+
+def _xrv_densenet_state() -> dict:
+    """A state dict shaped like torchxrayvision's DenseNet: one-channel conv0, 18 outputs, op_threshs."""
+    net = tvm.densenet121(weights=None, num_classes=18)
+    net.features.conv0 = torch.nn.Conv2d(1, 64, 7, 2, 3, bias=False)
+    return {**net.eval().state_dict(), "op_threshs": torch.rand(18)}, net
+
+
+def test_torchxrayvision_densenet_state_dict_keeps_its_input(tmp_path):
+    state, reference = _xrv_densenet_state()
+    torch.save(state, tmp_path / "xrv.pt")
+    assert weights_input_norm(tmp_path / "xrv.pt", "densenet121") == "xrv"
+    model = CXRNet("densenet121", 3, "xrv")
+    assert "torchxrayvision weights" in load_initial_weights(model, tmp_path / "xrv.pt", ["A", "B", "C"])
+    assert model.eval()(torch.zeros(1, 1, 64, 64, dtype=torch.uint8)).shape == (1, 3)
+    # from the uint8 batch to the pooled features, exactly torchxrayvision's network on its own input scaling
+    model.backbone.classifier = reference.classifier = torch.nn.Identity()
+    images = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        assert torch.allclose(model.eval()(images), reference(images.float() / 255 * 2048 - 1024), atol=1e-5)
+
+
+def test_torchxrayvision_resnet_state_dict_is_unwrapped(tmp_path):
+    net = tvm.resnet50(weights=None, num_classes=18)
+    net.conv1 = torch.nn.Conv2d(1, 64, 7, 2, 3, bias=False)
+    torch.save({f"model.{k}": v for k, v in net.state_dict().items()}, tmp_path / "xrv_resnet.pt")
+    assert weights_input_norm(tmp_path / "xrv_resnet.pt", "resnet50") == "xrv"
+    model = CXRNet("resnet50", 2, "xrv")
+    load_initial_weights(model, tmp_path / "xrv_resnet.pt", ["A", "B"])
+    assert torch.equal(model.backbone.conv1.weight, net.conv1.weight)
+    with pytest.raises(UserError, match="torchxrayvision weights fit densenet121 and resnet50 only"):
+        CXRNet("vgg16", 2, "xrv")
