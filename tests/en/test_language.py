@@ -46,7 +46,8 @@ CASES = [
     ("The differential includes pneumonia and atelectasis.", {"Pneumonia": -1.0, "Atelectasis": -1.0}, BOTH),
     ("Right basilar opacity, concerning for pneumonia.", {"Lung Opacity": 1.0, "Pneumonia": -1.0}, BOTH),
     ("A small effusion cannot be excluded.", {"Pleural Effusion": -1.0}, BOTH),
-    ("Pneumothorax?", {"Pneumothorax": -1.0}, NONE),
+    ("Pneumothorax?", {"Pneumothorax": -1.0}, BOTH),
+    ("Left lower lobe pneumonia?", {"Pneumonia": -1.0}, BOTH),
     # recommendations name what is to be excluded, not what is seen
     ("Correlate clinically for pneumonia.", {"Pneumonia": -1.0}, BOTH),
     ("Follow-up to exclude pneumonia.", {"Pneumonia": -1.0}, BOTH),

@@ -149,3 +149,20 @@ def test_escaped_slash_is_a_plain_word_in_rule_cues():
     from cxrlabel.patterns import parse, required_words
 
     assert required_words(parse(r"{@} >case {lemma:/without|w\/o/}")) == [frozenset({"without", "w/o"})]
+
+
+def test_escaped_question_mark_is_a_cue_word_and_a_bare_one_a_quantifier():
+    from cxrlabel.patterns import parse, required_words
+
+    assert required_words(parse(r"{@} .>4 {word:/\?/}")) == [frozenset({"?"})]
+    assert required_words(parse(r"{@} .>4 {word:/tumou?r/}")) == []  # matches tumor and tumour: no plain word
+
+
+def test_question_mark_rule_needs_a_question_mark_to_be_tried():
+    from cxrlabel import ruleset
+    from cxrlabel.resources import rules_dir
+
+    rule = next(r for r in ruleset.load(rules_dir() / "en").stages["post_negation_uncertainty"]
+                if r.id == "unc.question_mark")
+    assert rule.mode == "any"
+    assert not rule.possible({"pneumothorax", "."}) and rule.possible({"pneumothorax", "?"})
