@@ -1,0 +1,55 @@
+"""Sanity warnings: a model that answers the same for every image, and a best epoch far below the best AUC."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from cxrtrain.cli import main
+from cxrtrain.train import best_epoch_warning, constant_output_warning, fit
+
+from .synthetic import quick_options
+
+
+def test_best_epoch_by_loss_far_below_the_best_auc_is_said():
+    history = [{"stage": 1, "epoch": 1, "val_mean_auc": 0.84}, {"stage": 1, "epoch": 2, "val_mean_auc": 0.53}]
+    warning = best_epoch_warning(history, 1, 2, "loss")
+    assert "epoch 2 (val mean AUC 0.530), but epoch 1 reached val mean AUC 0.840" in warning
+    assert "--select-by auc" in warning
+    assert best_epoch_warning(history, 1, 1, "loss") is None
+    assert best_epoch_warning(history, 1, 1, "auc") is None
+
+
+def test_constant_output_is_flagged_but_a_varying_one_is_not():
+    flat = np.full((5, 2), 0.3) + np.linspace(0, 1e-5, 5)[:, None]
+    assert "same output for every test image" in constant_output_warning({"test": flat})
+    assert constant_output_warning({"test": np.linspace(0.1, 0.9, 10).reshape(5, 2)}) is None
+
+
+def test_identical_images_give_the_constant_output_warning_in_metrics(small, cache_dir, tmp_path, capsys):
+    labels = pd.read_csv(small / "labels.csv", dtype=str, keep_default_na=False)
+    labels["Path"] = "images/img0000.png"  # every row shows the same image: nothing to tell them apart by
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    result = fit(quick_options(small, tmp_path / "run", cache_dir, labels=str(tmp_path / "labels.csv"), epochs=1))
+    assert any("same output for every" in w for w in result["warnings"])
+    assert "same output for every" in capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["warnings"] == result["warnings"]
+
+
+def test_config_replays_a_run_with_overrides(quick_run, cache_dir, tmp_path, capsys):
+    code = main(["fit", "--config", str(quick_run / "config.json"), "--out", str(tmp_path / "replay"),
+                 "--epochs", "1", "--optimizer", "sgd", "--lr", "0.01", "--lr-schedule", "step",
+                 "--operating-point", "youden"])
+    assert code == 0
+    saved = json.loads((quick_run / "config.json").read_text())["options"]
+    replay = json.loads((tmp_path / "replay" / "config.json").read_text())["options"]
+    assert replay["optimizer"] == "sgd" and replay["lr"] == 0.01 and replay["epochs"] == 1
+    assert {k: v for k, v in replay.items() if k not in {"out", "optimizer", "lr", "lr_schedule", "epochs",
+                                                         "operating_point"}} == \
+        {k: v for k, v in saved.items() if k not in {"out", "optimizer", "lr", "lr_schedule", "epochs",
+                                                     "operating_point"}}
+    thresholds = json.loads((tmp_path / "replay" / "thresholds.json").read_text())
+    assert all(t["rule"] == "youden" for t in thresholds.values())
+    assert main(["fit", "--out", str(tmp_path / "none")]) == 2
+    assert "fit needs --labels and --images (or --config" in capsys.readouterr().err
