@@ -44,6 +44,8 @@ CASES = [
     ("Possible area of consolidation in the left lower lobe.", {"Consolidation": -1.0}, BOTH),
     ("Possible focus of pneumonia.", {"Pneumonia": -1.0}, BOTH),
     ("The differential includes pneumonia and atelectasis.", {"Pneumonia": -1.0, "Atelectasis": -1.0}, BOTH),
+    ("Basilar opacities, differential diagnosis includes atypical infection.", {"Pneumonia": -1.0}, BOTH),
+    ("The differential diagnosis includes round pneumonia and parenchymal mass.", {"Pneumonia": -1.0, "Lung Lesion": -1.0}, BOTH),
     ("Right basilar opacity, concerning for pneumonia.", {"Lung Opacity": 1.0, "Pneumonia": -1.0}, BOTH),
     ("A small effusion cannot be excluded.", {"Pleural Effusion": -1.0}, BOTH),
     ("Pneumothorax?", {"Pneumothorax": -1.0}, BOTH),
