@@ -9,6 +9,8 @@ Each batch is augmented with its own seed, made from the batch's example numbers
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import torch
@@ -20,6 +22,7 @@ CROP_RATIO = (0.9, 1.1)
 ROTATION_DEGREES = 10.0
 BRIGHTNESS = 0.2
 CONTRAST = 0.2
+TTA_CROP = 0.9  # --tta: the whole image, then its centre and four corners at this share of the side
 
 
 def build_augment(size: int, hflip: bool) -> v2.Compose:
@@ -43,3 +46,12 @@ def augment_batch(transform: v2.Compose, images: torch.Tensor, index: np.ndarray
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed * 1_000_003 + digest)
         return torch.stack([transform(image) for image in images])
+
+
+def tta_views(size: int) -> list[Callable[[torch.Tensor], torch.Tensor] | None]:
+    """The fixed views --tta averages over: None (the image as it is), then five crops resized back."""
+    crop = round(size * TTA_CROP)
+    far, middle = size - crop, (size - crop) // 2
+    corners = [(middle, middle), (0, 0), (0, far), (far, 0), (far, far)]
+    return [None] + [partial(v2.functional.resized_crop, top=top, left=left, height=crop, width=crop,
+                             size=[size, size], antialias=True) for top, left in corners]

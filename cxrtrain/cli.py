@@ -151,6 +151,9 @@ def _add_fit(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--select-by", choices=SELECT_BY,
                        help="the best epoch (best.pt) has the lowest validation loss or the highest mean validation "
                             f"AUC (default {d['select_by']})")
+    model.add_argument("--keep-top", type=_positive_int,
+                       help="keep the checkpoints of this many best epochs (checkpoints/) for evaluate / predict "
+                            f"--ensemble (default {d['keep_top']}: best.pt only)")
     model.add_argument("--patience", type=int, help=f"stop after this many epochs without a better --select-by "
                                                     f"metric; 0 never stops early (default {d['patience']})")
     model.add_argument("--class-weights", choices=("none", "balanced"),
@@ -213,6 +216,12 @@ def _add_run_commands(commands: argparse._SubParsersAction) -> None:
     loading = argparse.ArgumentParser(add_help=False)
     loading.add_argument("--cache-dir", help="where resized images are cached (default $CXRTRAIN_CACHE or ~/.cache/cxrtrain)")
     loading.add_argument("--workers", type=int, default=0, help="image loading threads (default: 0)")
+    loading.add_argument("--ensemble", action="store_true",
+                         help="average the top checkpoints kept by fit --keep-top, with their own temperatures and "
+                              "thresholds (ensemble.json)")
+    loading.add_argument("--tta", action="store_true",
+                         help="average over 6 fixed views: the image, its centre and four corners at 90%% of the side; "
+                              "thresholds and temperatures stay those chosen without TTA")
 
     p = commands.add_parser("evaluate", parents=[common, loading], formatter_class=argparse.RawDescriptionHelpFormatter,
                             help="metrics of a finished run",
@@ -272,7 +281,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
     evaluate(args.run, args.labels, args.images, output=args.output, path_column=args.path_column,
              id_column=args.id_column, image_pattern=args.image_pattern, device=args.device,
-             cache_dir=args.cache_dir, workers=args.workers)
+             cache_dir=args.cache_dir, workers=args.workers, ensemble=args.ensemble, tta=args.tta)
     return 0
 
 
@@ -280,7 +289,7 @@ def _run_predict(args: argparse.Namespace) -> int:
     from .evaluate import predict
 
     predict(args.run, args.images, args.output, model=args.model, device=args.device, cache_dir=args.cache_dir,
-            workers=args.workers)
+            workers=args.workers, ensemble=args.ensemble, tta=args.tta)
     return 0
 
 

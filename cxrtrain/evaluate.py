@@ -13,6 +13,7 @@ from cxrlabel.errors import UserError
 from cxrlabel.output_guard import check_output, claim_folder
 
 from . import distributed
+from .augment import tta_views
 from .cache import build_pack, default_cache_dir
 from .export import ExportedModel
 from .gradcam import grad_cam, safe_name, write_overlay
@@ -20,13 +21,14 @@ from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
 from .models import CXRNet, load_run_model
 from .splits import load_split
-from .train import RUN_FILES, predict_logits, prepare_labels, split_reports, write_json
+from .train import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
 
 
 class Run:
-    """A finished run folder: its options, its best model and its thresholds."""
+    """A finished run folder: its options, its best model (or with `ensemble` its top checkpoints),
+    their temperatures and thresholds."""
 
-    def __init__(self, folder: str | Path, device: str = "auto"):
+    def __init__(self, folder: str | Path, device: str = "auto", ensemble: bool = False):
         self.folder = Path(folder)
         if not (self.folder / "config.json").is_file():
             raise UserError(f"--run {self.folder}: not a cxrtrain run folder (no config.json)")
@@ -42,6 +44,16 @@ class Run:
         # runs made before calibration existed have none: their probabilities stay uncalibrated
         self.temperatures = (json.loads(calibration.read_text(encoding="utf-8"))["temperatures"]
                              if calibration.is_file() else None)
+        self.models = [self.model]
+        if ensemble:
+            description = self.folder / "ensemble.json"
+            if not description.is_file():
+                raise UserError(f"--ensemble: {self.folder} kept a single checkpoint; fit with --keep-top 3 (or more) "
+                                "to keep the best epochs for an ensemble")
+            members = json.loads(description.read_text(encoding="utf-8"))
+            self.models = [load_run_model(self.folder / f, self.device, expected=self.config.get("model"))[0]
+                           for f in members["members"]]
+            self.temperatures, self.thresholds = members["temperatures"], members["thresholds"]
         self.ctx = distributed.Context(1, 0, 0, self.device)
 
     @property
@@ -59,13 +71,14 @@ class Run:
         return [self.folder / name for name in RUN_FILES]
 
     def logits(self, paths: list[Path], rows: np.ndarray, cache_dir: str | None, workers: int,
-               batch_size: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """(logits of readable rows, which rows were readable, decode errors) at the run's image size."""
+               batch_size: int, tta: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(logits of readable rows, which rows were readable, decode errors) at the run's image size, averaged
+        over the ensemble's models and, with `tta`, over fixed crops."""
         pack = build_pack(paths, self.meta["image_size"], Path(cache_dir) if cache_dir else default_cache_dir(),
                           workers, progress=sys.stderr.isatty())
         readable = rows[pack.ok[rows]]
-        logits = predict_logits(self.model, pack, readable, sum(self.meta["widths"]), self.ctx, batch_size, workers,
-                                amp=False)
+        logits = mean_logits(self.models, pack, readable, sum(self.meta["widths"]), self.ctx, batch_size, workers,
+                             amp=False, views=tta_views(self.meta["image_size"]) if tta else None)
         return logits, readable, pack.errors
 
 
@@ -81,16 +94,19 @@ def output_file(output: str | Path, inputs: list[Path | str], option: str = "-o"
 
 def evaluate(run_folder: str, labels: str | None = None, images: str | None = None, *, output: str | None = None,
              path_column: str | None = None, id_column: str | None = None, image_pattern: str | None = None,
-             device: str = "auto", cache_dir: str | None = None, workers: int = 0, batch_size: int = 32) -> dict:
-    """Metrics of the best model on the run's own val/test splits, or on every row of another table."""
-    run = Run(run_folder, device)
+             device: str = "auto", cache_dir: str | None = None, workers: int = 0, batch_size: int = 32,
+             ensemble: bool = False, tta: bool = False) -> dict:
+    """Metrics of the best model (or the ensemble) on the run's own val/test splits, or on every row of
+    another table."""
+    run = Run(run_folder, device, ensemble)
     opts, meta = run.options, run.meta
     if (labels is None) != (images is None):
         raise UserError("give both --labels and --images to evaluate on another table, or neither")
     external = labels is not None
     table = labels or opts["labels"]
-    target = output_file(output or run.folder / (f"evaluation_{Path(table).stem}.json" if external
-                                                 else "evaluation.json"), [table, *run.files()])
+    suffix = ("_ensemble" if ensemble else "") + ("_tta" if tta else "")
+    target = output_file(output or run.folder / (f"evaluation_{Path(table).stem}{suffix}.json" if external
+                                                 else f"evaluation{suffix}.json"), [table, *run.files()])
     data = prepare_labels(
         table, images or opts["images"],
         path_column=path_column if external else opts["path_column"],
@@ -109,10 +125,13 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
         split = load_split(run.folder / "split.csv", len(data.paths))
         splits = {name: np.flatnonzero(usable & (split == name)) for name in ("val", "test")}
     result: dict = {"run": str(run.folder), "task": meta["task"], "labels": str(table),
-                    "thresholds_from": "the run's validation split (thresholds.json)"}
+                    "model": f"ensemble of {len(run.models)} checkpoints (ensemble.json)" if ensemble else "best.pt",
+                    "tta": f"mean over {len(tta_views(meta['image_size']))} fixed views" if tta else None,
+                    "thresholds_from": "the run's validation split (ensemble.json)" if ensemble
+                    else "the run's validation split (thresholds.json)"}
     skipped: set[int] = set()
     for name, rows in splits.items():
-        logits, readable, errors = run.logits(data.paths, rows, cache_dir, workers, batch_size)
+        logits, readable, errors = run.logits(data.paths, rows, cache_dir, workers, batch_size, tta)
         skipped.update(int(i) for i in rows if errors[i])
         if len(readable) == 0:
             result[name] = {"split": name, "n_images": 0, "note": "no readable labelled image"}
@@ -146,11 +165,14 @@ def _exported_probabilities(exported: ExportedModel, paths: list[Path], cache_di
 
 
 def predict(run_folder: str | None, images: str, output: str, *, model: str | None = None, device: str = "auto",
-            cache_dir: str | None = None, workers: int = 0, batch_size: int = 32) -> pd.DataFrame:
+            cache_dir: str | None = None, workers: int = 0, batch_size: int = 32, ensemble: bool = False,
+            tta: bool = False) -> pd.DataFrame:
     """Probability and thresholded label per output for every image under a folder, from a run folder
     or from a file written by `cxrtrain export`."""
     if (run_folder is None) == (model is None):
         raise UserError("give either --run (a run folder) or --model (a file from cxrtrain export)")
+    if model is not None and (ensemble or tta):
+        raise UserError("--ensemble and --tta work with --run; an exported model is the run's best model alone")
     folder = Path(images)
     if not folder.is_dir():
         raise UserError(f"--images {folder}: no such folder")
@@ -159,7 +181,7 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
         task, outputs, thresholds = exported.meta["task"], exported.meta["outputs"], exported.meta["thresholds"]
         protected: list[Path] = [Path(model)]
     else:
-        run = Run(run_folder, device)
+        run = Run(run_folder, device, ensemble)
         task, outputs, thresholds = run.meta["task"], run.outputs, run.label_thresholds()
         protected = run.files()
     output_path = output_file(output, [folder, *protected])
@@ -169,7 +191,7 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
     if model is not None:
         probs, readable, errors = _exported_probabilities(exported, paths, cache_dir, workers, batch_size)
     else:
-        logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size)
+        logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size, tta)
         probs = probabilities(task, run.meta["widths"], torch.from_numpy(logits), run.temperatures).numpy()
     table = pd.DataFrame({"image": [str(p) for p in paths]})
     for j, name in enumerate(outputs):

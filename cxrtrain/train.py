@@ -44,7 +44,7 @@ CHECKPOINT_FORMAT = 1
 # What fit writes into a run folder: evaluate, predict and cam never write over any of them.
 RUN_FILES = ("config.json", "split.csv", "skipped_images.csv", "history.csv", "log.txt", "last.pt", "best.pt",
              "stage1_best.pt", "thresholds.json", "calibration.json", "metrics.json", "roc_val.png", "roc_test.png",
-             "reliability_val.png", "reliability_test.png", "tensorboard")
+             "reliability_val.png", "reliability_test.png", "ensemble.json", "checkpoints", "tensorboard")
 # A model whose probabilities spread less than this over a split's images gives one answer for all of them.
 CONSTANT_OUTPUT_SPREAD = 1e-3
 # --select-by loss keeping an epoch this much below the best validation AUC is said in the log and metrics.
@@ -105,6 +105,7 @@ class FitOptions:
     warmup_epochs: int = 0
     select_by: str = "loss"
     operating_point: str = "f1"
+    keep_top: int = 1
 
 
 @dataclass
@@ -204,8 +205,10 @@ def resolve_workers(workers: int | None, device: torch.device) -> int:
 
 @torch.no_grad()
 def predict_logits(model: CXRNet, pack: ImagePack, rows: np.ndarray, width: int, ctx: distributed.Context,
-                   batch_size: int, workers: int, amp: bool) -> np.ndarray:
-    """Logits for pack rows, computed in shards across ranks and gathered in row order on every rank."""
+                   batch_size: int, workers: int, amp: bool,
+                   view: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
+    """Logits for pack rows (seen through `view`, a fixed crop, when given), computed in shards across ranks
+    and gathered in row order on every rank."""
     rows = np.asarray(rows, dtype=np.int64)
     dataset = CachedBatches(pack, rows, np.zeros((len(rows), 1), np.float32), np.zeros((len(rows), 1), bool))
     loader = make_loader(dataset, EvalBatches(len(rows), batch_size, ctx.world, ctx.rank), workers,
@@ -213,11 +216,22 @@ def predict_logits(model: CXRNet, pack: ImagePack, rows: np.ndarray, width: int,
     model.eval()
     index_parts, logit_parts = [np.zeros(0, np.int64)], [np.zeros((0, width), np.float32)]
     for images, _, _, index in loader:
+        if view is not None:
+            images = view(images)
         with torch.autocast(ctx.device.type, dtype=torch.float16, enabled=amp):
             logits = model(images.to(ctx.device, non_blocking=True))
         logit_parts.append(logits.float().cpu().numpy())
         index_parts.append(index.numpy())
     return ctx.gather_rows(np.concatenate(index_parts), np.concatenate(logit_parts))
+
+
+def mean_logits(models: list[CXRNet], pack: ImagePack, rows: np.ndarray, width: int, ctx: distributed.Context,
+                batch_size: int, workers: int, amp: bool,
+                views: list[Callable[[torch.Tensor], torch.Tensor] | None] | None = None) -> np.ndarray:
+    """Logits averaged over models (an ensemble) and fixed views (--tta); one model, one view is plain prediction."""
+    parts = [predict_logits(model, pack, rows, width, ctx, batch_size, workers, amp, view)
+             for model in models for view in (views or [None])]
+    return np.mean(parts, axis=0).astype(np.float32)
 
 
 def split_reports(task: str, outputs: list[str], widths: list[int], blank: str, split: str, values: np.ndarray,
@@ -290,6 +304,8 @@ class Fit:
             raise UserError("--lr must be positive")
         if opts.weight_decay < 0:
             raise UserError("--weight-decay must be 0 or more")
+        if opts.keep_top < 1:
+            raise UserError("--keep-top must be at least 1")
         if not 0 <= opts.warmup_epochs < opts.epochs:
             raise UserError(f"--warmup-epochs {opts.warmup_epochs} must be at least 0 and below --epochs {opts.epochs}")
         for name, value, allowed in (("--optimizer", opts.optimizer, OPTIMIZERS),
@@ -481,6 +497,24 @@ class Fit:
                          "select_by": self.opts.select_by, "score": state["best_score"]},
                         self.out / "best.pt")
 
+    def update_top(self, state: dict, score: float, stage: int, epoch: int) -> None:
+        """Keep the --keep-top best epochs of this stage as checkpoints/ files, for --ensemble."""
+        keep = self.opts.keep_top
+        top = state.setdefault("top", [])
+        if keep < 2 or (len(top) >= keep and score >= top[-1]["score"]):
+            return
+        entry = {"score": score, "stage": stage, "epoch": epoch, "file": f"checkpoints/stage{stage}_epoch{epoch:03d}.pt"}
+        if self.ctx.main:
+            (self.out / "checkpoints").mkdir(exist_ok=True)
+            save_atomic({"cxrtrain": model_meta(self.opts, self.data, self.input_norm), "model": self.model.state_dict(),
+                         "stage": stage, "epoch": epoch, "score": score}, self.out / entry["file"])
+        top.append(entry)
+        top.sort(key=lambda e: e["score"])
+        for dropped in top[keep:]:
+            if self.ctx.main:
+                (self.out / dropped["file"]).unlink(missing_ok=True)  # a file this run wrote
+        del top[keep:]
+
     # -- training -------------------------------------------------------------------------------------
     def stage_targets(self, stage: int) -> tuple[np.ndarray, np.ndarray]:
         """Training targets: the policy's, or for U-SelfTrained's second stage, the first model's predictions."""
@@ -545,6 +579,7 @@ class Fit:
 
     def train_stage(self, stage: int, state: dict, history: list[dict], board: object | None) -> None:
         opts, ctx = self.opts, self.ctx
+        state["top"] = [e for e in state.get("top", []) if e["stage"] == stage]  # an ensemble is of one stage
         targets, mask = self.stage_targets(stage)
         weights = (balanced_weights(opts.task, targets, mask, self.data.widths)
                    if opts.class_weights == "balanced" else None)
@@ -579,6 +614,7 @@ class Fit:
                 self.save_best(state)
             else:
                 state["bad_epochs"] += 1
+            self.update_top(state, score, stage, epoch + 1)
             state["epoch"] = epoch + 1
             state["stopped"] = opts.patience > 0 and state["bad_epochs"] >= opts.patience
             row = {"stage": stage, "epoch": epoch + 1, "train_loss": round(train_loss, 6), "val_loss": round(val_loss, 6),
@@ -635,44 +671,74 @@ class Fit:
             self.ctx.barrier()
         if board is not None:
             board.close()
-        return self.finish()
+        return self.finish(state)
 
-    def finish(self) -> dict:
-        """Reload the best epoch; temperatures and thresholds from validation; metrics for validation and test."""
+    def calibrate_and_score(self, logits: dict[str, np.ndarray], plots: bool) -> tuple[dict, dict, dict]:
+        """(calibration, thresholds, per-split reports) of one model's (or an ensemble's) val/test logits:
+        temperatures and thresholds from validation, applied unchanged to test."""
         opts, data = self.opts, self.data
-        best = torch.load(self.out / "best.pt", map_location=self.ctx.device, weights_only=True)
-        self.model.load_state_dict(best["model"])
-        logits = {split: predict_logits(self.model, self.pack, self.rows[split], self.width, self.ctx,
-                                        opts.batch_size, self.workers, self.amp) for split in ("val", "test")}
         val_values = data.task.values[self.rows["val"]]
-        temperatures, calibration_notes = fit_temperatures(opts.task, data.widths, data.task.outputs, logits["val"],
-                                                           val_values, opts.blank)
+        temperatures, notes = fit_temperatures(opts.task, data.widths, data.task.outputs, logits["val"], val_values,
+                                               opts.blank)
         if opts.task == "multiclass":
             thresholds = {"rule": "argmax: the most probable class is the prediction"}
         else:
             val_probs = probabilities(opts.task, data.widths, torch.from_numpy(logits["val"]), temperatures).numpy()
             thresholds = metrics.thresholds_from(val_values, val_probs, data.task.outputs, opts.blank,
                                                  opts.operating_point)
+        reports = {}
+        for split in ("val", "test"):
+            if len(self.rows[split]) == 0:
+                reports[split] = {"split": split, "n_images": 0, "note": "empty split: nothing to evaluate"}
+                continue
+            reports[split] = split_reports(opts.task, data.task.outputs, data.widths, opts.blank, split,
+                                           data.task.values[self.rows[split]], logits[split], thresholds,
+                                           self.out if plots and self.ctx.main else None, temperatures)
+        calibration = {"method": "temperature scaling on the validation split (probability = sigmoid(score / T))",
+                       "temperatures": temperatures, "notes": notes}
+        return calibration, thresholds, reports
+
+    def split_logits(self, models: list[CXRNet]) -> dict[str, np.ndarray]:
+        return {split: mean_logits(models, self.pack, self.rows[split], self.width, self.ctx, self.opts.batch_size,
+                                   self.workers, self.amp) for split in ("val", "test")}
+
+    def finish(self, state: dict) -> dict:
+        """Reload the best epoch; temperatures and thresholds from validation; metrics for validation and test;
+        the same for the ensemble of the top checkpoints when --keep-top kept several."""
+        opts, data = self.opts, self.data
+        best = torch.load(self.out / "best.pt", map_location=self.ctx.device, weights_only=True)
+        self.model.load_state_dict(best["model"])
+        logits = self.split_logits([self.model])
+        calibration, thresholds, reports = self.calibrate_and_score(logits, plots=True)
         warnings = list(self.warnings) + self.sanity_warnings(logits, best)
         result = {"task": opts.task, "arch": opts.arch, "image_size": opts.image_size,
                   "best_stage": best["stage"], "best_epoch": best["epoch"], "best_val_loss": round(best["val_loss"], 6),
                   "select_by": opts.select_by,
                   "thresholds_from": f"val (--operating-point {opts.operating_point}), applied unchanged to test",
                   "calibration": "temperature scaling on val; every probability below is calibrated",
-                  "temperatures": dict(zip(data.task.outputs if opts.task != "multiclass" else ["all"], temperatures)),
-                  "skipped_images": self.n_skipped, "warnings": warnings, "notes": self.notes + calibration_notes}
-        for split in ("val", "test"):
-            if len(self.rows[split]) == 0:
-                result[split] = {"split": split, "n_images": 0, "note": "empty split: nothing to evaluate"}
-                continue
-            result[split] = split_reports(opts.task, data.task.outputs, data.widths, opts.blank, split,
-                                          data.task.values[self.rows[split]], logits[split], thresholds,
-                                          self.out if self.ctx.main else None, temperatures)
+                  "temperatures": dict(zip(data.task.outputs if opts.task != "multiclass" else ["all"],
+                                           calibration["temperatures"])),
+                  "skipped_images": self.n_skipped, "warnings": warnings,
+                  "notes": self.notes + calibration["notes"], **reports}
+        top = state.get("top", [])
+        ensemble = None
+        if len(top) > 1:
+            members = []
+            for entry in top:
+                member = CXRNet(opts.arch, self.width, self.input_norm).to(self.ctx.device)
+                member.load_state_dict(torch.load(self.out / entry["file"], map_location=self.ctx.device,
+                                                  weights_only=True)["model"])
+                members.append(member)
+            ens_calibration, ens_thresholds, ens_reports = self.calibrate_and_score(self.split_logits(members), False)
+            ensemble = {"members": [e["file"] for e in top], "epochs": [e["epoch"] for e in top],
+                        "combination": "mean of the members' logits, then the ensemble's own temperatures",
+                        **ens_calibration, "thresholds": ens_thresholds}
+            result["ensemble"] = {"members": ensemble["epochs"], **ens_reports}
         if self.ctx.main:
-            write_json(self.out / "calibration.json", {
-                "method": "temperature scaling on the validation split (probability = sigmoid(score / T))",
-                "temperatures": temperatures, "notes": calibration_notes})
+            write_json(self.out / "calibration.json", calibration)
             write_json(self.out / "thresholds.json", thresholds)
+            if ensemble is not None:
+                write_json(self.out / "ensemble.json", ensemble)
             write_json(self.out / "metrics.json", result)
             for warning in warnings[len(self.warnings):]:
                 self.log(warning)
@@ -681,6 +747,9 @@ class Fit:
                                 if test.get(k) is not None)
             self.log(f"done: best epoch {best['epoch']} (stage {best['stage']}, by validation {opts.select_by}); "
                      f"test {summary or 'n/a'}; metrics in {self.out / 'metrics.json'}")
+            if ensemble is not None and result["ensemble"]["test"].get("mean_auc") is not None:
+                self.log(f"ensemble of epochs {', '.join(map(str, ensemble['epochs']))}: test mean AUC "
+                         f"{result['ensemble']['test']['mean_auc']:.3f} (evaluate / predict --ensemble)")
         return result
 
     def sanity_warnings(self, logits: dict[str, np.ndarray], best: dict) -> list[str]:
