@@ -53,6 +53,10 @@ CASES = [
     # recommendations name what is to be excluded, not what is seen
     ("Correlate clinically for pneumonia.", {"Pneumonia": -1.0}, BOTH),
     ("Follow-up to exclude pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    # a participle inside the noun phrase does not end a cue's scope
+    ("No displaced, acute rib fractures are identified.", {"Fracture": 0.0}, BOTH),
+    ("Deformities of the left 7th and 8th ribs, possibly healing or old fractures.", {"Fracture": -1.0}, BOTH),
+    ("This may represent resolving or developing pneumonia.", {"Pneumonia": -1.0}, BOTH),
     # words about age or chronicity are not doubt
     ("Age-indeterminate compression fracture.", {"Fracture": 1.0}, BOTH),
     ("Chronic-appearing rib fracture.", {"Fracture": 1.0}, BOTH),
