@@ -1,6 +1,8 @@
-"""Benchmark of the Chinese clause miner (cxrlabel zh): full matrix, CLARA sampling, loss ratio.
+"""Benchmark of the Chinese clause miner (cxrlabel zh): corpus label F1, full matrix, init, CLARA.
 
-Run alone with `python -m bench.zh` or as part of `python -m bench`. Each measurement runs in
+Run alone with `python -m bench.zh [--corpus|--scale]` or as part of `python -m bench`. The corpus
+table mines corpora/zh under each setting and names every cluster by the majority gold label of its
+members, as a reviewer would, then scores report-level micro-F1 of the 1.0 labels. Each measurement runs in
 a fresh child process so its peak memory is its own: "peak RSS" is the child's
 resource.getrusage(RUSAGE_SELF).ru_maxrss (whole process, includes Python and numpy), and
 "traced peak" is tracemalloc's peak of Python/numpy allocations during the measured call.
@@ -25,7 +27,8 @@ POOL = 120_000
 SAMPLE = 2_000
 N_SAMPLES = 5
 SEED = 7
-HOW = ("synthetic clauses: each is the token sequence of a corpus clause (corpora/zh/reports.csv, after "
+CORPUS_KS = (10, 14, 30)
+HOW = ("synthetic clauses: each is the text of a corpus clause part (corpora/zh/reports.csv, after "
        "cue/number removal and jieba segmentation) with 0-3 random tokens from the corpus vocabulary "
        "inserted at random places and, half the time, a laterality word in front; duplicates dropped. "
        "Weights follow a Zipf law (s=1.1) over a shuffled order.")
@@ -74,18 +77,82 @@ def _measure(func, *args):
     return value, seconds, traced / 2**20, rss_mib
 
 
-def _fit_clauses(sampled: bool):
-    from cxrlabel.zh.distance import TokenEncoder
-    from cxrlabel.zh.kmedoids_miner import ClauseKMedoids
+def _items_and_weights():
+    clauses = ["".join(c) for c in synthetic_clauses(N_UNIQUE, random.Random(SEED))]
+    return clauses, zipf_weights(len(clauses), np.random.default_rng(SEED))
 
-    clauses = synthetic_clauses(N_UNIQUE, random.Random(SEED))
-    encoder = TokenEncoder()
-    items = [encoder.encode(c) for c in clauses]
-    weights = zipf_weights(len(items), np.random.default_rng(SEED))
+
+def _fit_clauses(sampled: bool):
+    """The default miner (character distance steered by the known findings) on 20k distinct clauses."""
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.kmedoids_miner import ClauseKMedoids
+    from cxrlabel.zh.known_findings import finding_guide
+
+    items, weights = _items_and_weights()
     model = ClauseKMedoids(n_clusters=K, sample_size=SAMPLE if sampled else None, n_samples=N_SAMPLES,
-                           random_state=SEED, workers=-1)
+                           random_state=SEED, workers=-1, guide=finding_guide(load_zh_data()))
     fitted, seconds, traced, rss = _measure(model.fit, items, weights)
     return {"seconds": seconds, "traced_mib": traced, "rss_mib": rss, "loss": fitted.inertia_}
+
+
+def _inits():
+    """Seconds and weighted loss of FasterPAM from each start, on one 20k matrix."""
+    import kmedoids
+
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.distance import Metric
+    from cxrlabel.zh.known_findings import finding_guide
+    from cxrlabel.zh.weighted_kmedoids import plus_plus_init
+
+    items, weights = _items_and_weights()
+    start = time.perf_counter()
+    scaled = Metric(finding_guide(load_zh_data())).pairwise(items)
+    matrix_seconds = time.perf_counter() - start
+    scaled *= weights.astype(np.float32)[:, None]
+    out = {}
+    for name in ("build", "random", "k-medoids++ (ours)"):
+        start = time.perf_counter()
+        if name == "k-medoids++ (ours)":
+            result = kmedoids.fasterpam(scaled, plus_plus_init(scaled, K, SEED), max_iter=100, n_cpu=1)
+        else:
+            result = kmedoids.fasterpam(scaled, K, max_iter=100, init=name, random_state=SEED, n_cpu=1)
+        seconds = time.perf_counter() - start
+        out[name] = (seconds, float(scaled[:, np.asarray(result.medoids)].min(axis=1).sum(dtype=np.float64)))
+    return matrix_seconds, out
+
+
+def corpus_table() -> None:
+    """Micro-F1 on corpora/zh under each distance setting, at k=10, 14, 30 and the tool's own k."""
+    import pandas as pd
+
+    from cxrlabel.zh import evaluate
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.mine import MineSettings, mine
+    from cxrlabel.zh.preprocess import ClausePreprocessor
+
+    read = lambda name: pd.read_csv(ROOT / "corpora" / "zh" / name, dtype=str, keep_default_na=False)  # noqa: E731
+    reports, gold, clause_gold = read("reports.csv"), read("gold.csv"), read("clauses_gold.csv")
+    clause_gold["clause_no"] = clause_gold["clause_no"].astype(int)
+    texts, data = reports["诊断"].tolist(), load_zh_data()
+    runs = [("defaults: chars, guided, --drop-laterality", {}, True),
+            ("--no-drop-laterality", {}, False),
+            ("--no-guide (plain character Levenshtein)", {"guide": False}, True),
+            ("--no-guide --no-drop-laterality", {"guide": False}, False),
+            ("--distance tokens", {"distance": "tokens"}, True),
+            ("--distance tokens --no-guide --no-drop-laterality", {"distance": "tokens", "guide": False}, False)]
+    print("corpora/zh (420 reports), report-level micro-F1 of 1.0 labels after majority naming:")
+    print(f"| run | {' | '.join(f'k={k}' for k in CORPUS_KS)} | --k-range 5:40 (k chosen) |")
+    print(f"|---|{'---|' * (len(CORPUS_KS) + 1)}")
+    for name, options, drop in runs:
+        pre = ClausePreprocessor(data, drop_laterality=drop)
+        scores = []
+        for k in (*CORPUS_KS, None):
+            settings = MineSettings(k=k or 10, k_range=None if k else (5, 40), **options)
+            result = mine(reports["id"].tolist(), texts, settings, pre)
+            out = evaluate.predict(texts, pre, result, settings, evaluate.majority_names(result, clause_gold))
+            f1 = evaluate.micro_f1(gold, out, data.chexpert_names)
+            scores.append(f"{f1:.3f}" if k else f"{f1:.3f} (k={len(result.clusters)})")
+        print(f"| {name} | {' | '.join(scores)} |", flush=True)
 
 
 def _archive_run():
@@ -115,9 +182,13 @@ def _in_child(func, *args):
         return pool.submit(func, *args).result()
 
 
-def main() -> None:
-    print("== cxrlabel zh: clause miner benchmark ==")
+def scale() -> None:
     print(HOW)
+    matrix_seconds, inits = _in_child(_inits)
+    build_loss = inits["build"][1]
+    print(f"FasterPAM starts on one {N_UNIQUE}-clause matrix ({matrix_seconds:.1f} s to compute), k={K}:")
+    for name, (seconds, loss) in inits.items():
+        print(f"  {name}: {seconds:.1f} s, loss {loss:.1f}, ratio to build {loss / build_loss:.4f}")
     full = _in_child(_fit_clauses, False)
     print(f"full matrix, {N_UNIQUE} distinct clauses, k={K}: {full['seconds']:.1f} s, "
           f"traced peak {full['traced_mib']:.0f} MiB, peak RSS {full['rss_mib']:.0f} MiB, loss {full['loss']:.1f}")
@@ -132,5 +203,21 @@ def main() -> None:
           f"top-10 coverage {archive['coverage10']:.1%}")
 
 
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.zh", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", action="store_true", help="only the corpora/zh F1 table")
+    parser.add_argument("--scale", action="store_true", help="only the 20k-clause and archive timings")
+    args = parser.parse_args(argv if argv is not None else [])
+    print("== cxrlabel zh: clause miner benchmark ==")
+    if not args.scale:
+        corpus_table()
+    if not args.corpus:
+        scale()
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

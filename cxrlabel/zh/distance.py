@@ -79,7 +79,13 @@ class FindingGuide:
         self._by_item[item] = self.finding(text)
 
     def findings(self, items: Sequence[str]) -> np.ndarray:
-        return np.array([self._by_item[i] if i in self._by_item else self.finding(i) for i in items], dtype=np.int64)
+        out = np.empty(len(items), dtype=np.int64)
+        for n, item in enumerate(items):
+            found = self._by_item.get(item)
+            if found is None:  # character items are their own text
+                found = self._by_item[item] = self.finding(item)
+            out[n] = found
+        return out
 
     def adjust(self, block: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
         a, b = self.findings(rows)[:, None], self.findings(cols)[None, :]
@@ -102,11 +108,15 @@ class Metric:
         return self.guide.adjust(block, rows, cols) if self.guide else block
 
     def pairwise(self, items: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Full float32 distance matrix, filled in row blocks so progress can be shown."""
+        """Full float32 distance matrix. The distance is symmetric, so each row block is computed from
+        the diagonal on and mirrored: half the edit distances of a plain cdist."""
         n = len(items)
         out = np.empty((n, n), dtype=np.float32)
         for start in tqdm(range(0, n, ROW_CHUNK), desc="distances", unit="block", disable=not progress, leave=False):
-            out[start:start + ROW_CHUNK] = self.cross(items[start:start + ROW_CHUNK], items)
+            stop = min(start + ROW_CHUNK, n)
+            block = self.cross(items[start:stop], items[start:])
+            out[start:stop, start:] = block
+            out[stop:, start:stop] = block[:, stop - start:].T
         return out
 
     def nearest(self, items: Sequence[str], centers: Sequence[str], chunk: int = 50_000,

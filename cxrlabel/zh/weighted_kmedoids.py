@@ -34,7 +34,8 @@ def solve(dist: np.ndarray, weights: np.ndarray, k: int, engine: str = "kmedoids
         if engine == "kmedoids":
             import kmedoids
 
-            result = kmedoids.fasterpam(dist, k, max_iter=max_iter, init="build", random_state=seed, n_cpu=1)
+            init = plus_plus_init(dist, k, seed)
+            result = kmedoids.fasterpam(dist, init, max_iter=max_iter, n_cpu=1)
             medoids = np.asarray(result.medoids, dtype=np.int64)
             row_loss = float(dist[:, medoids].min(axis=1).sum(dtype=np.float64))
             if not np.isclose(result.loss, row_loss, rtol=1e-3, atol=1e-3):
@@ -44,6 +45,25 @@ def solve(dist: np.ndarray, weights: np.ndarray, k: int, engine: str = "kmedoids
     finally:
         dist /= weights[:, None]
     return np.sort(medoids)
+
+
+def plus_plus_init(scaled: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """k-medoids++ on a weight-scaled matrix: the weighted 1-medoid first, then each next medoid drawn
+    with probability proportional to its weighted distance to the nearest one chosen.
+
+    O(n·k) against BUILD's O(n²·k): BUILD was most of the mining time on big archives, and FasterPAM's
+    swaps from this start reach the same loss (the README gives the benchmark)."""
+    rng = np.random.default_rng(seed)
+    medoids = [int(np.argmin(scaled.sum(axis=0, dtype=np.float64)))]
+    near = scaled[:, medoids[0]].astype(np.float64)
+    for _ in range(k - 1):
+        total = near.sum()
+        if total <= 0:  # every point sits on a medoid: take the first unused one
+            medoids.append(int(np.setdiff1d(np.arange(len(near)), medoids)[0]))
+        else:
+            medoids.append(int(rng.choice(len(near), p=near / total)))
+        np.minimum(near, scaled[:, medoids[-1]], out=near)
+    return np.array(medoids, dtype=np.int64)
 
 
 def _solve_sklearn_extra(dist: np.ndarray, k: int, seed: int, max_iter: int) -> np.ndarray:

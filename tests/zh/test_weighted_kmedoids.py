@@ -105,3 +105,32 @@ def test_sklearn_extra_engine_gives_clear_error_when_missing():
 def test_predict_assigns_to_nearest_medoid():
     model = ClauseKMedoids.from_centers(["心影增大", "胸腔积液"])
     assert model.predict(["心影稍大", "左侧胸腔积液"]).tolist() == [0, 1]
+
+
+def test_plus_plus_start_reaches_the_build_start_loss():
+    """The k-medoids++ start replaced BUILD for speed; FasterPAM from it must lose nothing that matters."""
+    import kmedoids
+
+    from cxrlabel.zh.weighted_kmedoids import plus_plus_init
+
+    rng = np.random.default_rng(1)
+    points = np.concatenate([rng.normal(c, 0.3, size=(60, 2)) for c in range(8)])
+    dist = np.linalg.norm(points[:, None] - points[None], axis=2).astype(np.float32)
+    scaled = dist * rng.integers(1, 50, size=len(points)).astype(np.float32)[:, None]
+    ours = kmedoids.fasterpam(scaled, plus_plus_init(scaled, 8, 0), n_cpu=1)
+    build = kmedoids.fasterpam(scaled, 8, init="build", n_cpu=1)
+    assert ours.loss <= build.loss * 1.005
+    assert len(set(plus_plus_init(scaled, 8, 0).tolist())) == 8
+
+
+def test_symmetric_pairwise_matrix_equals_the_full_cross_product(monkeypatch):
+    from cxrlabel.zh import distance
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.known_findings import finding_guide
+
+    monkeypatch.setattr(distance, "ROW_CHUNK", 7)  # several blocks, the last one short
+    rng = np.random.default_rng(0)
+    items = ["".join(rng.choice(list("心影增大肺纹理胸腔积液主动脉硬化"), size=rng.integers(1, 9))) for _ in range(40)]
+    items = list(dict.fromkeys(items))
+    metric = distance.Metric(finding_guide(load_zh_data()))
+    assert np.array_equal(metric.pairwise(items), metric.cross(items, items))
