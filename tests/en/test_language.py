@@ -80,6 +80,11 @@ CASES = [
     ("Thoracic spinal fusion hardware.", {"Support Devices": 1.0}, BOTH),
     ("Median sternotomy wires.", {"Support Devices": 1.0}, BOTH),
     ("The PICC has been removed.", {"Support Devices": 0.0}, BOTH),
+    ("VP shunt tubing traverses the chest.", {"Support Devices": 1.0}, BOTH),
+    ("Shunt vascularity from a left to right shunt.", {"Support Devices": None}, BOTH),
+    # a broken device is no broken bone
+    ("Left central venous catheter fracture at the level of the clavicle.", {"Fracture": None, "Support Devices": 1.0}, BOTH),
+    ("The lateral most screw is fractured.", {"Fracture": None}, BOTH),
     # pleural: capping, plaques, pleural-parenchymal scarring; cystic fibrosis is no pleural fibrosis
     ("Bilateral apical pleural capping.", {"Pleural Other": 1.0}, BOTH),
     ("Calcified pleural plaques.", {"Pleural Other": 1.0}, BOTH),
