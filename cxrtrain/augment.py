@@ -26,15 +26,20 @@ TTA_CROP = 0.9  # --tta: the whole image, then its centre and four corners at th
 
 
 def build_augment(size: int, hflip: bool) -> v2.Compose:
-    """The --augment pipeline for one (1, size, size) uint8 image."""
+    """The --augment pipeline for one (1, size, size) uint8 image.
+
+    The image goes through v2's PIL kernels, which work on 8-bit pixels directly: the tensor kernels
+    rotate through a float grid sample and take about twice as long per image (bench.train), and a
+    loader worker must keep up with the GPU."""
     steps: list[torch.nn.Module] = [
+        v2.ToPILImage(),
         v2.RandomResizedCrop(size, scale=CROP_SCALE, ratio=CROP_RATIO, antialias=True),
         v2.RandomRotation(ROTATION_DEGREES),
         v2.ColorJitter(brightness=BRIGHTNESS, contrast=CONTRAST),
     ]
     if hflip:
         steps.append(v2.RandomHorizontalFlip())
-    return v2.Compose(steps)
+    return v2.Compose([*steps, v2.PILToTensor()])
 
 
 def augment_batch(transform: v2.Compose, images: torch.Tensor, index: np.ndarray, seed: int) -> torch.Tensor:
