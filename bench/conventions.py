@@ -3,8 +3,8 @@
 CheXbert (a BERT labeler trained to reproduce CheXpert's labels) labelled the findings section of
 2,370 Open-i dev reports (../shared/data/openi_dev/chexbert_findings_dev.csv). We label the same
 findings text alone and score each class (positive 1, negative 0, uncertain -1) with theirs as the
-reference, per observation and macro over observations where the class occurs; then list the most
-frequent disagreements. Theirs is a model's output, not truth: a disagreement is a place to look.
+reference, per observation, macro over observations where the class occurs, and pooled over all
+cells (where frequent observations weigh more); then list the most frequent disagreements. Theirs is a model's output, not truth: a disagreement is a place to look.
 Their No Finding is never blank (0 means "not positive"), so a 0 there counts as blank.
 Run: python -m bench.conventions [--half check|tune|all] [--parser none] [--top K] [--show N]
 """
@@ -46,6 +46,12 @@ def compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[dict[str, dict], 
             if _name(a) != _name(b):
                 patterns[(obs, _name(a), _name(b))] += 1
     return per, patterns
+
+
+def pooled_scores(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
+    """Class F1 over every (report, observation) cell at once: frequent observations weigh more."""
+    pred = ours.to_numpy(dtype=float).ravel()
+    return score_observation(pred, theirs[list(ours.columns)].to_numpy(dtype=float).ravel())
 
 
 def macro(per: dict[str, dict], cls: str) -> tuple[float | None, int]:
@@ -93,6 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     cells = [macro(per, c) for c in CLASSES]
     print(f"{'macro':28s} " + " ".join(f"{m:10.3f}" if m is not None else f"{'-':>10s}" for m, _ in cells))
     print(f"{'(observations)':28s} " + " ".join(f"{k:10d}" for _, k in cells))
+    pooled = pooled_scores(ours, frame)
+    print(f"{'pooled over all cells':28s} " + " ".join(f"{pooled[c]['f1']:10.3f}" for c in CLASSES))
+    print(f"{'(CheXbert cells)':28s} " + " ".join(f"{pooled['support'][c]:10d}" for c in CLASSES))
     print(f"\nmost frequent disagreements (observation: ours -> CheXbert's), of {sum(patterns.values())}:")
     for pattern, count in patterns.most_common(args.top):
         print(f"{count:6d}  {pattern[0]}: {pattern[1]} -> {pattern[2]}")
