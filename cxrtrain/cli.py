@@ -25,6 +25,19 @@ examples:
   cxrtrain fit --labels labels.csv --images /data/png --id-column id --image-pattern '{id}.png' \\
       --out runs/uones --policy u-ones --policy-per-observation 'Cardiomegaly=u-multiclass'
 
+  # CheXpert as Stanford ships it: the layout is recognised from train.csv's columns, the patient is
+  # taken from the path (patientNNNNN), lateral views are left out
+  cxrtrain fit --labels /data/CheXpert-v1.0-small/train.csv --images /data --frontal-only \
+      --observations 'Cardiomegaly,Edema,Consolidation,Atelectasis,Pleural Effusion' --policy u-ones \
+      --augment --lr-schedule cosine --warmup-epochs 1 --select-by auc --keep-top 3 --out runs/chexpert
+
+  # NIH ChestX-ray14 (Data_Entry_2017.csv) and MIMIC-CXR-JPG (the chexpert CSV; the metadata CSV beside it)
+  cxrtrain fit --labels /data/nih/Data_Entry_2017.csv --images /data/nih --out runs/nih
+  cxrtrain fit --labels /data/mimic/mimic-cxr-2.0.0-chexpert.csv --images /data/mimic --frontal-only --out runs/mimic
+
+  # replay a run with one change
+  cxrtrain fit --config runs/chexpert/config.json --out runs/chexpert_sgd --optimizer sgd --lr 0.01
+
   # a quick CPU check: small model, small images, 2 epochs
   cxrtrain fit --labels labels.csv --images /data/cxr --out runs/smoke --arch resnet18 --image-size 128 --epochs 2
 
@@ -40,8 +53,11 @@ u-multiclass learns negative/positive/uncertain and scores softmax over {negativ
 Blank cells are negatives (--blank zero, CheXpert) or masked (--blank ignore, torchxrayvision).
 
 No weights are ever downloaded: without --weights the network starts from random initialisation.
-The run folder gets config.json, split.csv, skipped_images.csv, history.csv, best.pt, last.pt,
-thresholds.json, metrics.json and ROC curves (roc_val.png, roc_test.png).
+The run folder gets config.json, split.csv, skipped_images.csv, history.csv, log.txt, best.pt, last.pt,
+calibration.json (temperatures fitted on validation), thresholds.json (--operating-point on validation),
+metrics.json (AUC with bootstrap 95% intervals, warnings), ROC curves and reliability diagrams
+(roc_*.png, reliability_*.png), TensorBoard logs when tensorboard is installed, and with --keep-top
+checkpoints/ and ensemble.json.
 """
 
 EPILOG = """\

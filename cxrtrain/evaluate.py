@@ -240,7 +240,7 @@ def cam(run_folder: str, images: list[str], out: str, *, observation: str | None
             failed.append(f"{path}: {exc}")
             continue
         image = torch.from_numpy(resize_gray(gray, meta["image_size"]))[None, None].to(run.device)
-        heat, probs, output = grad_cam(model, image, meta["task"], meta["widths"], wanted)
+        heat, probs, output = grad_cam(model, image, meta["task"], meta["widths"], wanted, run.temperatures)
         name = run.outputs[output]
         target = Path(out) / f"{safe_name(path.stem)}_gradcam_{safe_name(name)}.png"
         write_overlay(target, gray, heat, f"Grad-CAM: {name} p={probs[output]:.2f}")

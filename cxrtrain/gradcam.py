@@ -17,10 +17,10 @@ from .models import CXRNet, cam_layer
 
 
 def grad_cam(model: CXRNet, image: torch.Tensor, task: str, widths: list[int],
-             output: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+             output: int | None = None, temperatures: list[float] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Heat map (H, W) in [0, 1] for one uint8 image (1, 1, H, W); output None = the most probable one.
 
-    Returns (heat map, probabilities of every output, the output explained)."""
+    Returns (heat map, calibrated probabilities of every output, the output explained)."""
     captured: dict[str, torch.Tensor] = {}
 
     def keep(_module: torch.nn.Module, _inputs: object, activation: torch.Tensor) -> None:
@@ -32,7 +32,7 @@ def grad_cam(model: CXRNet, image: torch.Tensor, task: str, widths: list[int],
     try:
         with torch.enable_grad():
             logits = model(image)
-            probs = probabilities(task, widths, logits.detach())[0]
+            probs = probabilities(task, widths, logits.detach(), temperatures)[0]
             if output is None:
                 output = int(torch.argmax(probs))
             model.zero_grad(set_to_none=True)

@@ -23,8 +23,12 @@ def test_fit_learns_the_planted_signal(trained_run):
     assert set(aucs) == {"Disc", "Bar"}  # id, patient_id, Reports, n_labels are not observations
     assert min(aucs.values()) > 0.9
     assert test["mean_average_precision"] > 0.9
+    low, high = test["observations"]["Disc"]["auc_95ci"]
+    assert low <= test["observations"]["Disc"]["auc"] <= high
+    assert 0 <= test["observations"]["Disc"]["calibration_error"] < 0.5
     for name in ("config.json", "split.csv", "skipped_images.csv", "history.csv", "best.pt", "last.pt",
-                 "thresholds.json", "roc_val.png", "roc_test.png", "log.txt"):
+                 "thresholds.json", "calibration.json", "roc_val.png", "roc_test.png", "reliability_val.png",
+                 "reliability_test.png", "log.txt"):
         assert (trained_run / name).is_file(), name
     split = pd.read_csv(trained_run / "split.csv", dtype=str)
     assert split.groupby("patient")["split"].nunique().max() == 1  # no patient in two splits
