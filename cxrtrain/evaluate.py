@@ -115,7 +115,8 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
         task=meta["task"], observations=meta["outputs"] if meta["task"] != "binary" else opts["observations"],
         policy="u-ignore", policy_per_observation=None, blank=meta["blank"],
         split_column=None if external else opts["split_column"], encoding=opts["encoding"] if not external else None,
-        frontal_only=opts.get("frontal_only", False), metadata=None if external else opts.get("metadata"))
+        frontal_only=opts.get("frontal_only", False), metadata=None if external else opts.get("metadata"),
+        view_required=not external)
     if data.task.outputs != meta["outputs"]:
         raise UserError(f"the table gives outputs {data.task.outputs}, but the model predicts {meta['outputs']}")
     usable = data.task.usable
@@ -139,6 +140,7 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
         result[name] = split_reports(meta["task"], meta["outputs"], meta["widths"], meta["blank"], name,
                                      data.task.values[readable], logits, run.thresholds, None, run.temperatures)
     result["skipped_images"] = len(skipped)
+    result["notes"] = [f"label table layout: {data.layout}", *data.layout_notes]
     write_json(target, result)
     for name in splits:
         report = result[name]

@@ -148,8 +148,11 @@ def mimic(frame: pd.DataFrame, labels_path: Path, images_dir: Path, metadata: st
 
 
 def detect(frame: pd.DataFrame, labels_path: Path, images_dir: Path, *, frontal_only: bool = False,
-           metadata: str | None = None) -> Layout:
-    """The layout this table's columns say it has, applied; any other table is taken as cxrlabel's output."""
+           metadata: str | None = None, view_required: bool = True) -> Layout:
+    """The layout this table's columns say it has, applied; any other table is taken as cxrlabel's output.
+
+    view_required False (evaluating a frontal-only run on another hospital's table) keeps every image of a
+    table that has no view column, and says so, instead of refusing it."""
     if _has(frame, "Path", "Frontal/Lateral"):
         return chexpert(frame, frontal_only)
     if _has(frame, "Image Index", "Finding Labels"):
@@ -159,6 +162,10 @@ def detect(frame: pd.DataFrame, labels_path: Path, images_dir: Path, *, frontal_
     layout = Layout("cxrlabel table", frame, np.arange(len(frame)) + 2)
     if frontal_only:
         view = next((c for c in frame.columns if column_key(c) in {"viewposition", "view", "frontallateral"}), None)
+        if view is None and not view_required:
+            layout.notes.append("the run keeps frontal views only, but this table has no view column: "
+                                "every image is used")
+            return layout
         if view is None:
             raise UserError("--frontal-only needs a view column (View Position, ViewPosition, view or "
                             "Frontal/Lateral); this table has none")

@@ -130,11 +130,12 @@ class Labelled:
 def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str | None, id_column: str | None,
                    image_pattern: str | None, task: str, observations: list[str] | None, policy: str,
                    policy_per_observation: str | None, blank: str, split_column: str | None = None,
-                   encoding: str | None = None, frontal_only: bool = False, metadata: str | None = None) -> Labelled:
+                   encoding: str | None = None, frontal_only: bool = False, metadata: str | None = None,
+                   view_required: bool = True) -> Labelled:
     """Everything fit and evaluate read from a label table, with every user mistake a UserError."""
     labels, images = Path(labels), Path(images)
     layout = detect_layout(load_label_table(labels, encoding), labels, images, frontal_only=frontal_only,
-                           metadata=metadata)
+                           metadata=metadata, view_required=view_required)
     frame = layout.frame
     paths, used_path_column = resolve_image_paths(frame, images, labels, path_column or layout.path_column,
                                                   id_column, image_pattern)

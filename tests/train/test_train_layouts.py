@@ -92,3 +92,8 @@ def test_no_patient_column_is_a_loud_warning(small, cache_dir, tmp_path, capsys)
     assert config["layout"] == "cxrlabel table" and config["patient_column"] is None
     with pytest.raises(UserError, match="--frontal-only needs a view column"):
         _labels(tmp_path / "labels.csv", small, frontal_only=True)
+
+
+def test_another_table_without_views_is_evaluated_whole_by_a_frontal_only_run(tmp_path, small):
+    data = _labels(small / "labels.csv", small, frontal_only=True, view_required=False)
+    assert len(data.paths) == 64 and "no view column: every image is used" in data.layout_notes[0]
