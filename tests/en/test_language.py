@@ -70,6 +70,7 @@ CASES = [
     # any finding said to be within normal limits
     ("Heart size and pulmonary vascular engorgement appear within limits of normal.", {"Edema": 0.0, "Cardiomegaly": 0.0}, BOTH),
     ("Pulmonary vascular congestion is within normal limits.", {"Edema": 0.0}, BOTH),
+    ("Heart and mediastinal contours within normal limits.", {"Cardiomegaly": 0.0, "Enlarged Cardiomediastinum": 0.0}, BOTH),
     # normal bone rules a fracture out; a bone word alone names none
     ("No acute bony abnormality.", {"Fracture": 0.0}, BOTH),
     ("No acute osseous abnormality identified.", {"Fracture": 0.0}, BOTH),
