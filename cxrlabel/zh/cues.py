@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -17,12 +17,14 @@ class Cue(str, Enum):
     UNCERTAIN = "uncertain"
     NORMAL = "normal"  # a normal descriptor: 心影不大, 肋膈角锐利
     NOT_A_CUE = "not_a_cue"  # a phrase that holds a cue word but is none (肋膈角消失); kept in the text
+    FRAME = "frame"  # a discourse frame of prose (此外, X光片显示): removed, says nothing about the finding
 
 
 CUE_VALUE = {Cue.NONE: 1.0, Cue.NEGATED: 0.0, Cue.UNCERTAIN: -1.0, Cue.NORMAL: 0.0}
 # When a part holds several cues: any uncertainty wins, then negation, then a normal descriptor.
 _RANK = (Cue.UNCERTAIN, Cue.NEGATED, Cue.NORMAL)
-_LIST = {Cue.NEGATED: "negation", Cue.UNCERTAIN: "uncertainty", Cue.NORMAL: "normal", Cue.NOT_A_CUE: "not-a-cue"}
+_LIST = {Cue.NEGATED: "negation", Cue.UNCERTAIN: "uncertainty", Cue.NORMAL: "normal", Cue.NOT_A_CUE: "not-a-cue",
+         Cue.FRAME: "discourse"}
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,17 @@ class CueMatcher:
 
     One alternation over every list (sorted by length) is what makes 不除外 an uncertainty cue
     rather than a negation, 未见异常 a normal descriptor rather than 未见, and 肋膈角消失 no cue.
+    With `tokens` (jieba), a one-character cue only counts as a word of its own: 无 in 无气胸,
+    not in 完好无损.
     """
 
     def __init__(self, negation: Iterable[str], uncertainty: Iterable[str],
-                 normal: Iterable[str] = (), not_cues: Iterable[str] = ()) -> None:
+                 normal: Iterable[str] = (), not_cues: Iterable[str] = (), frames: Iterable[str] = (),
+                 tokens: Callable[[str], list[str]] | None = None) -> None:
         self.kinds: dict[str, Cue] = {}
+        self._tokens = tokens
         for kind, cues in ((Cue.NEGATED, negation), (Cue.UNCERTAIN, uncertainty), (Cue.NORMAL, normal),
-                           (Cue.NOT_A_CUE, not_cues)):
+                           (Cue.NOT_A_CUE, not_cues), (Cue.FRAME, frames)):
             for cue in cues:
                 if cue in self.kinds and self.kinds[cue] is not kind:
                     raise UserError(f"cue {cue!r} is listed as both {_LIST[self.kinds[cue]]} and {_LIST[kind]}; "
@@ -56,13 +62,24 @@ class CueMatcher:
         ordered = sorted(self.kinds, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered)))
 
+    def _word_bounds(self, text: str) -> set[int]:
+        bounds, at = {0}, 0
+        for token in self._tokens(text) if self._tokens else ():
+            at += len(token)
+            bounds.add(at)
+        return bounds
+
     def matches(self, text: str) -> list[CueMatch]:
-        """Every cue and not-a-cue phrase in a (half-width) text, in reading order."""
-        return [CueMatch(m.start(), m.end(), m.group(0), self.kinds[m.group(0)]) for m in self._pattern.finditer(text)]
+        """Every cue, not-a-cue phrase and frame in a (half-width) text, in reading order."""
+        found = [CueMatch(m.start(), m.end(), m.group(0), self.kinds[m.group(0)]) for m in self._pattern.finditer(text)]
+        if self._tokens is None or not any(len(m.text) == 1 and m.text.isalpha() for m in found):
+            return found
+        bounds = self._word_bounds(text)
+        return [m for m in found if len(m.text) > 1 or not m.text.isalpha() or {m.start, m.end} <= bounds]
 
     def find(self, clause: str) -> list[str]:
-        """The cues in a clause, in reading order (not-a-cue phrases left out)."""
-        return [m.text for m in self.matches(clause) if m.kind is not Cue.NOT_A_CUE]
+        """The cues in a clause, in reading order (not-a-cue phrases and frames left out)."""
+        return [m.text for m in self.matches(clause) if m.kind not in (Cue.NOT_A_CUE, Cue.FRAME)]
 
     def classify(self, clause: str) -> tuple[Cue, str]:
         """(cue kind, clause with every cue removed); not-a-cue phrases stay."""

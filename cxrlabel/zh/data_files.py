@@ -17,6 +17,9 @@ NORMAL_FILE = "normal.txt"
 NOT_CUES_FILE = "not_cues.txt"
 CONJUNCTIONS_FILE = "conjunctions.txt"
 FINDING_ENDS_FILE = "finding_ends.txt"
+LIST_OPENERS_FILE = "list_openers.txt"
+DISJUNCTIONS_FILE = "disjunctions.txt"
+DISCOURSE_FILE = "discourse.txt"
 BOILERPLATE_FILE = "boilerplate.txt"
 LATERALITY_FILE = "laterality.txt"
 KNOWN_FINDINGS_FILE = "known_findings.tsv"
@@ -34,6 +37,9 @@ class ZhData:
     not_cues: tuple[str, ...]
     conjunctions: tuple[str, ...]
     finding_ends: tuple[str, ...]
+    list_openers: tuple[str, ...]
+    disjunctions: tuple[str, ...]
+    discourse: tuple[str, ...]
     boilerplate: tuple[str, ...]
     laterality: tuple[str, ...]
     known_findings: tuple[tuple[str, str], ...]
@@ -86,6 +92,9 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         not_cues=tuple(read_entries(rules / NOT_CUES_FILE, "--rules-dir")),
         conjunctions=tuple(read_entries(rules / CONJUNCTIONS_FILE, "--rules-dir")),
         finding_ends=tuple(read_entries(rules / FINDING_ENDS_FILE, "--rules-dir")),
+        list_openers=tuple(read_entries(rules / LIST_OPENERS_FILE, "--rules-dir")),
+        disjunctions=tuple(read_entries(rules / DISJUNCTIONS_FILE, "--rules-dir")),
+        discourse=tuple(read_entries(lexicons / DISCOURSE_FILE, "--lexicon-dir")),
         boilerplate=tuple(read_entries(lexicons / BOILERPLATE_FILE, "--lexicon-dir")),
         laterality=tuple(read_entries(lexicons / LATERALITY_FILE, "--lexicon-dir")),
         known_findings=read_pairs(lexicons / KNOWN_FINDINGS_FILE, "--lexicon-dir"),

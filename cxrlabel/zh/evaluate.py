@@ -48,3 +48,30 @@ def micro_f1(gold: pd.DataFrame, out: pd.DataFrame, chexpert_names, value: float
         pred = (out[name] == value).to_numpy() if name in out else np.zeros(len(out), bool)
         tp, fp, fn = tp + (truth & pred).sum(), fp + (~truth & pred).sum(), fn + (truth & ~pred).sum()
     return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 1.0
+
+
+def report_majority_names(result: MineResult, positives: pd.DataFrame) -> dict[int, str]:
+    """With report-level gold only (one row per input report, True where a label is positive): each cluster
+    named by the label most of its positive or uncertain members' reports carry; their negated members say
+    nothing about what their report has."""
+    members = result.clauses[result.clauses["member"] & result.clauses["assigned"]
+                             & result.clauses["cue"].isin([Cue.NONE.value, Cue.UNCERTAIN.value])]
+    names = {}
+    for cluster_id, group in members.groupby("cluster_id"):
+        votes = positives.iloc[group["row"].to_numpy()].sum()
+        if votes.max() > 0:
+            names[int(cluster_id)] = str(votes.idxmax())
+    return names
+
+
+def macro_f1(gold: pd.DataFrame, out: pd.DataFrame, labels: list[str]) -> float:
+    """Mean positive F1 over the labels with at least one positive in the gold."""
+    scores = []
+    for label in labels:
+        truth = (gold[label] == 1.0).to_numpy()
+        if not truth.any():
+            continue
+        pred = (out[label] == 1.0).to_numpy() if label in out else np.zeros(len(out), bool)
+        tp = (truth & pred).sum()
+        scores.append(2 * tp / (2 * tp + (~truth & pred).sum() + (truth & ~pred).sum()))
+    return float(np.mean(scores)) if scores else 0.0

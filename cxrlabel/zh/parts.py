@@ -5,6 +5,9 @@ Two kinds of split point, both read from rules/zh:
   MIN_CHARS content characters is a shared predicate or subject (两肺纹理增多、增粗, 心、肺、膈未见异常)
   and stays joined; after a leading cue (未见胸腔积液及气胸) a side of two characters is a finding of its own,
   and it inherits that cue;
+- a clause that opens with a list word (如, 包括: rules/zh/list_openers.txt), or lists alternatives
+  (或: disjunctions.txt) with no cue of its own, takes the negation or uncertainty of the clause
+  before it: 没有急性异常的迹象，如气胸或胸腔积液 negates both;
 - a negation or uncertainty cue right after a stated finding (finding_ends.txt) with text after it:
   双肺纹理增多未见明确实变 -> 双肺纹理增多 | 未见明确实变.
 """
@@ -39,8 +42,11 @@ class PartSplitter:
     """Holds the conjunction and finding-ending lists; `split()` is the entry point."""
 
     def __init__(self, cues: CueMatcher, conjunctions: Iterable[str], finding_ends: Iterable[str],
-                 tokens: Callable[[str], list[str]]) -> None:
+                 tokens: Callable[[str], list[str]], list_openers: Iterable[str] = (),
+                 disjunctions: Iterable[str] = ()) -> None:
         self.cues = cues
+        self._disjunctions = set(disjunctions)
+        self._openers = tuple(sorted(set(list_openers), key=len, reverse=True))
         self._words = {w for w in conjunctions if w != "、"}
         self._ends = tuple(sorted(set(finding_ends), key=len, reverse=True))
         self._tokens = tokens
@@ -56,10 +62,28 @@ class PartSplitter:
         return sorted(spans)
 
     def _leading_cue(self, text: str) -> Cue | None:
-        found = self.cues.matches(text)
-        return found[0].kind if found and found[0].start == 0 and found[0].kind in _SCOPED else None
+        """The negation or uncertainty cue a text opens with, discourse frames before it skipped."""
+        at = 0
+        for m in self.cues.matches(text):
+            if m.start != at:
+                return None
+            if m.kind is not Cue.FRAME:
+                return m.kind if m.kind in _SCOPED else None
+            at = m.end
+        return None
 
-    def _pieces(self, text: str) -> list[tuple[str, Cue | None]]:
+    def continues_list(self, text: str) -> str | None:
+        """A clause that goes on with the list of the one before: it opens with a list word (如气胸或胸腔积液
+        -> 气胸或胸腔积液, the word removed) or lists alternatives (胸腔积液或气胸) with no cue of its own."""
+        opener = next((w for w in self._openers if text.startswith(w)), None)
+        if opener:
+            return text[len(opener):]
+        if self._disjunctions & set(self._tokens(text)) and not any(
+                m.kind in _SCOPED for m in self.cues.matches(text)):
+            return text
+        return None
+
+    def _pieces(self, text: str, carry: Cue | None) -> list[tuple[str, Cue | None]]:
         """Conjunction pieces, short ones joined back; each with the leading cue it inherits, if any."""
         starts, stops = [0], []
         for start, end in self._conjunction_spans(text):
@@ -82,7 +106,7 @@ class PartSplitter:
                     merged[-1][1] = stop
             else:
                 merged.append([start, stop])
-                inherit.append(None)
+                inherit.append(carry)
         return [(text[s:e], lead) for (s, e), lead in zip(merged, inherit)]
 
     def _cue_splits(self, piece: str) -> list[str]:
@@ -99,9 +123,10 @@ class PartSplitter:
         out.append(piece[at:])
         return out
 
-    def split(self, text: str) -> list[Part]:
+    def split(self, text: str, carry: Cue | None = None) -> list[Part]:
+        """The parts of one clause; `carry` is the cue a clause opening a list takes from the one before."""
         parts = []
-        for piece, lead in self._pieces(text):
+        for piece, lead in self._pieces(text, carry):
             for number, sub in enumerate(self._cue_splits(piece)):
                 cue, rest = self.cues.classify(sub)
                 if cue is Cue.NONE and lead is not None and number == 0:

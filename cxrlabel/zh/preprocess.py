@@ -5,6 +5,7 @@ are learnt and when new reports are assigned to them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,6 +15,9 @@ from .data_files import ZhData
 from .normalize import laterality_pattern, strip_laterality, strip_numbers
 from .parts import PartSplitter
 from .segment import Segmenter
+
+# Function words left at the edge of a part once its cues are gone (肺部是清晰的 -> 肺部是的 -> 肺部).
+_EDGE_PARTICLES = re.compile(r"^[的是都也很均了着]+|[的是都也很均了着]+$")
 
 
 @dataclass(frozen=True)
@@ -39,24 +43,27 @@ class ClausePreprocessor:
     def __init__(self, data: ZhData, drop_laterality: bool = False, cache_size: int = 1 << 18) -> None:
         self.data = data
         self.drop_laterality = drop_laterality
-        self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues)
         self.segmenter = Segmenter(data.userdict)
-        self.splitter = PartSplitter(self.cues, data.conjunctions, data.finding_ends, self.segmenter.all_tokens)
+        self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues, data.discourse,
+                               self.segmenter.all_tokens)
+        self.splitter = PartSplitter(self.cues, data.conjunctions, data.finding_ends, self.segmenter.all_tokens,
+                                     data.list_openers, data.disjunctions)
         self._boilerplate = tuple(sorted(set(data.boilerplate), key=len, reverse=True))
         self._laterality = laterality_pattern(data.laterality) if drop_laterality else None
         # Archives repeat the same clause thousands of times; cache the per-clause work.
         self._parts = lru_cache(maxsize=cache_size)(self._parts_of)
         self.tokens = lru_cache(maxsize=cache_size)(self._tokens)
 
-    def _parts_of(self, text: str) -> tuple[tuple[str, Cue, str, bool], ...]:
+    def _parts_of(self, text: str, carry: Cue | None) -> tuple[tuple[str, Cue, str, bool], ...]:
         if strip_numbers(text).startswith(self._boilerplate):
             return ((text, Cue.NONE, "", True),)
+        listed = self.splitter.continues_list(text) if carry else None
         out = []
-        for part in self.splitter.split(text):
+        for part in self.splitter.split(listed, carry) if listed else self.splitter.split(text):
             if strip_numbers(part.text).startswith(self._boilerplate):
                 out.append((part.text, Cue.NONE, "", True))
                 continue
-            normalized = strip_laterality(strip_numbers(part.rest), self._laterality)
+            normalized = _EDGE_PARTICLES.sub("", strip_laterality(strip_numbers(part.rest), self._laterality))
             out.append((part.text, part.cue, "".join(self.tokens(normalized)), False))
         return tuple(out)
 
@@ -65,6 +72,12 @@ class ClausePreprocessor:
 
     def clauses(self, report: str) -> list[Clause]:
         """Every part of every clause of one diagnosis, in order."""
-        return [Clause(number, part_no, text, cue, normalized, boilerplate)
-                for number, clause in enumerate(split_clauses(report))
-                for part_no, (text, cue, normalized, boilerplate) in enumerate(self._parts(clause))]
+        out: list[Clause] = []
+        carry: Cue | None = None
+        for number, clause in enumerate(split_clauses(report)):
+            parts = self._parts(clause, carry)
+            out.extend(Clause(number, part_no, text, cue, normalized, boilerplate)
+                       for part_no, (text, cue, normalized, boilerplate) in enumerate(parts))
+            last = parts[-1][1]
+            carry = last if last in (Cue.NEGATED, Cue.UNCERTAIN) else None
+        return out
