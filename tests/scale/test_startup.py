@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.engines.local import LocalEngine
-from tests.conftest import ROOT, spacy_model_available
+from tests.conftest import ROOT, spacy_required
 
 CORPUS = ROOT / "corpora" / "en" / "reports.csv"
 TORCH_INSTALLED = importlib.util.find_spec("torch") is not None  # finds it without importing it
@@ -18,8 +18,8 @@ TORCH_INSTALLED = importlib.util.find_spec("torch") is not None  # finds it with
 
 @pytest.mark.parametrize("parser", ["spacy", "none"])
 def test_extract_with_one_worker_labels_without_torch_and_can_import_it_afterwards(parser, tmp_path):
-    if parser == "spacy" and not spacy_model_available():
-        pytest.skip("no spaCy English model")
+    if parser == "spacy":
+        spacy_required()
     code = ("import sys\n"
             "from cxrlabel.cli import main\n"
             f"print(main(['extract', {str(CORPUS)!r}, '-o', {str(tmp_path / 'labels.csv')!r}, '--workers', '1',"
@@ -34,8 +34,7 @@ def test_extract_with_one_worker_labels_without_torch_and_can_import_it_afterwar
 
 
 def test_explain_labels_without_torch():
-    if not spacy_model_available():
-        pytest.skip("no spaCy English model")
+    spacy_required()
     code = ("import sys\n"
             "from cxrlabel.cli import main\n"
             "main(['explain', 'Possible pneumonia. No effusion.'])\n"
