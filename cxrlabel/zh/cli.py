@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ..errors import UserError
 from ..output_guard import check_output
-from ..tabular import find_column, read_table
+from ..tabular import TEXT_COLUMN_NAMES, find_column, read_table
 from .data_files import load_zh_data
 from .distance import DEFAULT_MAX_DISTANCE, DISTANCES
 from .label import OVERRIDES_FILE, Labeler, label_reports, read_label_map, read_overrides
@@ -21,8 +21,12 @@ from .mine import MineSettings, mine
 from .mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
 from .model_file import MODEL_FILE, load_model
 from .preprocess import ClausePreprocessor
+from .sections import SECTION_CHOICES
 from .weighted_kmedoids import ENGINES
 
+# Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
+TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",
+                *TEXT_COLUMN_NAMES)
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
 
 MINE_EPILOG = """\
@@ -95,7 +99,8 @@ def _positive(text: str) -> int:
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path, help="reports: CSV, TSV, JSONL or Parquet")
-    parser.add_argument("--column", help="column holding the diagnosis (default: detect 诊断, 诊断结果, 印象, 结论 …)")
+    parser.add_argument("--column", help="column holding the diagnosis or the whole report (default: detect "
+                                          "诊断, 诊断意见, 影像诊断, 印象, 结论, 报告内容 …)")
     parser.add_argument("--id-column", help="column holding the report id (default: detect id/report_id, else row numbers)")
     parser.add_argument("--encoding", help="file encoding if detection fails (utf-8, gb18030 …)")
     parser.add_argument("--no-header", action="store_true",
@@ -127,6 +132,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--drop-laterality", action=argparse.BooleanOptionalAction, default=True,
                    help="remove 左/右/双侧/两下 … before clustering, so left and right findings cluster together "
                         "(default on; labels never carry a side)")
+    m.add_argument("--sections", choices=SECTION_CHOICES, default="diagnosis",
+                   help="diagnosis (default): a whole report is read from its 诊断/诊断意见/印象/结论 section, "
+                        "findings (所见) left out (headings: lexicons/zh/sections.tsv); all: every line. "
+                        "zh label reads reports the same way")
     m.add_argument("--engine", choices=ENGINES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
     m.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
@@ -163,7 +172,7 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
     table = read_table(args.input, encoding=args.encoding, header=False if args.no_header else None,
                        named=tuple(c for c in (args.column, args.id_column) if c))
     frame = table.frame
-    text_col = find_column(frame, args.column, what="text")
+    text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS)
     if args.id_column:
         id_col = find_column(frame, args.id_column, what="id", option="--id-column")
         ids = frame[id_col].astype(str)
@@ -193,7 +202,7 @@ def run_mine(args: argparse.Namespace) -> int:
     prepare_out(args.out)
     ids, texts, _, _ = _read_reports(args)
     data = load_zh_data(args.rules_dir, args.lexicon_dir)
-    pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality)
+    pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality, sections=args.sections)
     settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, guide=args.guide,
                             engine=args.engine,
                             max_distance=args.max_distance, seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.workers)
@@ -220,7 +229,7 @@ def run_mine(args: argparse.Namespace) -> int:
         print(f"top {top} clusters cover {result.coverage[top - 1]:.1%} of the {result.n_reports_with_clauses} "
               f"reports with clauses ({result.n_reports} reports in all)")
         print("coverage by top clusters: " + ", ".join(f"{i}: {c:.1%}" for i, c in enumerate(result.coverage[:top], 1)))
-    paths = write_outputs(result, args.out, settings, pre.data.known_findings, args.drop_laterality,
+    paths = write_outputs(result, args.out, settings, pre.data.known_findings, args.drop_laterality, args.sections,
                           args.rules_dir and str(Path(args.rules_dir).resolve()),
                           args.lexicon_dir and str(Path(args.lexicon_dir).resolve()))
     print("wrote " + ", ".join(str(p) for p in paths))
@@ -241,7 +250,7 @@ def run_label(args: argparse.Namespace) -> int:
     overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
     ids, texts, id_col, text_col = _read_reports(args)
     data = load_zh_data(model.rules_dir, model.lexicon_dir)
-    pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality)
+    pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality, sections=model.sections)
     labeler = Labeler.build(pre, model, mapping, args.max_distance, args.workers, overrides)
     clash = {id_col, text_col} & set(labeler.labels)
     if clash:

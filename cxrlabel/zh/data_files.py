@@ -25,6 +25,7 @@ LATERALITY_FILE = "laterality.txt"
 KNOWN_FINDINGS_FILE = "known_findings.tsv"
 USERDICT_FILE = "radiology_userdict.txt"
 CHEXPERT_NAMES_FILE = "chexpert_names.tsv"
+SECTIONS_FILE = "sections.tsv"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ZhData:
     laterality: tuple[str, ...]
     known_findings: tuple[tuple[str, str], ...]
     chexpert_names: tuple[tuple[str, str], ...]
+    sections: tuple[tuple[str, str], ...]
     userdict: Path
 
 
@@ -99,5 +101,6 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         laterality=tuple(read_entries(lexicons / LATERALITY_FILE, "--lexicon-dir")),
         known_findings=read_pairs(lexicons / KNOWN_FINDINGS_FILE, "--lexicon-dir"),
         chexpert_names=read_pairs(lexicons / CHEXPERT_NAMES_FILE, "--lexicon-dir"),
+        sections=read_pairs(lexicons / SECTIONS_FILE, "--lexicon-dir"),
         userdict=userdict,
     )

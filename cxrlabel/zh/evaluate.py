@@ -27,15 +27,15 @@ def majority_names(result: MineResult, clause_gold: pd.DataFrame) -> dict[int, s
     return merged.groupby("cluster_id")["label"].agg(lambda s: s.value_counts().index[0]).to_dict()
 
 
-def saved_model(result: MineResult, settings: MineSettings, drop_laterality: bool) -> SavedModel:
+def saved_model(result: MineResult, settings: MineSettings, pre: ClausePreprocessor) -> SavedModel:
     return SavedModel(result.clusters["cluster_id"].tolist(), result.clusters["medoid"].tolist(),
-                      [list(t) for t in result.medoid_tokens], settings.distance, settings.guide, drop_laterality,
-                      None, None, settings.seed, result.loss)
+                      [list(t) for t in result.medoid_tokens], settings.distance, settings.guide, pre.drop_laterality,
+                      pre.sections, None, None, settings.seed, result.loss)
 
 
 def predict(texts: list[str], pre: ClausePreprocessor, result: MineResult, settings: MineSettings,
             names: dict[int, str], max_distance: float = DEFAULT_MAX_DISTANCE) -> pd.DataFrame:
-    labeler = Labeler.build(pre, saved_model(result, settings, pre.drop_laterality), names, max_distance)
+    labeler = Labeler.build(pre, saved_model(result, settings, pre), names, max_distance)
     return label_reports(texts, labeler).frame
 
 

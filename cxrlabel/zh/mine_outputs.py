@@ -50,7 +50,7 @@ def prepare_out(out: Path) -> None:
 
 
 def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: tuple[tuple[str, str], ...],
-                  drop_laterality: bool, rules_dir: str | None, lexicon_dir: str | None) -> list[Path]:
+                  drop_laterality: bool, sections: str, rules_dir: str | None, lexicon_dir: str | None) -> list[Path]:
     """Write the five outputs into a folder `prepare_out` accepted; returns their paths."""
     refuse_edited_map(out)  # again: the map may have been edited while the mining ran
     clusters = result.clusters
@@ -77,7 +77,7 @@ def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: 
     save_model(SavedModel(
         cluster_ids=clusters["cluster_id"].tolist(), medoids=clusters["medoid"].tolist(),
         medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance, guide=settings.guide,
-        drop_laterality=drop_laterality, rules_dir=rules_dir, lexicon_dir=lexicon_dir,
+        drop_laterality=drop_laterality, sections=sections, rules_dir=rules_dir, lexicon_dir=lexicon_dir,
         seed=settings.seed, loss=round(result.loss, 6)), paths[3])
     paths[4].write_text(report_html.render(clusters, labels, result.n_reports_with_clauses, settings.max_distance,
                                            f"cxrlabel zh mine: {len(clusters)} clause clusters"), encoding="utf-8")

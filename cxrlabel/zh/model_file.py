@@ -20,6 +20,7 @@ class SavedModel:
     distance: str
     guide: bool  # distances steered by the known-findings lexicon
     drop_laterality: bool
+    sections: str  # diagnosis: whole reports read from their diagnosis section; all: every line
     rules_dir: str | None  # None: the shipped files
     lexicon_dir: str | None
     seed: int

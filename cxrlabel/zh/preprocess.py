@@ -14,7 +14,8 @@ from .cues import Cue, CueMatcher
 from .data_files import ZhData
 from .normalize import laterality_pattern, strip_laterality, strip_numbers
 from .parts import PartSplitter
-from .segment import Segmenter
+from .sections import SectionFinder
+from .segment import Segmenter, join_tokens
 
 # Function words left at the edge of a part once its cues are gone (肺部是清晰的 -> 肺部是的 -> 肺部).
 _EDGE_PARTICLES = re.compile(r"^[的是都也很均了着]+|[的是都也很均了着]+$")
@@ -40,9 +41,12 @@ class Clause:
 class ClausePreprocessor:
     """Holds the word lists and the segmenter; `clauses()` is the only entry point."""
 
-    def __init__(self, data: ZhData, drop_laterality: bool = False, cache_size: int = 1 << 18) -> None:
+    def __init__(self, data: ZhData, drop_laterality: bool = False, sections: str = "diagnosis",
+                 cache_size: int = 1 << 18) -> None:
         self.data = data
         self.drop_laterality = drop_laterality
+        self.sections = sections
+        self._finder = SectionFinder(data.sections) if sections == "diagnosis" else None
         self.segmenter = Segmenter(data.userdict)
         self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues, data.discourse,
                                self.segmenter.all_tokens)
@@ -64,7 +68,7 @@ class ClausePreprocessor:
                 out.append((part.text, Cue.NONE, "", True))
                 continue
             normalized = _EDGE_PARTICLES.sub("", strip_laterality(strip_numbers(part.rest), self._laterality))
-            out.append((part.text, part.cue, "".join(self.tokens(normalized)), False))
+            out.append((part.text, part.cue, join_tokens(self.tokens(normalized)), False))
         return tuple(out)
 
     def _tokens(self, normalized: str) -> tuple[str, ...]:
@@ -74,7 +78,8 @@ class ClausePreprocessor:
         """Every part of every clause of one diagnosis, in order."""
         out: list[Clause] = []
         carry: Cue | None = None
-        for number, clause in enumerate(split_clauses(report)):
+        text = self._finder.diagnosis(report) if self._finder else report
+        for number, clause in enumerate(split_clauses(text)):
             parts = self._parts(clause, carry)
             out.extend(Clause(number, part_no, text, cue, normalized, boilerplate)
                        for part_no, (text, cue, normalized, boilerplate) in enumerate(parts))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import jieba
@@ -17,6 +18,8 @@ from ..errors import UserError
 # so a listed term is kept whole.
 USER_WORD_FREQ = 200_000
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+_LATIN_END = re.compile(r"[0-9A-Za-z]$")
+_LATIN_START = re.compile(r"[0-9A-Za-z]")
 
 
 def read_userdict(path: Path) -> list[tuple[str, int]]:
@@ -31,6 +34,16 @@ def read_userdict(path: Path) -> list[tuple[str, int]]:
             raise UserError(f"{path}: line {number} must be 'term' or 'term frequency'; fix it")
         words.append((parts[0], int(parts[1]) if len(parts) == 2 else USER_WORD_FREQ))
     return words
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """Tokens back to text: Chinese runs together, a space kept between two Latin words (Kerley B)."""
+    out = ""
+    for token in tokens:
+        if out and _LATIN_END.search(out) and _LATIN_START.match(token):
+            out += " "
+        out += token
+    return out
 
 
 class Segmenter:

@@ -42,3 +42,29 @@ def test_parts_of_terse_clauses(pre, text, expected):
 ])
 def test_parts_of_prose(pre, text, expected):
     assert _read(pre, text) == expected
+
+
+def test_whole_report_is_read_from_its_diagnosis_section(pre):
+    report = "检查方法：胸部正位\n影像所见：两肺纹理增多，右侧肋膈角变钝。\n诊断意见：1.心影增大 2.主动脉硬化"
+    assert [c.normalized for c in pre.clauses(report) if c.normalized] == ["心影增大", "主动脉硬化"]
+    assert [c.normalized for c in pre.clauses("【影像表现】\n右下肺片状影\n【诊断】\n右下肺炎")] == ["右下肺炎"]
+    # without a diagnosis heading the findings are read rather than nothing; the clinical history never
+    assert [c.normalized for c in pre.clauses("临床诊断：咳嗽\n影像表现：右下肺片状影")] == ["右下肺片状影"]
+
+
+def test_sections_all_reads_every_line(zh_data):
+    from cxrlabel.zh.preprocess import ClausePreprocessor
+
+    everything = ClausePreprocessor(zh_data, sections="all")
+    report = "影像所见：两肺纹理增多\n诊断意见：心影增大"
+    assert "两肺纹理增多" in [c.normalized for c in everything.clauses(report)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("右肺结节，大小约1.2cm", ["右肺结节"]),  # the leftover 大小约 is dropped
+    ("心影较前增大", ["心影增大"]),  # a change since the last film is a finding
+    ("较前片(2019-01-01)无明显变化", []),  # "no change since" is boilerplate
+    ("两肺可见Kerley B线", ["两肺可见Kerley B线"]),  # English keeps its space
+])
+def test_leftovers_comparisons_and_english(pre, text, expected):
+    assert [c.normalized for c in pre.clauses(text) if c.normalized] == expected
