@@ -45,14 +45,15 @@ def evaluate(items: Sequence[str], weights: np.ndarray, medoid_items: Sequence[s
 
 def clara(items: Sequence[str], weights: np.ndarray, k: int, sample_size: int, n_samples: int,
           eval_size: int, seed: int, solver: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
-          metric: Metric, progress: bool = False) -> tuple[np.ndarray, float]:
-    """Medoid indices into `items` and their estimated loss on the evaluation subset."""
+          metric: Metric, progress: bool = False) -> tuple[np.ndarray, list[float]]:
+    """Medoid indices into `items`, and every sample's loss on the evaluation subset (the least is theirs)."""
     rng = np.random.default_rng(seed)
     weights = np.asarray(weights, dtype=np.float64)
     eval_index, eval_weights = stratified_sample(weights, eval_size, rng)
     eval_items = [items[i] for i in eval_index]
     best: np.ndarray | None = None
     best_loss = np.inf
+    losses = []
     for _ in tqdm(range(n_samples), desc="CLARA samples", unit="sample", disable=not progress, leave=False):
         index, sample_weights = stratified_sample(weights, sample_size, rng)
         if best is not None:  # as in CLARA, the best medoids so far join every later sample
@@ -64,7 +65,8 @@ def clara(items: Sequence[str], weights: np.ndarray, k: int, sample_size: int, n
         medoids = index[solver(dist, sample_weights, k)]
         del dist
         loss = evaluate(eval_items, eval_weights, [items[i] for i in medoids], metric)
+        losses.append(loss)
         if loss < best_loss:
             best, best_loss = np.sort(medoids), loss
     assert best is not None
-    return best, best_loss
+    return best, losses

@@ -225,6 +225,11 @@ def run_mine(args: argparse.Namespace) -> int:
     k = len(result.clusters)
     top = min(10, k)
     print(f"k={k}; weighted loss {result.loss:.2f}")
+    if result.sample_losses:
+        best, worst = min(result.sample_losses), max(result.sample_losses)
+        print(f"CLARA: {len(result.sample_losses)} samples of {settings.sample}; estimated loss of the kept sample "
+              f"{best:.2f}, of the worst {worst:.2f} (worst/kept ratio {worst / best if best else 1.0:.4f}); "
+              f"loss over all clauses {result.loss:.2f} (ratio to the estimate {result.loss / best if best else 1.0:.4f})")
     if result.coverage:
         print(f"top {top} clusters cover {result.coverage[top - 1]:.1%} of the {result.n_reports_with_clauses} "
               f"reports with clauses ({result.n_reports} reports in all)")

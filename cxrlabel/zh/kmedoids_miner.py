@@ -76,9 +76,10 @@ class ClauseKMedoids:
             raise UserError(f"{len(items)} distinct clauses need a {gib:.0f} GiB distance matrix, more than the "
                             f"{self.full_matrix_limit} clause limit allows; add --sample 5000 to fit on samples")
         self.silhouette_ = {}
+        self.sample_losses_: list[float] = []
         if sampled:
             k = self._pick_k_on_sample(items, weights, ks) if len(ks) > 1 else ks[0]
-            medoids, _ = clara.clara(items, weights, k, self.sample_size, self.n_samples, self.eval_size,
+            medoids, self.sample_losses_ = clara.clara(items, weights, k, self.sample_size, self.n_samples, self.eval_size,
                                      self.random_state, self._solver(), self.metric, self.progress)
             labels, dist = self.metric.nearest(items, [items[i] for i in medoids], progress=self.progress)
         else:

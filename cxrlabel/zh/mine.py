@@ -48,6 +48,7 @@ class MineResult:
     silhouette: dict[int, float] = field(default_factory=dict)
     medoid_tokens: list[tuple[str, ...]] = field(default_factory=list)
     loss: float = 0.0
+    sample_losses: list[float] = field(default_factory=list)  # with --sample: each CLARA sample's estimated loss
 
 
 def collect_clauses(ids: Sequence[str], texts: Sequence[str], pre: ClausePreprocessor,
@@ -116,7 +117,7 @@ def mine(ids: Sequence[str], texts: Sequence[str], settings: MineSettings, pre: 
                 for top in range(1, model.n_clusters_ + 1)] if with_clauses else []
     return MineResult(clauses, clusters, len(texts), with_clauses, n_boilerplate, n_empty, coverage,
                       dict(model.silhouette_), [pre.tokens(unique[model.medoid_indices_[c]]) for c in order],
-                      model.inertia_)
+                      model.inertia_, list(model.sample_losses_))
 
 
 def _known_label(text: str, known: Sequence[tuple[str, str]]) -> str:

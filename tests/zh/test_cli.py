@@ -168,3 +168,4 @@ def test_sampled_mining_runs_end_to_end(tmp_path, capsys):
     assignments = pd.read_csv(tmp_path / "assignments.csv")
     assert assignments["nearest_cluster"].between(1, 6).all()
     assert len(pd.read_csv(tmp_path / "clusters.csv")) == 6
+    assert "CLARA: 3 samples of 60" in capsys.readouterr().out
