@@ -28,6 +28,7 @@ class Phrase:
     kind: str  # mention, unmention or auxiliary
     requires: tuple[tuple[str, ...], ...] = ()
     source: str = ""
+    strict: bool = False  # `needs:` rather than `requires:`: without a qualifier it is no mention at all
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Lexicon:
                    and m.last <= o.last and (o.last - o.first) > (m.last - m.first) for o in raw):
                 continue
             if m.phrase.requires and not _qualified(words, m):
+                if m.phrase.strict:
+                    continue
                 m = Match(m.observation, m.kind, m.first, m.last, m.phrase, qualified=False)
             kept.append(m)
         return kept
@@ -106,7 +109,8 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def read_phrases(path: Path, observation: str, kind: str) -> list[Phrase]:
-    """One phrase per line; `#` starts a comment; `phrase | requires: a, b` needs a qualifier nearby."""
+    """One phrase per line; `#` starts a comment. `phrase | requires: a, b` is positive only with a qualifier
+    nearby, and without one is kept only when negated; `phrase | needs: a, b` is a mention only with one."""
     phrases = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -118,14 +122,17 @@ def read_phrases(path: Path, observation: str, kind: str) -> list[Phrase]:
             continue
         text, _, extra = line.partition("|")
         requires: tuple[tuple[str, ...], ...] = ()
+        key = ""
         if extra.strip():
             key, _, values = extra.partition(":")
-            if key.strip() != "requires" or not values.strip():
-                raise UserError(f"{path}:{number}: after '|' write 'requires: word, other phrase'")
+            key = key.strip()
+            if key not in ("requires", "needs") or not values.strip():
+                raise UserError(f"{path}:{number}: after '|' write 'requires: word, other phrase' "
+                                "or 'needs: word, other phrase'")
             requires = tuple(w for w in (_words(v) for v in values.split(",")) if w)
         words = _words(text)
         if words:
-            phrases.append(Phrase(observation, words, kind, requires, f"{path.name}:{number}"))
+            phrases.append(Phrase(observation, words, kind, requires, f"{path.name}:{number}", key == "needs"))
     return phrases
 
 

@@ -41,6 +41,11 @@ def test_qualified_mentions(lex):
     assert found(lex, "Heart size is stable.") == [("Cardiomegaly", "heart size", False)]
 
 
+def test_needs_makes_a_phrase_a_mention_only_beside_its_qualifier(lex):
+    assert found(lex, "Pulmonary vascularity is increased.") == [("Edema", "vascularity", True)]
+    assert found(lex, "Pulmonary vascularity is within normal limits.") == []
+
+
 def test_custom_observation_and_layering(tmp_path):
     (tmp_path / "mention").mkdir()
     (tmp_path / "mention" / "Hernia.txt").write_text("# mine\nhiatal hernia\n")
@@ -54,7 +59,7 @@ def test_custom_observation_and_layering(tmp_path):
 
 def test_bad_lexicon_line_names_file_and_line(tmp_path):
     (tmp_path / "mention").mkdir()
-    (tmp_path / "mention" / "X.txt").write_text("ok\nfoo | needs: bar\n")
+    (tmp_path / "mention" / "X.txt").write_text("ok\nfoo | wants: bar\n")
     with pytest.raises(UserError, match="X.txt:2"):
         lexicon.load([tmp_path])
 
