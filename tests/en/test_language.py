@@ -71,6 +71,10 @@ CASES = [
     ("Heart size and pulmonary vascular engorgement appear within limits of normal.", {"Edema": 0.0, "Cardiomegaly": 0.0}, BOTH),
     ("Pulmonary vascular congestion is within normal limits.", {"Edema": 0.0}, BOTH),
     ("Heart and mediastinal contours within normal limits.", {"Cardiomegaly": 0.0, "Enlarged Cardiomediastinum": 0.0}, BOTH),
+    # vessels said to be increased are vascular congestion; normal vessels say nothing of edema
+    ("Slightly prominent pulmonary vascularity.", {"Edema": 1.0}, BOTH),
+    ("The central pulmonary vasculature is not engorged.", {"Edema": 0.0}, SPACY),
+    ("Heart size and pulmonary vascularity appear within normal limits.", {"Edema": None, "Cardiomegaly": 0.0}, BOTH),
     # normal bone rules a fracture out; a bone word alone names none
     ("No acute bony abnormality.", {"Fracture": 0.0}, BOTH),
     ("No acute osseous abnormality identified.", {"Fracture": 0.0}, BOTH),
