@@ -65,6 +65,7 @@ CASES = [
     ("No significant effusion.", {"Pleural Effusion": 0.0}, BOTH),
     ("No large pleural effusion.", {"Pleural Effusion": 0.0}, BOTH),
     ("No significant change in the right effusion.", {"Pleural Effusion": 1.0}, BOTH),
+    ("No change right upper lobe cavitation.", {"Lung Lesion": 1.0}, BOTH),
     ("No opacity to suggest pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
     ("There is no focal air space opacity to suggest a pneumonia.", {"Lung Opacity": 0.0, "Pneumonia": 0.0}, BOTH),
     # any finding said to be within normal limits
