@@ -103,6 +103,9 @@ CASES = [
     ("Stable cardiomediastinal silhouette.", {"Enlarged Cardiomediastinum": -1.0}, BOTH),
     ("The cardiomediastinal silhouette is unchanged.", {"Enlarged Cardiomediastinum": -1.0}, SPACY),
     ("Stable heart size.", {"Cardiomegaly": None}, BOTH),
+    ("Cardiac silhouette at the upper limits of normal in size.", {"Cardiomegaly": -1.0}, BOTH),
+    ("Heart size top normal.", {"Cardiomegaly": -1.0}, BOTH),
+    ("The heart silhouette and mediastinal contours are not enlarged.", {"Cardiomegaly": 0.0}, SPACY),
     # "consistent with", "compatible with", "representing" name what is seen: CheXpert keeps them positive
     ("Streaky basilar opacities, compatible with atelectasis.", {"Atelectasis": 1.0}, BOTH),
     ("Right upper lobe consolidation representing pneumonia.", {"Pneumonia": 1.0}, BOTH),
