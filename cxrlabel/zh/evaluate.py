@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .cues import Cue
+from .distance import DEFAULT_MAX_DISTANCE
 from .known_findings import output_name
-from .label import DEFAULT_MAX_DISTANCE, Labeler, label_reports
+from .label import Labeler, label_reports
 from .mine import MineResult, MineSettings
 from .model_file import SavedModel
 from .preprocess import ClausePreprocessor

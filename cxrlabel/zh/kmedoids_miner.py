@@ -24,7 +24,8 @@ class ClauseKMedoids:
     def __init__(self, n_clusters: int = 10, k_range: tuple[int, int] | None = None,
                  engine: str = "kmedoids", sample_size: int | None = None, n_samples: int = 5,
                  eval_size: int = 100_000, random_state: int = 0, max_iter: int = 100,
-                 workers: int = -1, guide: FindingGuide | None = None, full_matrix_limit: int = FULL_MATRIX_LIMIT, progress: bool = False) -> None:
+                 workers: int = -1, guide: FindingGuide | None = None,
+                 full_matrix_limit: int = FULL_MATRIX_LIMIT, progress: bool = False) -> None:
         self.n_clusters = n_clusters
         self.k_range = k_range
         self.engine = engine
@@ -79,8 +80,9 @@ class ClauseKMedoids:
         self.sample_losses_: list[float] = []
         if sampled:
             k = self._pick_k_on_sample(items, weights, ks) if len(ks) > 1 else ks[0]
-            medoids, self.sample_losses_ = clara.clara(items, weights, k, self.sample_size, self.n_samples, self.eval_size,
-                                     self.random_state, self._solver(), self.metric, self.progress)
+            medoids, self.sample_losses_ = clara.clara(items, weights, k, self.sample_size, self.n_samples,
+                                                       self.eval_size, self.random_state, self._solver(),
+                                                       self.metric, self.progress)
             labels, dist = self.metric.nearest(items, [items[i] for i in medoids], progress=self.progress)
         else:
             matrix = self.metric.pairwise(items, self.progress)

@@ -16,7 +16,7 @@ from ..errors import UserError
 from ..chunked_io import describe_columns
 from ..tabular import read_table
 from .cues import CUE_VALUE, Cue
-from .distance import DEFAULT_MAX_DISTANCE, Metric, TokenEncoder
+from .distance import Metric, TokenEncoder
 from .known_findings import NORMAL, finding_guide, output_name
 from .model_file import SavedModel
 from .normalize import tidy_whitespace, to_halfwidth
