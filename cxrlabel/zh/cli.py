@@ -146,7 +146,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fit on samples of N distinct clauses (CLARA) instead of one full matrix; for big archives")
     m.add_argument("--samples", type=_positive, default=5, help="how many samples with --sample (default 5)")
     m.add_argument("--out", type=Path, required=True, help="output folder")
-    m.add_argument("--rules-dir", help="folder with negation.txt and uncertainty.txt (default: shipped rules/zh)")
+    m.add_argument("--rules-dir",
+                   help="folder with the cue and scope lists rules/zh/README.md names (default: shipped rules/zh)")
     m.add_argument("--lexicon-dir", help="folder with the dictionary and word lists (default: shipped lexicons/zh)")
     m.set_defaults(run=run_mine)
 
