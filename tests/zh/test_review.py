@@ -123,3 +123,17 @@ def test_bad_overrides_are_a_clear_error_without_report_text(tmp_path, capsys, r
                  "-o", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "心影" not in err
+
+
+def test_a_cluster_labelled_zhengchang_is_no_finding(tmp_path):
+    src, out, _ = _mine(tmp_path, 3)
+    label_map = pd.read_csv(out / "label_map.csv")
+    label_map["label"] = ["正常" if "主动脉" in medoid else label for medoid, label in
+                          zip(label_map["medoid"], label_map["label"])]
+    label_map.to_csv(out / "label_map.csv", index=False)
+    labels_csv = tmp_path / "labels.csv"
+    assert main(["zh", "label", str(src), "--label-map", str(out / "label_map.csv"), "-o", str(labels_csv)]) == 0
+    labels = pd.read_csv(labels_csv, dtype=str, keep_default_na=False)
+    assert "正常" not in labels.columns and "aortic_sclerosis" not in labels.columns
+    assert labels.loc[REPORTS.index("主动脉硬化"), "No Finding"] == "1.0"
+    assert labels.loc[REPORTS.index("心影增大"), "No Finding"] == ""
