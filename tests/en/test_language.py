@@ -99,6 +99,9 @@ CASES = [
     # infection outside the chest is not pneumonia
     ("Urinary tract infection.", {"Pneumonia": None}, BOTH),
     ("Intra-abdominal infection.", {"Pneumonia": None}, BOTH),
+    # an infection of the past, described by its sequelae, is no pneumonia now
+    ("Stable cavity in the right apex, related to prior tuberculosis infection.", {"Pneumonia": None}, BOTH),
+    ("Calcified nodules from an old infection.", {"Pneumonia": None}, BOTH),
     # CheXpert's convention: a stable or unchanged silhouette is uncertain, a stable heart size says nothing
     ("Stable cardiomediastinal silhouette.", {"Enlarged Cardiomediastinum": -1.0}, BOTH),
     ("The cardiomediastinal silhouette is unchanged.", {"Enlarged Cardiomediastinum": -1.0}, SPACY),
