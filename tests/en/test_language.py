@@ -86,6 +86,8 @@ CASES = [
     ("Thoracic spinal fusion hardware.", {"Support Devices": 1.0}, BOTH),
     ("Median sternotomy wires.", {"Support Devices": 1.0}, BOTH),
     ("The PICC has been removed.", {"Support Devices": 0.0}, BOTH),
+    ("There has been extubation and removal of the central line and enteric tube.", {"Support Devices": 0.0}, BOTH),
+    ("Removal of the chest tube, with a new small pneumothorax.", {"Support Devices": 0.0, "Pneumothorax": 1.0}, BOTH),
     ("VP shunt tubing traverses the chest.", {"Support Devices": 1.0}, BOTH),
     ("Shunt vascularity from a left to right shunt.", {"Support Devices": None}, BOTH),
     # a broken device is no broken bone
