@@ -34,7 +34,10 @@ MANIFEST_VERSION = 1
 LOCK = ".lock"
 # How a changed option is named in the message that refuses --resume.
 OPTION_NAMES = {"mentions": "--mentions-out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
-                "folder_output": "-o (a folder or a file)", "no_header": "--no-header"}
+                "folder_output": "-o (a folder or a file)", "no_header": "--no-header",
+                "label_map_sha256": "the contents of --label-map", "model_sha256": "the contents of model.json",
+                "clause_overrides_sha256": "the clause overrides file (its contents, or whether there is one)",
+                "zh_rules_sha256": "the rules/zh or lexicons/zh files the model names"}
 
 
 def temporary(beside: Path, folder: bool = False) -> Path:
@@ -239,6 +242,8 @@ class PartStore:
         part = {"index": result.index, "start": result.start, "rows": result.rows, "positives": result.positives,
                 "labels": self._write(f"{stem}.{self.identity['options']['output_format']}", result.labels),
                 "mentions": self._write(f"{stem}.mentions.jsonl", result.mentions) if result.mentions is not None else None}
+        if result.counts is not None:
+            part["counts"] = result.counts
         self.parts[result.index] = part
         self.columns = result.columns
         self._save()

@@ -68,6 +68,7 @@ class ChunkResult:
     cache_misses: int
     failure: Failure | None = None
     learned: dict | None = None  # this task's fresh analyses, when it was given `known`
+    counts: dict[str, int] | None = None  # tallies a task function may add (zh label's clauses), kept per part
 
 
 def label_csv(frame: pd.DataFrame) -> bytes:
@@ -159,5 +160,6 @@ def merge_results(pieces: list[ChunkResult], output_format: str) -> ChunkResult:
         labels = b"".join(p.labels for p in pieces)
     mentions = None if pieces[0].mentions is None else b"".join(p.mentions for p in pieces)
     positives = {o: sum(p.positives[o] for p in pieces) for o in pieces[0].positives}
+    counts = None if pieces[0].counts is None else {k: sum(p.counts[k] for p in pieces) for k in pieces[0].counts}
     return ChunkResult(pieces[0].index, pieces[0].start, sum(p.rows for p in pieces), pieces[0].columns, labels, mentions,
-                       positives, sum(p.cache_hits for p in pieces), sum(p.cache_misses for p in pieces))
+                       positives, sum(p.cache_hits for p in pieces), sum(p.cache_misses for p in pieces), counts=counts)

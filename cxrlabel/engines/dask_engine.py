@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..errors import UserError
 from . import Progress, in_pieces
@@ -37,9 +37,12 @@ def ignore_sigint() -> None:
 
 
 class DaskEngine:
-    def __init__(self, workers: int, scheduler: str | None = None, hidden: tuple[str, ...] = ()) -> None:
+    def __init__(self, workers: int, scheduler: str | None = None, hidden: tuple[str, ...] = (),
+                 work: Callable[[ChunkTask, JobSpec], ChunkResult] = label_chunk) -> None:
         """`hidden`: packages the workers of a LocalCluster we start need not import (as the local engine's);
-        a user's own cluster is left as it is, since other work may share its workers."""
+        a user's own cluster is left as it is, since other work may share its workers. `work`: the function
+        each task runs, as in `LocalEngine`."""
+        self.work = work
         self.workers = workers
         self.scheduler = scheduler
         self.hidden = hidden
@@ -90,5 +93,5 @@ class DaskEngine:
     def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         client = self.client
         # pure=False: a piece's key is random instead of a hash of its (large) texts
-        yield from in_pieces(lambda task: client.submit(label_chunk, task, spec, pure=False), tasks, spec, self.workers,
+        yield from in_pieces(lambda task: client.submit(self.work, task, spec, pure=False), tasks, spec, self.workers,
                              progress)

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from threadpoolctl import threadpool_limits
 
@@ -136,12 +136,15 @@ def one_blas_thread() -> threadpool_limits:
 
 
 class LocalEngine:
-    def __init__(self, workers: int, hidden: tuple[str, ...] = ()) -> None:
+    def __init__(self, workers: int, hidden: tuple[str, ...] = (),
+                 work: Callable[[ChunkTask, JobSpec], ChunkResult] = label_chunk) -> None:
         """`hidden`: packages the labeller need not import (see `start_worker`), hidden in the worker processes;
         with one worker, labelling runs in this process, which gets one BLAS thread and the packages hidden
-        while the engine is open (`hidden_while`)."""
+        while the engine is open (`hidden_while`). `work`: the picklable function a task is run with
+        (`zh label` gives its own, with a spec of its own that has the fields `in_pieces` reads)."""
         self.workers = workers
         self.hidden = hidden
+        self.work = work
         self.pool: ProcessPoolExecutor | None = None
         self.in_process = ExitStack()
 
@@ -166,13 +169,13 @@ class LocalEngine:
 
     def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         if self.pool is None:
-            yield from in_pieces(lambda task: Finished(label_chunk(task, spec)), tasks, spec, 1, progress)
+            yield from in_pieces(lambda task: Finished(self.work(task, spec)), tasks, spec, 1, progress)
             return
         pool = self.pool
 
         def submit(task: ChunkTask) -> Future:
             with sigint_blocked():  # the pool starts its workers as the first tasks are submitted
-                return pool.submit(label_chunk, task, spec)
+                return pool.submit(self.work, task, spec)
 
         try:
             yield from in_pieces(submit, tasks, spec, self.workers, progress)

@@ -5,18 +5,24 @@ Nothing printed here contains report text: only counts, ids, file names and clus
 from __future__ import annotations
 
 import argparse
+import hashlib
+import pickle
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
+from ..chunked_io import ChunkedTable
 from ..errors import UserError
+from ..extract import DEFAULT_CHUNK_SIZE, default_workers
 from ..output_guard import check_output
+from ..parts import PartStore
 from ..tabular import TEXT_COLUMN_NAMES, find_column, read_table
 from .data_files import load_zh_data
 from .distance import DEFAULT_MAX_DISTANCE, DISTANCES
-from .label import OVERRIDES_FILE, Labeler, label_reports, read_label_map, read_overrides
+from .label import OVERRIDES_FILE, read_label_map, read_overrides
+from .label_run import ZhJobSpec, check_scale_options, labeler_for_spec, output_format, run_chunks
 from .mine import MineSettings, mine
 from .mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
 from .model_file import MODEL_FILE, load_model
@@ -74,6 +80,17 @@ farther than --max-distance from every medoid (a report of only those has no lab
 examples:
   cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
   cxrlabel zh label new.csv --column 诊断结果 --label-map mined/label_map.csv --max-distance 0.4 -o new_labels.csv
+
+archive scale (the engine of cxrlabel extract):
+  cxrlabel zh label archive.csv --label-map mined/label_map.csv --workers 8 --chunk-size 20000 -o labels.parquet
+  cxrlabel zh label archive.csv --label-map mined/label_map.csv -o labels.csv --resume   # after a stop
+  cxrlabel zh label archive.parquet --label-map mined/label_map.csv --engine dask --workers 4 -o labels.csv
+
+The input is read --chunk-size rows at a time and each finished chunk is kept in <output>.parts/ until
+the output is written, so memory stays flat and a stopped run continues with --resume; the output is
+the same as one uninterrupted pass, whatever --workers, --chunk-size or --engine. --resume is refused
+(exit 2) when the input, --max-distance, the label map, model.json, the clause overrides or the zh
+rule files changed: labels from two reviews are never mixed in one file.
 """
 
 
@@ -106,7 +123,6 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-header", action="store_true",
                         help="the CSV has no header row (detected for one-column files); its columns are then "
                              "Reports, column_1, ...")
-    parser.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -136,6 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="diagnosis (default): a whole report is read from its 诊断/诊断意见/印象/结论 section, "
                         "findings (所见) left out (headings: lexicons/zh/sections.tsv); all: every line. "
                         "zh label reads reports the same way")
+    m.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
     m.add_argument("--engine", choices=ENGINES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
     m.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
@@ -162,9 +179,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     lab.add_argument("--clause-overrides", type=Path,
                      help=f"CSV with clause,label columns: a reviewer's label for single clauses, applied before the "
                           f"nearest medoid (default: {OVERRIDES_FILE} beside the label map, if there is one)")
-    lab.add_argument("--batch-size", type=_positive, default=5000, help="reports per batch (default 5000)")
-    lab.add_argument("-o", "--output", type=Path, required=True, help="output CSV")
+    lab.add_argument("--batch-size", type=_positive, default=5000,
+                     help="reports labelled at a time by one process, and the least share of a chunk a worker gets "
+                          "(default 5000)")
+    lab.add_argument("-o", "--output", type=Path, required=True,
+                     help="labels to write: .csv, or .parquet/.pq for Parquet")
+    scale = lab.add_argument_group("archive scale (as cxrlabel extract)")
+    scale.add_argument("--workers", type=int, metavar="N",
+                       help=f"processes labelling in parallel (default: the cores this process may use, "
+                            f"{default_workers()} here, but one per --batch-size reports at most); one process "
+                            "computes distances on every core; the output does not depend on it")
+    scale.add_argument("--chunk-size", type=int, metavar="ROWS",
+                       help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
+                            "memory grows with it, not with the input")
+    scale.add_argument("--resume", action="store_true",
+                       help="continue the stopped run whose parts are in <output>.parts/; refused if the input, an "
+                            "option that changes labels, the label map, model.json, the clause overrides or the zh "
+                            "rule files differ")
+    scale.add_argument("--keep-parts", action="store_true", help="keep <output>.parts/ after writing the output")
+    scale.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: processes on this machine (default); dask: tasks on a dask.distributed cluster")
+    scale.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="with --engine dask: the scheduler of an existing cluster (default: start a local one "
+                            "with --workers processes)")
     lab.set_defaults(run=run_label)
+
+
+
+def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | None]:
+    """(text column, id column) of a table, as given or detected; None: no id column, rows are numbered."""
+    frame = pd.DataFrame(columns=columns)
+    text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS)
+    if args.id_column:
+        return text_col, find_column(frame, args.id_column, what="id", option="--id-column")
+    keys = {str(c).lower(): c for c in columns}
+    return text_col, next((keys[c] for c in ID_CANDIDATES if c in keys and keys[c] != text_col), None)
 
 
 def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, str]:
@@ -173,15 +222,9 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
     table = read_table(args.input, encoding=args.encoding, header=False if args.no_header else None,
                        named=tuple(c for c in (args.column, args.id_column) if c))
     frame = table.frame
-    text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS)
-    if args.id_column:
-        id_col = find_column(frame, args.id_column, what="id", option="--id-column")
-        ids = frame[id_col].astype(str)
-    else:
-        keys = {str(c).lower(): c for c in frame.columns}
-        found = next((keys[c] for c in ID_CANDIDATES if c in keys and keys[c] != text_col), None)
-        id_col = str(found) if found is not None else "row"
-        ids = frame[found].astype(str) if found is not None else pd.Series([str(i) for i in range(1, len(frame) + 1)])
+    text_col, found = _columns(frame.columns, args)
+    id_col = str(found) if found is not None else "row"
+    ids = frame[found].astype(str) if found is not None else pd.Series([str(i) for i in range(1, len(frame) + 1)])
     repeated = int(ids.duplicated().sum())
     if repeated:
         print(f"cxrlabel: warning: {repeated} reports share an id with an earlier report in column {id_col!r}; "
@@ -246,6 +289,7 @@ def run_mine(args: argparse.Namespace) -> int:
 
 def run_label(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
+    check_scale_options(args)
     model_path = args.model or args.label_map.parent / MODEL_FILE
     overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
     if args.clause_overrides and not overrides_path.is_file():
@@ -254,29 +298,30 @@ def run_label(args: argparse.Namespace) -> int:
     model = load_model(model_path)
     mapping = read_label_map(args.label_map, model, model_path)
     overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
-    ids, texts, id_col, text_col = _read_reports(args)
-    data = load_zh_data(model.rules_dir, model.lexicon_dir)
-    pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality, sections=model.sections)
-    labeler = Labeler.build(pre, model, mapping, args.max_distance, args.workers, overrides)
-    clash = {id_col, text_col} & set(labeler.labels)
-    if clash:
-        raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    totals = [0, 0, 0, 0]
-    size = args.batch_size
-    for start in tqdm(range(0, max(len(texts), 1), size), desc="labelling", unit="batch",
-                      disable=not sys.stderr.isatty(), leave=False):
-        batch = label_reports(texts[start:start + size].tolist(), labeler)
-        frame = batch.frame
-        frame.insert(0, text_col, texts[start:start + size].to_numpy())
-        frame.insert(0, id_col, ids[start:start + size].to_numpy())
-        frame.to_csv(args.output, mode="w" if start == 0 else "a", header=start == 0, index=False, encoding="utf-8")
-        totals = [totals[0] + batch.n_clauses, totals[1] + batch.n_unassigned, totals[2] + batch.n_dropped,
-                  totals[3] + batch.n_overridden]
-    n_clauses, n_unassigned, n_dropped, n_overridden = totals
-    share = n_unassigned / n_clauses if n_clauses else 0.0
-    print(f"clauses: {n_clauses}; unassigned (farther than {args.max_distance} from every medoid): "
-          f"{n_unassigned} ({share:.1%}); in dropped clusters: {n_dropped}; labelled by {len(overrides)} clause "
-          f"overrides: {n_overridden}")
-    print(f"wrote {len(texts)} rows with {len(labeler.labels)} labels to {args.output}")
+    with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
+        chunk_size = args.chunk_size or (store.saved_chunk_size() if args.resume else None) or DEFAULT_CHUNK_SIZE
+        table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
+                             chunk_size=chunk_size, named=tuple(c for c in (args.column, args.id_column) if c))
+        text_col, found = _columns(table.columns, args)
+        id_col = str(found) if found is not None else "row"
+        key = hashlib.sha256(pickle.dumps((model, mapping, overrides, args.max_distance))).hexdigest()
+        spec = ZhJobSpec(model, mapping, overrides, args.max_distance, -1, key, id_col, text_col, found is None,
+                         output_format(args.output), args.batch_size)
+        labels = labeler_for_spec(spec).labels
+        clash = {id_col, text_col} & set(labels)
+        if clash:
+            raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
+        print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}")
+        counts = run_chunks(args, table, spec, chunk_size, (args.label_map, model_path, overrides_path), store)
+        if not args.keep_parts:
+            store.discard()
+    if table.replaced_chars:
+        print(f"{table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows; give --encoding "
+              "to read them correctly", file=sys.stderr)
+    share = counts["unassigned"] / counts["clauses"] if counts["clauses"] else 0.0
+    print(f"clauses: {counts['clauses']}; unassigned (farther than {args.max_distance} from every medoid): "
+          f"{counts['unassigned']} ({share:.1%}); in dropped clusters: {counts['dropped']}; labelled by "
+          f"{len(overrides)} clause overrides: {counts['overridden']}")
+    print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}")
     return 0
+
