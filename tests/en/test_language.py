@@ -104,10 +104,15 @@ CASES = [
     # an infection of the past, described by its sequelae, is no pneumonia now
     ("Stable cavity in the right apex, related to prior tuberculosis infection.", {"Pneumonia": None}, BOTH),
     ("Calcified nodules from an old infection.", {"Pneumonia": None}, BOTH),
-    # CheXpert's convention: a stable or unchanged silhouette is uncertain, a stable heart size says nothing
+    # CheXpert's convention: a stable or unchanged silhouette or heart size is uncertain; stable cardiomegaly is not
     ("Stable cardiomediastinal silhouette.", {"Enlarged Cardiomediastinum": -1.0}, BOTH),
     ("The cardiomediastinal silhouette is unchanged.", {"Enlarged Cardiomediastinum": -1.0}, SPACY),
-    ("Stable heart size.", {"Cardiomegaly": None}, BOTH),
+    ("Stable heart size.", {"Cardiomegaly": -1.0}, BOTH),
+    ("Heart size is unchanged.", {"Cardiomegaly": -1.0}, BOTH),
+    ("Heart size remains stable.", {"Cardiomegaly": -1.0}, BOTH),
+    ("Stable cardiomegaly.", {"Cardiomegaly": 1.0}, BOTH),
+    ("Heart is mildly enlarged but stable.", {"Cardiomegaly": 1.0}, BOTH),
+    ("Heart size is stable and normal.", {"Cardiomegaly": 0.0}, BOTH),
     ("Cardiac silhouette at the upper limits of normal in size.", {"Cardiomegaly": -1.0}, BOTH),
     ("Heart size top normal.", {"Cardiomegaly": -1.0}, BOTH),
     ("The heart silhouette and mediastinal contours are not enlarged.", {"Cardiomegaly": 0.0}, SPACY),
