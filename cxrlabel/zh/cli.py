@@ -28,6 +28,7 @@ from .mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
 from .model_file import MODEL_FILE, load_model
 from .preprocess import ClausePreprocessor
 from .sections import SECTION_CHOICES
+from .split import split_cluster
 from .weighted_kmedoids import ENGINES
 
 # Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
@@ -91,6 +92,24 @@ the output is written, so memory stays flat and a stopped run continues with --r
 the same as one uninterrupted pass, whatever --workers, --chunk-size or --engine. --resume is refused
 (exit 2) when the input, --max-distance, the label map, model.json, the clause overrides or the zh
 rule files changed: labels from two reviews are never mixed in one file.
+"""
+
+
+SPLIT_EPILOG = """\
+Only the members of cluster N are clustered again: the finding parts whose nearest medoid it is,
+weighted by frequency, with the distance, guide and seed of the mine (model.json). The sub-cluster
+that holds N's medoid keeps the number N and its label; the others get the next free numbers and a
+suggested label (as zh mine pre-fills), marked with N in a split_from column of label_map.csv. Every
+other row keeps its label as you wrote it. All clauses are then assigned again as zh label will,
+so clusters.csv, assignments.csv and clusters.html show the new clusters; model.json and
+label_map.csv are rewritten together (so the map still fits its model).
+
+A label map you edited stays marked as edited: a later zh mine into this folder still refuses to
+replace it. One that was as zh mine wrote it stays replaceable.
+
+examples:
+  cxrlabel zh split mined/ --cluster 3 -k 2      # then review mined/clusters.html again
+  cxrlabel zh split mined/ --cluster 7 -k 3 --max-distance 0.4
 """
 
 
@@ -204,6 +223,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "with --workers processes)")
     lab.set_defaults(run=run_label)
 
+    sp = zh_sub.add_parser("split", help="split one mined cluster into several, without mining again",
+                           description="Re-cluster the members of one cluster of a zh mine folder and rewrite "
+                                       "its model.json, label_map.csv and clusters.html to match.",
+                           epilog=SPLIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sp.add_argument("mined", type=Path, metavar="MINED_DIR", help="the --out folder of zh mine")
+    sp.add_argument("--cluster", type=_positive, required=True, metavar="N", help="the cluster to split (#N in clusters.html)")
+    sp.add_argument("-k", type=_positive, default=2, help="how many clusters it becomes (default 2)")
+    sp.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
+                    help=f"as given to zh mine: clusters.html lists clauses farther than this apart (default "
+                         f"{DEFAULT_MAX_DISTANCE})")
+    sp.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
+    sp.set_defaults(run=run_split)
 
 
 def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | None]:
@@ -325,3 +356,15 @@ def run_label(args: argparse.Namespace) -> int:
     print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}")
     return 0
 
+
+def run_split(args: argparse.Namespace) -> int:
+    _check_max_distance(args.max_distance)
+    result = split_cluster(args.mined, args.cluster, args.k, args.max_distance, args.workers)
+    numbers = ", ".join(f"#{c}" for c in [result.cluster, *result.new])
+    print(f"split cluster #{result.cluster} ({result.n_members} finding parts, {result.n_distinct} distinct) into "
+          f"{numbers}; {result.moved} clause parts changed cluster")
+    kept = "edited, kept as edited" if result.map_was_edited else "as zh mine wrote it"
+    print(f"{args.mined / LABEL_MAP_FILE} ({kept}): every label kept; new rows "
+          f"{', '.join(f'#{c}' for c in result.new)} have a suggested label and split_from {result.cluster}")
+    print(f"next: review {args.mined / 'clusters.html'} and name the new clusters in {args.mined / LABEL_MAP_FILE}")
+    return 0

@@ -119,6 +119,19 @@ class Labeler:
         return cls(pre, model.distance, centers, encoder, metric, center_labels, labels, max_distance,
                    named_overrides)
 
+    def nearest(self, unique: Sequence[str]) -> dict[str, tuple[int, float]]:
+        """Normalised clause -> (index of its nearest medoid, distance), as `zh label` assigns it; `zh split`
+        reassigns the mined clauses with it, so clusters.html shows what labelling will do."""
+        if self.encoder is not None:
+            encoded = [self.encoder.encode(self.pre.tokens(u), grow=False) for u in unique]
+            if self.metric.guide:
+                for item, text in zip(encoded, unique):
+                    self.metric.guide.register(item, text)
+        else:
+            encoded = list(unique)
+        index, dist = self.metric.nearest(encoded, self.centers) if unique else (np.array([]), np.array([]))
+        return {u: (int(i), float(d)) for u, i, d in zip(unique, index, dist)}
+
 
 @dataclass
 class LabelBatch:
@@ -142,17 +155,8 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
     """
     parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
               for t in texts]
-    unique = list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
-                                if c.normalized and c.text not in labeler.overrides))
-    if labeler.encoder is not None:
-        encoded = [labeler.encoder.encode(labeler.pre.tokens(u), grow=False) for u in unique]
-        if labeler.metric.guide:
-            for item, text in zip(encoded, unique):
-                labeler.metric.guide.register(item, text)
-    else:
-        encoded = unique
-    index, dist = labeler.metric.nearest(encoded, labeler.centers) if unique else (np.array([]), np.array([]))
-    where = {u: (int(i), float(d)) for u, i, d in zip(unique, index, dist)}
+    where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
+                                               if c.normalized and c.text not in labeler.overrides)))
     rows, n_clauses, n_unassigned, n_dropped, n_overridden = [], 0, 0, 0, 0
     for clauses in parsed:
         values: dict[str, list[float]] = {}

@@ -12,7 +12,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from .cues import Cue
-from .distance import DEFAULT_MAX_DISTANCE, TokenEncoder
+from .distance import DEFAULT_MAX_DISTANCE, FindingGuide, TokenEncoder
 from .kmedoids_miner import ClauseKMedoids
 from .known_findings import finding_guide, suggest_label
 from .preprocess import ClausePreprocessor
@@ -77,6 +77,17 @@ def encode(normalized: Sequence[str], tokens: Sequence[tuple[str, ...]], mode: s
     return [encoder.encode(t) for t in tokens]
 
 
+def encoded_clauses(texts: Sequence[str], pre: ClausePreprocessor, mode: str,
+                    guide: FindingGuide | None) -> dict[str, str]:
+    """Normalised clause -> the string the fit measures; token codes are registered with the guide, which
+    reads the text behind them."""
+    encoded = dict(zip(texts, encode(texts, [pre.tokens(u) for u in texts], mode, TokenEncoder())))
+    if guide and mode == "tokens":
+        for text, item in encoded.items():
+            guide.register(item, text)
+    return encoded
+
+
 def mine(ids: Sequence[str], texts: Sequence[str], settings: MineSettings, pre: ClausePreprocessor,
          progress: bool = False) -> MineResult:
     clauses, n_boilerplate, n_empty = collect_clauses(ids, texts, pre, progress)
@@ -89,13 +100,8 @@ def mine(ids: Sequence[str], texts: Sequence[str], settings: MineSettings, pre: 
                            sample_size=settings.sample, n_samples=settings.n_samples,
                            random_state=settings.seed, workers=settings.workers, progress=progress,
                            guide=finding_guide(pre.data) if settings.guide else None)
-    encoder = TokenEncoder()
     everything = clauses["normalized"].unique().tolist()
-    encoded = dict(zip(everything, encode(everything, [pre.tokens(u) for u in everything], settings.distance,
-                                          encoder)))
-    if model.guide and settings.distance == "tokens":
-        for text, item in encoded.items():
-            model.guide.register(item, text)
+    encoded = encoded_clauses(everything, pre, settings.distance, model.guide)
     model.fit([encoded[u] for u in unique], counts.to_numpy())
     labels, dist = model.transform_nearest([encoded[u] for u in everything])
     # Number clusters 1..k from the most to the least frequent, so cluster 1 is the biggest.

@@ -24,6 +24,8 @@ ASSIGNMENTS_FILE = "assignments.csv"
 LABEL_MAP_FILE = "label_map.csv"
 HTML_FILE = "clusters.html"
 WRITTEN_FILE = ".label_map.sha256"  # digest of the label_map.csv this folder's last run wrote
+ASSIGNMENT_COLUMNS = ["row", "id", "clause_no", "part_no", "clause", "normalized", "cue", "cluster_id",
+                      "nearest_cluster", "distance"]
 
 
 def _digest(path: Path) -> str:
@@ -32,10 +34,8 @@ def _digest(path: Path) -> str:
 
 def refuse_edited_map(out: Path) -> None:
     """Stop before a run would replace a label map someone edited (or one whose digest is unknown)."""
-    label_map, written = out / LABEL_MAP_FILE, out / WRITTEN_FILE
-    if not is_ours(out) or not label_map.is_file():
-        return
-    if written.is_file() and written.read_text(encoding="utf-8").strip() == _digest(label_map):
+    label_map = out / LABEL_MAP_FILE
+    if not is_ours(out) or not label_map.is_file() or map_is_as_written(out):
         return
     raise UserError(f"{label_map}: edited since `cxrlabel zh mine` wrote it, so this run writes nothing: the "
                     f"edits are kept, and they only fit the {MODEL_FILE} beside them. Give --out a new folder, "
@@ -56,29 +56,50 @@ def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: 
     clusters = result.clusters
     labels = [suggest_label(m, known) for m in clusters["medoid"]]
     paths = [out / name for name in (CLUSTERS_FILE, ASSIGNMENTS_FILE, LABEL_MAP_FILE, MODEL_FILE, HTML_FILE)]
-    clusters.drop(columns=["members", "normal_members", "unassigned_members"]).to_csv(paths[0], index=False,
-                                                                                      encoding="utf-8")
-    assignments = result.clauses.copy()
-    # A normal description or a clause beyond --max-distance belongs to no cluster; the cluster it is
-    # nearest to is kept beside it, as clusters.html shows it.
-    assignments["nearest_cluster"] = assignments["cluster_id"]
-    assignments["cluster_id"] = assignments["cluster_id"].where(assignments["member"] & assignments["assigned"])
-    assignments["cluster_id"] = assignments["cluster_id"].astype("Int64")
-    assignments[["id", "clause_no", "part_no", "clause", "normalized", "cue", "cluster_id", "nearest_cluster",
-                 "distance"]].to_csv(paths[1], index=False, encoding="utf-8")
-    pd.DataFrame({
-        "cluster_id": clusters["cluster_id"],
-        "label": labels,
-        "medoid": clusters["medoid"],
-        "n_clauses": clusters["n_clauses"],
-        "example": [members[0][0] if members else "" for members in clusters["members"]],
-    }).to_csv(paths[2], index=False, encoding="utf-8")
-    (out / WRITTEN_FILE).write_text(_digest(paths[2]) + "\n", encoding="utf-8")
+    write_tables(clusters, result.clauses, out)
+    pd.DataFrame({"cluster_id": clusters["cluster_id"], "label": labels, "medoid": clusters["medoid"],
+                  **map_counts(clusters)}).to_csv(paths[2], index=False, encoding="utf-8")
+    record_map(out)
     save_model(SavedModel(
         cluster_ids=clusters["cluster_id"].tolist(), medoids=clusters["medoid"].tolist(),
         medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance, guide=settings.guide,
         drop_laterality=drop_laterality, sections=sections, rules_dir=rules_dir, lexicon_dir=lexicon_dir,
         seed=settings.seed, loss=round(result.loss, 6)), paths[3])
-    paths[4].write_text(report_html.render(clusters, labels, result.n_reports_with_clauses, settings.max_distance,
-                                           f"cxrlabel zh mine: {len(clusters)} clause clusters"), encoding="utf-8")
+    write_html(clusters, labels, result.n_reports_with_clauses, settings.max_distance, out)
     return paths
+
+
+def map_counts(clusters: pd.DataFrame) -> dict[str, list]:
+    """The label map's columns that describe each cluster for the reviewer (the rest is theirs)."""
+    return {"n_clauses": clusters["n_clauses"].tolist(),
+            "example": [members[0][0] if members else "" for members in clusters["members"]]}
+
+
+def record_map(out: Path) -> None:
+    """Note the label map as written by this toolkit, so a later mine may replace it (`refuse_edited_map`)."""
+    (out / WRITTEN_FILE).write_text(_digest(out / LABEL_MAP_FILE) + "\n", encoding="utf-8")
+
+
+def map_is_as_written(out: Path) -> bool:
+    written = out / WRITTEN_FILE
+    return written.is_file() and written.read_text(encoding="utf-8").strip() == _digest(out / LABEL_MAP_FILE)
+
+
+def write_tables(clusters: pd.DataFrame, clauses: pd.DataFrame, out: Path) -> None:
+    """clusters.csv and assignments.csv (one row per clause part, with its report's row)."""
+    clusters.drop(columns=["members", "normal_members", "unassigned_members"]).to_csv(out / CLUSTERS_FILE, index=False,
+                                                                                      encoding="utf-8")
+    assignments = clauses.copy()
+    # A normal description or a clause beyond --max-distance belongs to no cluster; the cluster it is
+    # nearest to is kept beside it, as clusters.html shows it.
+    assignments["nearest_cluster"] = assignments["cluster_id"]
+    assignments["cluster_id"] = assignments["cluster_id"].where(assignments["member"] & assignments["assigned"])
+    assignments["cluster_id"] = assignments["cluster_id"].astype("Int64")
+    assignments[ASSIGNMENT_COLUMNS].to_csv(out / ASSIGNMENTS_FILE, index=False, encoding="utf-8")
+
+
+def write_html(clusters: pd.DataFrame, labels: list[str], n_reports_with_clauses: int, max_distance: float,
+               out: Path) -> None:
+    (out / HTML_FILE).write_text(report_html.render(clusters, labels, n_reports_with_clauses, max_distance,
+                                                    f"cxrlabel zh mine: {len(clusters)} clause clusters"),
+                                 encoding="utf-8")

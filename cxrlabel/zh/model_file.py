@@ -27,9 +27,14 @@ class SavedModel:
     loss: float
 
 
-def save_model(model: SavedModel, path: Path) -> None:
+def model_bytes(model: SavedModel) -> bytes:
+    """The file's contents; `zh split` writes them through a temporary name."""
     payload = {"format": FORMAT, "version": VERSION, **asdict(model)}
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def save_model(model: SavedModel, path: Path) -> None:
+    path.write_bytes(model_bytes(model))
 
 
 def load_model(path: Path) -> SavedModel:
