@@ -24,7 +24,7 @@ PATH_COLUMN_NAMES = ("Path", "image_path", "path", "filepath", "file_path", "fil
 ID_COLUMN_NAMES = ("id", "image_id", "imageid", "image_index", "dicom_id", "study_id", "accession")
 PATIENT_COLUMN_NAMES = ("patient_id", "PatientID", "patient", "subject_id", "subject", "patient_number", "mrn")
 # Bookkeeping columns of cxrlabel and common metadata: never observations by default.
-NON_LABEL_NAMES = {"n_labels", "single_label", "split", "fold", "age", "sex", "view", "label_count",
+NON_LABEL_NAMES = {"n_labels", "single_label", "unassigned", "split", "fold", "age", "sex", "view", "label_count",
                    *TEXT_COLUMN_NAMES}
 BINARY_SOURCE_COLUMNS = (("abnormal", False), ("normal", True), ("No Finding", True))
 LABEL_VALUES = {-1.0, 0.0, 1.0}

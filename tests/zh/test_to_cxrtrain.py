@@ -52,8 +52,6 @@ def test_every_zh_label_column_is_trained(trained):
     assert set(expected) <= set(outputs) and "No Finding" in outputs and "Pleural Effusion" in outputs
 
 
-@pytest.mark.xfail(strict=True, reason="cxrtrain/labels.py NON_LABEL_NAMES does not yet list zh label's "
-                                       "'unassigned' count column, so a table whose counts are all 0/1 trains it")
 def test_the_unassigned_count_is_no_observation(trained):
     _, outputs = trained
     assert "unassigned" not in outputs
