@@ -235,15 +235,7 @@ def plot_rocs(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.nda
             continue
         fpr, tpr, _ = roc_curve(y, p[usable])
         ax.plot(fpr, tpr, label=f"{name} (AUC {per[name]['auc']:.3f})")
-    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
-    ax.set_xlabel("1 - specificity")
-    ax.set_ylabel("sensitivity")
-    ax.set_title(f"ROC, {split} split")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower right", fontsize="small")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    _finish_square_plot(fig, ax, path, ("1 - specificity", "sensitivity"), f"ROC, {split} split", "lower right")
 
 
 def plot_reliability(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
@@ -262,12 +254,20 @@ def plot_reliability(path: Path, split: str, curves: dict[str, tuple[np.ndarray,
         filled = [b for b in range(RELIABILITY_BINS) if (which == b).any()]
         ax.plot([q[which == b].mean() for b in filled], [y[which == b].mean() for b in filled], marker="o",
                 label=f"{name} (ECE {calibration_error(y, q):.3f})")
+    _finish_square_plot(fig, ax, path, ("mean predicted probability", "observed positive rate"),
+                        f"Reliability, {split} split ({RELIABILITY_BINS} bins)", "upper left")
+
+
+def _finish_square_plot(fig, ax, path: Path, labels: tuple[str, str], title: str, legend: str) -> None:
+    """The chance diagonal, axis labels, title and legend of a unit-square plot, then save and close it."""
+    import matplotlib.pyplot as plt
+
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("observed positive rate")
-    ax.set_title(f"Reliability, {split} split ({RELIABILITY_BINS} bins)")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize="small")
+        ax.legend(loc=legend, fontsize="small")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
