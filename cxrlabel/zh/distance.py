@@ -9,7 +9,7 @@ compute token-level edit distance.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,12 +87,26 @@ class FindingGuide:
             out[n] = found
         return out
 
-    def adjust(self, block: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
-        a, b = self.findings(rows)[:, None], self.findings(cols)[None, :]
-        both = (a >= 0) & (b >= 0)
-        block[both & (a != b)] = 1.0
-        block[both & (a == b)] *= self.SAME_FACTOR
-        return block
+    def cross(self, rows: Sequence[str], cols: Sequence[str], plain: Callable[[list, list], np.ndarray]) -> np.ndarray:
+        """Steered distances from `rows` to `cols`, `plain` giving the edit distances. Two clauses of different
+        known findings are 1.0 whatever their edit distance, so only the pairs of one finding (halved) and
+        the pairs with an unknown clause are measured: on the bench's 20k clauses (13 findings, 92% known)
+        that is 26% of the edit distances. Each value is the one a full plain matrix masked
+        afterwards would hold."""
+        a, b = self.findings(rows), self.findings(cols)
+        out = np.ones((len(rows), len(cols)), dtype=np.float32)
+        unknown = np.flatnonzero(a < 0)
+        if len(unknown):
+            out[unknown] = plain([rows[i] for i in unknown], list(cols))
+        for found in np.unique(a[a >= 0]):
+            at = np.flatnonzero(a == found)
+            measured = np.flatnonzero((b == found) | (b < 0))
+            if not len(measured):
+                continue
+            block = plain([rows[i] for i in at], [cols[j] for j in measured])
+            block[:, b[measured] == found] *= self.SAME_FACTOR
+            out[np.ix_(at, measured)] = block
+        return out
 
 
 @dataclass
@@ -104,8 +118,11 @@ class Metric:
 
     def cross(self, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
         """Distances from each of `rows` to each of `cols`."""
-        block = cdist(rows, cols, scorer=Levenshtein.normalized_distance, dtype=np.float32, workers=self.workers)
-        return self.guide.adjust(block, rows, cols) if self.guide else block
+        return self.guide.cross(rows, cols, self.plain) if self.guide else self.plain(rows, cols)
+
+    def plain(self, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
+        """Normalised edit distances, unsteered."""
+        return cdist(rows, cols, scorer=Levenshtein.normalized_distance, dtype=np.float32, workers=self.workers)
 
     def pairwise(self, items: Sequence[str], progress: bool = False) -> np.ndarray:
         """Full float32 distance matrix. The distance is symmetric, so each row block is computed from

@@ -134,3 +134,28 @@ def test_symmetric_pairwise_matrix_equals_the_full_cross_product(monkeypatch):
     items = list(dict.fromkeys(items))
     metric = distance.Metric(finding_guide(load_zh_data()))
     assert np.array_equal(metric.pairwise(items), metric.cross(items, items))
+
+
+def test_steered_distance_is_the_plain_matrix_masked_element_by_element():
+    """The guide measures only the pairs it does not set to 1.0; every value must be the one of masking a
+    full plain matrix: another known finding 1.0, the same finding half, an unknown clause plain."""
+    from cxrlabel.zh import distance
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.known_findings import finding_guide
+
+    rng = np.random.default_rng(1)
+    phrases = ["心影增大", "胸腔积液", "主动脉硬化", "肋骨骨折", "肺结节", "肺纹理增多", "纹理", "骨"]
+    items = list(dict.fromkeys(
+        "".join(rng.choice(list("左右上下叶少量明显")) for _ in range(rng.integers(0, 3))) + str(rng.choice(phrases))
+        for _ in range(160)))  # 纹理 and 骨 alone are no known finding
+    guide = finding_guide(load_zh_data())
+    metric = distance.Metric(guide)
+    found = guide.findings(items)
+    assert (found < 0).any() and len(set(found[found >= 0])) >= 3
+    rows, cols = items[:50], items[30:]
+    a, b = guide.findings(rows)[:, None], guide.findings(cols)[None, :]
+    expected = distance.Metric().cross(rows, cols)
+    both = (a >= 0) & (b >= 0)
+    expected[both & (a != b)] = 1.0
+    expected[both & (a == b)] *= distance.FindingGuide.SAME_FACTOR
+    assert np.array_equal(metric.cross(rows, cols), expected)
