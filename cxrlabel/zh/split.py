@@ -58,6 +58,8 @@ def _assignments(out: Path) -> pd.DataFrame:
 
 def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers: int = -1) -> SplitResult:
     """Split `cluster` of the mine folder `out` into `k` and rewrite the folder's outputs to match."""
+    if k < 2:
+        raise UserError(f"-k {k}: a split needs at least 2 clusters")
     label_map, model_path = out / LABEL_MAP_FILE, out / MODEL_FILE
     if not is_ours(out) or not label_map.is_file():
         raise UserError(f"{out}: not a folder zh mine wrote (no marker or no {LABEL_MAP_FILE}); give the --out of zh mine")

@@ -102,6 +102,7 @@ def test_split_of_a_pristine_map_stays_replaceable(mined):
 @pytest.mark.parametrize("extra, message", [
     (["--cluster", "99"], "not one of the mined clusters"),
     (["--cluster", "1", "-k", "500"], "give -k of at most"),
+    (["--cluster", "1", "-k", "1"], "at least 2 clusters"),
 ])
 def test_split_errors_exit_2_without_writing(mined, capsys, extra, message):
     before = {p.name: p.read_bytes() for p in mined.iterdir() if p.is_file()}
