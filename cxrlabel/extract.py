@@ -86,6 +86,24 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules-dir", metavar="DIR", help="use this rules folder instead of the shipped rules/en")
 
 
+def add_archive_options(group: argparse._ArgumentGroup, workers: str, resume_refused: str) -> argparse._ArgumentGroup:
+    """--workers, --chunk-size, --resume, --keep-parts, --engine and --scheduler: the options of every command
+    that runs on the archive engine, with the help that differs per command."""
+    group.add_argument("--workers", type=int, metavar="N", help=workers)
+    group.add_argument("--chunk-size", type=int, metavar="ROWS",
+                       help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
+                            "memory grows with it, not with the input")
+    group.add_argument("--resume", action="store_true",
+                       help=f"continue the stopped run whose parts are in <output>.parts/; refused if {resume_refused}")
+    group.add_argument("--keep-parts", action="store_true", help="keep <output>.parts/ after writing the output")
+    group.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: processes on this machine (default); dask: tasks on a dask.distributed cluster")
+    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="with --engine dask: the scheduler of an existing cluster (default: start a local one "
+                            "with --workers processes)")
+    return group
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="label a file of reports", description=__doc__,
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,23 +120,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-header", action="store_true", help="the CSV has no header row (detected for one-column files)")
     p.add_argument("--mentions-out", metavar="FILE.jsonl",
                    help="write one JSON line per mention: report id, observation, sentence, phrase, offsets, label, rule")
-    scale = p.add_argument_group("archive scale")
-    scale.add_argument("--workers", type=int, metavar="N",
-                       help=f"processes labelling in parallel (default: the cores this process may use, "
-                            f"{default_workers()} here), each chunk shared among them in pieces; the output does not "
-                            "depend on it")
-    scale.add_argument("--chunk-size", type=int, metavar="ROWS",
-                       help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
-                            "memory grows with it, not with the input")
-    scale.add_argument("--resume", action="store_true",
-                       help="continue the stopped run whose parts are in <output>.parts/; refused if the input or an "
-                            "option that changes labels differs")
-    scale.add_argument("--keep-parts", action="store_true", help="keep <output>.parts/ after writing the output")
-    scale.add_argument("--engine", choices=("local", "dask"), default="local",
-                       help="local: processes on this machine (default); dask: tasks on a dask.distributed cluster")
-    scale.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="with --engine dask: the scheduler of an existing cluster (default: start a local one "
-                            "with --workers processes)")
+    scale = add_archive_options(
+        p.add_argument_group("archive scale"),
+        workers=f"processes labelling in parallel (default: the cores this process may use, {default_workers()} "
+                "here), each chunk shared among them in pieces; the output does not depend on it",
+        resume_refused="the input or an option that changes labels differs")
     scale.add_argument("--no-cache", action="store_true",
                        help="analyse every sentence afresh instead of reusing repeated ones (for benchmarks)")
     scale.add_argument("--batch-size", type=int, default=256, help="reports labelled per batch (default: 256)")

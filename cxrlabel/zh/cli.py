@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..chunked_io import ChunkedTable
 from ..errors import UserError
-from ..extract import DEFAULT_CHUNK_SIZE, default_workers
+from ..extract import DEFAULT_CHUNK_SIZE, add_archive_options, default_workers
 from ..output_guard import check_output
 from ..parts import PartStore
 from ..tabular import TEXT_COLUMN_NAMES, find_column, read_table
@@ -203,24 +203,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "(default 5000)")
     lab.add_argument("-o", "--output", type=Path, required=True,
                      help="labels to write: .csv, or .parquet/.pq for Parquet")
-    scale = lab.add_argument_group("archive scale (as cxrlabel extract)")
-    scale.add_argument("--workers", type=int, metavar="N",
-                       help=f"processes labelling in parallel (default: the cores this process may use, "
-                            f"{default_workers()} here, but one per --batch-size reports at most); one process "
-                            "computes distances on every core; the output does not depend on it")
-    scale.add_argument("--chunk-size", type=int, metavar="ROWS",
-                       help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
-                            "memory grows with it, not with the input")
-    scale.add_argument("--resume", action="store_true",
-                       help="continue the stopped run whose parts are in <output>.parts/; refused if the input, an "
-                            "option that changes labels, the label map, model.json, the clause overrides or the zh "
-                            "rule files differ")
-    scale.add_argument("--keep-parts", action="store_true", help="keep <output>.parts/ after writing the output")
-    scale.add_argument("--engine", choices=("local", "dask"), default="local",
-                       help="local: processes on this machine (default); dask: tasks on a dask.distributed cluster")
-    scale.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="with --engine dask: the scheduler of an existing cluster (default: start a local one "
-                            "with --workers processes)")
+    add_archive_options(
+        lab.add_argument_group("archive scale (as cxrlabel extract)"),
+        workers=f"processes labelling in parallel (default: the cores this process may use, {default_workers()} "
+                "here, but one per --batch-size reports at most); one process computes distances on every core; "
+                "the output does not depend on it",
+        resume_refused="the input, an option that changes labels, the label map, model.json, the clause overrides "
+                       "or the zh rule files differ")
     lab.set_defaults(run=run_label)
 
     sp = zh_sub.add_parser("split", help="split one mined cluster into several, without mining again",
