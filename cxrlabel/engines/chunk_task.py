@@ -80,6 +80,15 @@ def label_csv(frame: pd.DataFrame) -> bytes:
                         quoting=csv.QUOTE_NONNUMERIC if carriage else csv.QUOTE_MINIMAL).encode("utf-8")
 
 
+def encode_labels(frame: pd.DataFrame, output_format: str) -> bytes:
+    """A chunk's label rows as the bytes of its part: Parquet, or CSV lines without a header."""
+    if output_format == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    return label_csv(frame)
+
+
 def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
     """Label the chunk's reports in batches with this process's Labeler (loaded once per process).
 
@@ -115,12 +124,7 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
     out.insert(0, "Reports", [r.text for r in results])
     if spec.id_column:
         out.insert(0, spec.id_column, task.ids)
-    if spec.output_format == "parquet":
-        buffer = io.BytesIO()
-        out.to_parquet(buffer, index=False)
-        labels = buffer.getvalue()
-    else:
-        labels = label_csv(out)
+    labels = encode_labels(out, spec.output_format)
     mentions = None
     if spec.mentions:
         mentions = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n"

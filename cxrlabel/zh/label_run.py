@@ -9,7 +9,6 @@ overrides and the zh rule files, so a resumed run never mixes labels from two re
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import sys
 from dataclasses import dataclass, replace
@@ -20,7 +19,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..chunked_io import ChunkedTable
-from ..engines.chunk_task import ChunkResult, ChunkTask, label_csv
+from ..engines.chunk_task import ChunkResult, ChunkTask, encode_labels
 from ..engines.dask_engine import DaskEngine
 from ..engines.local import LocalEngine
 from ..errors import UserError
@@ -84,12 +83,7 @@ def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
     ids = (task.ids if not spec.row_ids else [str(task.start + i + 1) for i in range(len(task.texts))])
     frame.insert(0, spec.text_column, task.texts)
     frame.insert(0, spec.id_column, ids)
-    if spec.output_format == "parquet":
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        data = buffer.getvalue()
-    else:
-        data = label_csv(frame)
+    data = encode_labels(frame, spec.output_format)
     positives = {label: int((frame[label] == 1.0).sum()) for label in labeler.labels}
     return ChunkResult(task.index, task.start, len(frame), [str(c) for c in frame.columns], data, None, positives,
                        0, 0, counts=counts)
