@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxrlabel import sections, sentences
+from cxrlabel.en import sections, sentences
 from cxrlabel.resources import lexicons_dir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from bench.openi import HALVES, SHARED, in_half
-from cxrlabel.evaluate import CLASSES, score_observation
-from cxrlabel.pipeline import Labeler, LabelerConfig, ReportLabels
+from cxrlabel.scoring import CLASSES, score_observation
+from cxrlabel.en.labeler import Labeler, LabelerConfig, ReportLabels
 
 THEIRS = SHARED / "chexbert_findings_dev.csv"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxrlabel.engines.local import one_blas_thread
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.archive.local_engine import one_blas_thread
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENI = ROOT.parent / "shared" / "data" / "openi_dev" / "openi_dev_gold_strict.csv"

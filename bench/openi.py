@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxrlabel.evaluate import score_positive_only
-from cxrlabel.pipeline import Labeler, LabelerConfig
-from cxrlabel.sections import DEFAULT, SECTION_CHOICES
+from cxrlabel.scoring import score_positive_only
+from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.sections import DEFAULT, SECTION_CHOICES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi_dev"
 HALVES = ("tune", "check", "all")

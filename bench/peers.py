@@ -2,7 +2,7 @@
 
 NegEx runs in a blank spaCy English pipeline (sentencizer, nothing downloaded) over entities that an
 EntityRuler finds from our own lexicons (lexicons/en: mention, unmention and auxiliary phrases as
-cxrlabel.lexicon loads them), and its labels go through our aggregation. So only the negation
+cxrlabel.en.lexicon loads them), and its labels go through our aggregation. So only the negation
 detection differs: NegEx's trigger lists and termination against our rules. NegEx has no uncertainty
 and no qualifiers, so phrases that need one ("heart size | requires: enlarged") are left out of it.
 Every labeler sees the same text (--sections, the labeler's default unless named). Needs negspacy
@@ -16,8 +16,8 @@ import importlib.util
 import pandas as pd
 
 from bench.openi import HALVES, SHARED, label, load_gold, macro, score
-from cxrlabel import aggregate, lexicon, sections
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.en import aggregate, lexicon, sections
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 from cxrlabel.resources import lexicons_dir, rules_dir
 
 UNMENTION = "unmention"  # entity label of phrases that cancel an overlapping mention

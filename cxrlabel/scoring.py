@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import UserError
-from .chunked_io import describe_columns
-from .tabular import find_column, read_table
+from .tables import describe_columns
+from .tables import find_column, read_table
 
 CLASSES = {"positive": 1.0, "negation": 0.0, "uncertain": -1.0}
 NOT_LABELS = {"reports", "report", "text", "judgeable", "findings", "impression", "report_text"}

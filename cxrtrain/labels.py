@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from cxrlabel.errors import UserError
-from cxrlabel.chunked_io import column_key, describe_columns
-from cxrlabel.tabular import TEXT_COLUMN_NAMES, find_column, read_table
+from cxrlabel.tables import column_key, describe_columns
+from cxrlabel.tables import TEXT_COLUMN_NAMES, find_column, read_table
 
 from .images import IMAGE_SUFFIXES
 

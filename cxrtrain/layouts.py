@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxrlabel.chunked_io import column_key
+from cxrlabel.tables import column_key
 from cxrlabel.errors import UserError
-from cxrlabel.tabular import read_table
+from cxrlabel.tables import read_table
 
 # Columns the layouts add; the double underscore keeps them apart from any column a dataset has.
 PATH = "__image_path"

@@ -30,8 +30,9 @@ from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
 from .data import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
 from .layouts import detect as detect_layout
-from .labels import (PATIENT_COLUMN_NAMES, TaskData, build_task, check_images_exist, load_label_table,
-                     optional_column, resolve_image_paths)
+from .labels import (
+    PATIENT_COLUMN_NAMES, TaskData, build_task, check_images_exist, load_label_table, optional_column, resolve_image_paths,
+)
 from .losses import TaskLoss, balanced_weights, probabilities
 from .augment import build_augment
 from .calibration import fit_temperatures

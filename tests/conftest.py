@@ -14,7 +14,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 def spacy_model_available() -> bool:
     try:
-        from cxrlabel.parsers.spacy_backend import load_spacy
+        from cxrlabel.en.parsers.spacy_backend import load_spacy
 
         load_spacy()
         return True
@@ -45,13 +45,13 @@ def spacy_model() -> None:
 @pytest.fixture(scope="session")
 def spacy_labeler():
     spacy_required()
-    from cxrlabel.pipeline import Labeler, LabelerConfig
+    from cxrlabel.en.labeler import Labeler, LabelerConfig
 
     return Labeler(LabelerConfig(parser="spacy", sections="all"))
 
 
 @pytest.fixture(scope="session")
 def surface_labeler():
-    from cxrlabel.pipeline import Labeler, LabelerConfig
+    from cxrlabel.en.labeler import Labeler, LabelerConfig
 
     return Labeler(LabelerConfig(parser="none", sections="all"))

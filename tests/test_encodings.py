@@ -4,9 +4,9 @@ GBK/GB18030 and UTF-16 are recognised, and a Windows-1252 or Latin-1 file is ref
 import pandas as pd
 import pytest
 
-from cxrlabel.chunked_io import ChunkedTable
+from cxrlabel.tables import ChunkedTable
 from cxrlabel.errors import UserError
-from cxrlabel.tabular import read_table
+from cxrlabel.tables import read_table
 
 ROWS = 200
 REPORT = "Patient{}s café: 两肺纹理增多，心影增大 (report {})"
@@ -104,7 +104,7 @@ def test_a_single_byte_file_with_one_accent_reads_as_utf8_with_the_byte_counted(
 
 
 def test_a_utf8_block_boundary_inside_a_character_costs_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr("cxrlabel.chunked_io.PROBE_BYTES", 30)
+    monkeypatch.setattr("cxrlabel.tables.PROBE_BYTES", 30)
     path = tmp_path / "zh.csv"
     path.write_bytes(("诊断\n" + "两肺纹理增多\n" * 20).encode("utf-8"))  # the first block ends mid-character
     table = both(path)

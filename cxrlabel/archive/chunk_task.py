@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import ReportError
-from ..mentions import mention_records
-from ..pipeline import Labeler, LabelerConfig, labeler_for
-from ..tabular import concat_parquet
+from ..en.mentions import mention_records
+from ..en.labeler import Labeler, LabelerConfig, labeler_for
+from ..tables import concat_parquet
 
 
 @dataclass(frozen=True)

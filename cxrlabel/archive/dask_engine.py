@@ -12,9 +12,9 @@ import socket
 from typing import Callable, Iterable, Iterator
 
 from ..errors import UserError
-from . import Progress, in_pieces
+from .engine import Progress, in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
-from .local import start_worker
+from .local_engine import start_worker
 
 
 def check_loopback() -> None:

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 from threadpoolctl import threadpool_limits
 
 from ..errors import UserError
-from . import Finished, Progress, in_pieces
+from .engine import Finished, Progress, in_pieces
 from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
 
 START_METHOD = "spawn"

@@ -24,10 +24,10 @@ from types import TracebackType
 
 import pandas as pd
 
-from .engines.chunk_task import ChunkResult
-from .errors import UserError
-from .output_guard import is_ours, mark_folder
-from .tabular import concat_parquet
+from .chunk_task import ChunkResult
+from ..errors import UserError
+from ..output_guard import is_ours, mark_folder
+from ..tables import concat_parquet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1

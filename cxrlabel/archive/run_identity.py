@@ -8,9 +8,9 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .pipeline import LabelerConfig
-from .resources import lexicons_dir, rules_dir
+from .. import __version__
+from ..en.labeler import LabelerConfig
+from ..resources import lexicons_dir, rules_dir
 
 
 def files_digest(paths: Sequence[Path]) -> str:

@@ -5,8 +5,8 @@ import argparse
 import signal
 import sys
 
-from . import __version__
-from .errors import UserError
+from .. import __version__
+from ..errors import UserError
 
 
 class Terminated(BaseException):
@@ -28,8 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cxrlabel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from . import evaluate, explain, extract, parser_status
-    from .zh import cli as zh_cli
+    from .. import scoring as evaluate
+    from . import explain, extract, parsers as parser_status
+    from . import zh as zh_cli
 
     extract.register(sub)
     explain.register(sub)

@@ -5,10 +5,10 @@ import argparse
 import sys
 import textwrap
 
-from .engines.local import hidden_while
+from ..archive.local_engine import hidden_while
 from .extract import add_common_options, config_from
-from .mentions import mention_records
-from .pipeline import Labeler
+from ..en.mentions import mention_records
+from ..en.labeler import Labeler
 
 NAMES = {1.0: "positive", 0.0: "negative", -1.0: "uncertain", None: ""}
 

@@ -15,19 +15,19 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from .chunked_io import ChunkedTable
-from .engines.chunk_task import ChunkTask, Failure, JobSpec
-from .engines.dask_engine import DaskEngine
-from .engines.local import LocalEngine
-from .errors import UserError
-from .output_guard import check_output, refuse_foreign
-from .parser_status import add_model_options
-from .parsers import PARSER_CHOICES
-from .parts import PartStore
-from .pipeline import CACHE_LIMIT, LabelerConfig
-from .run_identity import run_identity
-from .sections import SECTION_CHOICES
-from .tabular import PARQUET_SUFFIXES, find_column
+from ..tables import ChunkedTable
+from ..archive.chunk_task import ChunkTask, Failure, JobSpec
+from ..archive.dask_engine import DaskEngine
+from ..archive.local_engine import LocalEngine
+from ..errors import UserError
+from ..output_guard import check_output, refuse_foreign
+from .parsers import add_model_options
+from ..en.parsers import PARSER_CHOICES
+from ..archive.parts import PartStore
+from ..en.labeler import CACHE_LIMIT, LabelerConfig
+from ..archive.run_identity import run_identity
+from ..en.sections import SECTION_CHOICES
+from ..tables import PARQUET_SUFFIXES, find_column
 
 DEFAULT_CHUNK_SIZE = 10_000
 

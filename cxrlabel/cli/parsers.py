@@ -61,7 +61,7 @@ def _version(dist: str) -> str:
 
 
 def spacy_status(model: str | None) -> BackendStatus:
-    from .parsers.spacy_backend import MODEL_NAMES
+    from ..en.parsers.spacy_backend import MODEL_NAMES
 
     version = _version("spacy")
     names = (model,) if model else MODEL_NAMES
@@ -76,7 +76,7 @@ def spacy_status(model: str | None) -> BackendStatus:
 
 
 def stanza_status(folder_option: str | None, package: str | None) -> BackendStatus:
-    from .parsers.stanza_backend import installed_packages, resources_dir
+    from ..en.parsers.stanza_backend import installed_packages, resources_dir
 
     folder = resources_dir(folder_option)
     found = [p for p in installed_packages(folder) if not package or p == package]
@@ -86,7 +86,7 @@ def stanza_status(folder_option: str | None, package: str | None) -> BackendStat
 
 
 def bllip_status(model: str | None) -> BackendStatus:
-    from .parsers.bllip_backend import is_model_dir, model_dir
+    from ..en.parsers.bllip_backend import is_model_dir, model_dir
 
     folder = model_dir(model)
     return BackendStatus("bllip", importlib.util.find_spec("bllipparser") is not None, _version("bllipparser"),
@@ -95,7 +95,7 @@ def bllip_status(model: str | None) -> BackendStatus:
 
 
 def ptb_status(jar_option: str | None) -> BackendStatus:
-    from .parsers.corenlp_convert import jar_path
+    from ..en.parsers.corenlp_convert import jar_path
 
     jar = jar_path(jar_option)
     if not jar:

@@ -13,23 +13,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..chunked_io import ChunkedTable
+from ..tables import ChunkedTable
 from ..errors import UserError
-from ..extract import DEFAULT_CHUNK_SIZE, add_archive_options, default_workers
+from .extract import DEFAULT_CHUNK_SIZE, add_archive_options, default_workers
 from ..output_guard import check_output
-from ..parts import PartStore
-from ..tabular import TEXT_COLUMN_NAMES, find_column, read_table
-from .data_files import load_zh_data
-from .distance import DEFAULT_MAX_DISTANCE, DISTANCES
-from .label import OVERRIDES_FILE, read_label_map, read_overrides
-from .label_run import ZhJobSpec, check_scale_options, labeler_for_spec, output_format, run_chunks
-from .mine import MineSettings, mine
-from .mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
-from .model_file import MODEL_FILE, load_model
-from .preprocess import ClausePreprocessor
-from .sections import SECTION_CHOICES
-from .split import split_cluster
-from .weighted_kmedoids import ENGINES
+from ..archive.parts import PartStore
+from ..tables import TEXT_COLUMN_NAMES, find_column, read_table
+from ..zh.data_files import load_zh_data
+from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
+from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
+from ..zh.label_run import ZhJobSpec, check_scale_options, labeler_for_spec, output_format, run_chunks
+from ..zh.mine import MineSettings, mine
+from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
+from ..zh.model_file import MODEL_FILE, load_model
+from ..zh.preprocess import ClausePreprocessor
+from ..zh.sections import SECTION_CHOICES
+from ..zh.split import split_cluster
+from ..zh.weighted_kmedoids import ENGINES
 
 # Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
 TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",

@@ -5,7 +5,7 @@ import configparser
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 PRECEDENCE = (1.0, -1.0, 0.0)  # any positive wins, then uncertain, then negative
 

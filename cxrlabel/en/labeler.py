@@ -12,11 +12,11 @@ from typing import Sequence
 
 from . import aggregate, lexicon, ruleset, sections, sentences
 from .classify import POSITIVE_RULE, classify
-from .errors import ReportError, UserError
+from ..errors import ReportError, UserError
 from .normalize import normalize
 from .parsers import load_parser
-from .resources import lexicons_dir, rules_dir
-from .sentence_memory import SentenceMemory
+from ..resources import lexicons_dir, rules_dir
+from ..memo import SentenceMemory
 
 CACHE_LIMIT = 200_000  # analysed sentences kept per process
 

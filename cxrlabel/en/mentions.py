@@ -1,7 +1,7 @@
 """Mention records: one JSON-ready row per mention and per derived decision, for --mentions-out and explain."""
 from __future__ import annotations
 
-from .pipeline import ReportLabels
+from .labeler import ReportLabels
 
 
 def mention_records(report_id: object, result: ReportLabels) -> list[dict]:

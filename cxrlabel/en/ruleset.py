@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 from .patterns import Node, PatternError, Scope, parse, required_words
 
 # Applied in this order, as the CheXpert labeler does.

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..chunked_io import describe_columns
-from ..tabular import read_table
+from ..tables import describe_columns
+from ..tables import read_table
 from .cues import CUE_VALUE, Cue
 from .distance import Metric, TokenEncoder
 from .known_findings import NORMAL, finding_guide, output_name

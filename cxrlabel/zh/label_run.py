@@ -18,15 +18,15 @@ import pandas as pd
 from tqdm import tqdm
 
 from .. import __version__
-from ..chunked_io import ChunkedTable
-from ..engines.chunk_task import ChunkResult, ChunkTask, encode_labels
-from ..engines.dask_engine import DaskEngine
-from ..engines.local import LocalEngine
+from ..tables import ChunkedTable
+from ..archive.chunk_task import ChunkResult, ChunkTask, encode_labels
+from ..archive.dask_engine import DaskEngine
+from ..archive.local_engine import LocalEngine
 from ..errors import UserError
-from ..extract import RepeatedIds, default_workers
-from ..parts import PartStore
-from ..run_identity import files_digest
-from ..tabular import PARQUET_SUFFIXES
+from ..cli.extract import RepeatedIds, default_workers
+from ..archive.parts import PartStore
+from ..archive.run_identity import files_digest
+from ..tables import PARQUET_SUFFIXES
 from .data_files import lexicons_folder, load_zh_data, rules_folder
 from .label import Labeler, label_reports
 from .model_file import SavedModel

@@ -17,16 +17,17 @@ import pandas as pd
 
 from ..errors import UserError
 from ..output_guard import is_ours
-from ..parts import write_atomically
-from ..tabular import read_table
+from ..archive.parts import write_atomically
+from ..tables import read_table
 from .cues import Cue
 from .data_files import load_zh_data
 from .kmedoids_miner import ClauseKMedoids
 from .known_findings import finding_guide, suggest_label
 from .label import Labeler, read_label_map
 from .mine import CLAUSE_COLUMNS, encoded_clauses, summarize
-from .mine_outputs import (ASSIGNMENTS_FILE, LABEL_MAP_FILE, map_counts, map_is_as_written, record_map, write_html,
-                           write_tables)
+from .mine_outputs import (
+    ASSIGNMENTS_FILE, LABEL_MAP_FILE, map_counts, map_is_as_written, record_map, write_html, write_tables,
+)
 from .model_file import MODEL_FILE, load_model, model_bytes
 from .preprocess import ClausePreprocessor
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxrlabel.lexicon import CHEXPERT
+from cxrlabel.en.lexicon import CHEXPERT
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "corpora" / "en"

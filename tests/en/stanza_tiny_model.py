@@ -30,8 +30,8 @@ SIZES = ["--hidden_dim", "8", "--char_hidden_dim", "8", "--deep_biaff_hidden_dim
 
 def bank_conllu(limit: int = 40) -> str:
     """The first `limit` bank trees as CoNLL-U, converted to UD by our own PTB -> UD converter."""
-    from cxrlabel.parsers.ptb_to_ud import convert
-    from cxrlabel.parsers.ptb_tree import read_trees
+    from cxrlabel.en.parsers.ptb_to_ud import convert
+    from cxrlabel.en.parsers.ptb_tree import read_trees
 
     lines = [line for line in BANK_TREES.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#") and line.strip() != "-"]

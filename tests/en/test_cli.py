@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.cli import main
-from cxrlabel.lexicon import CHEXPERT
+from cxrlabel.en.lexicon import CHEXPERT
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from functools import cache
 import pandas as pd
 import pytest
 
-from cxrlabel.evaluate import evaluate
-from cxrlabel.lexicon import CHEXPERT
+from cxrlabel.scoring import evaluate
+from cxrlabel.en.lexicon import CHEXPERT
 import tests.conftest
 from tests.conftest import ROOT, spacy_required
 from tests.golden.regenerate import COMMAND, GOLDEN, PARSERS, labels_file, mentions_file, outputs

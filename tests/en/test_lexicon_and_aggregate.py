@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from cxrlabel import aggregate, lexicon
+from cxrlabel.en import aggregate, lexicon
 from cxrlabel.errors import UserError
-from cxrlabel.normalize import normalize
+from cxrlabel.en.normalize import normalize
 from cxrlabel.resources import lexicons_dir, rules_dir
 
 SHIPPED = lexicons_dir() / "en"

@@ -22,7 +22,7 @@ def test_wheel_works_outside_the_checkout(tmp_path):
     assert "cxrlabel/lexicons/en/mention/Pleural Effusion.txt" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = ("import cxrlabel, cxrlabel.resources as r; from cxrlabel.pipeline import Labeler, LabelerConfig;"
+    code = ("import cxrlabel, cxrlabel.resources as r; from cxrlabel.en.labeler import Labeler, LabelerConfig;"
             "print(cxrlabel.__file__); print(r.rules_dir());"
             "print(Labeler(LabelerConfig(parser='none')).label(['No pleural effusion.'])[0].labels['Pleural Effusion'])")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,

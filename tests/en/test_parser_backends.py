@@ -17,10 +17,10 @@ import pytest
 
 from cxrlabel.cli import main
 from cxrlabel.errors import UserError
-from cxrlabel.parsers import load_parser
-from cxrlabel.parsers.conllu import read_conllu
-from cxrlabel.parsers.ptb_tokenize import ptb_form, tokenize
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.en.parsers import load_parser
+from cxrlabel.en.parsers.conllu import read_conllu
+from cxrlabel.en.parsers.ptb_tokenize import ptb_form, tokenize
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 from tests.en.backend_parity import bank_sentences, gold_mismatches, sentence_diff
 
 
@@ -59,7 +59,7 @@ def stanza_sentence(rows):
 
 
 def test_stanza_words_become_our_graph_with_offsets():
-    from cxrlabel.parsers.stanza_backend import to_graph
+    from cxrlabel.en.parsers.stanza_backend import to_graph
 
     sentence = "The heart is not enlarged."
     rows = [(1, "The", "the", "DET", "DT", 2, "det"), (2, "heart", "heart", "NOUN", "NN", 5, "nsubj:pass"),
@@ -75,10 +75,10 @@ def test_stanza_words_become_our_graph_with_offsets():
 
 def test_stanza_graph_goes_through_our_rules():
     """The rules are written once against UD: a stanza-shaped parse of 'No pneumothorax.' negates it."""
-    from cxrlabel.classify import classify
-    from cxrlabel.parsers.stanza_backend import to_graph
+    from cxrlabel.en.classify import classify
+    from cxrlabel.en.parsers.stanza_backend import to_graph
     from cxrlabel.resources import rules_dir
-    from cxrlabel import ruleset
+    from cxrlabel.en import ruleset
 
     rows = [(1, "No", "no", "DET", "DT", 2, "det"), (2, "pneumothorax", "pneumothorax", "NOUN", "NN", 0, "root"),
             (3, ".", ".", "PUNCT", ".", 2, "punct")]
@@ -114,7 +114,7 @@ def test_stanza_partial_model_folder_fails_clearly_without_downloading(tmp_path,
                                                "depparse": "mimic_charlm"}},
                         "default_processors": {"tokenize": "combined", "depparse": "combined_charlm"}}}
     (tmp_path / "resources.json").write_text(json.dumps(resources))
-    from cxrlabel.parsers.stanza_backend import installed_packages
+    from cxrlabel.en.parsers.stanza_backend import installed_packages
 
     assert installed_packages(tmp_path) == []
     (tmp_path / "en" / "depparse").mkdir(parents=True)
@@ -153,7 +153,7 @@ class FlatPipeline:
 
 @needs_stanza
 def test_stanza_parse_sends_our_pretokenised_sentences_in_batches():
-    from cxrlabel.parsers.stanza_backend import StanzaParser
+    from cxrlabel.en.parsers.stanza_backend import StanzaParser
 
     parser = StanzaParser.__new__(StanzaParser)  # skip loading a model
     parser.nlp, parser.batch_size = FlatPipeline(), 2
@@ -167,7 +167,7 @@ def test_stanza_parse_sends_our_pretokenised_sentences_in_batches():
 
 
 def stanza_model_ready() -> bool:
-    from cxrlabel.parsers.stanza_backend import installed_packages, resources_dir
+    from cxrlabel.en.parsers.stanza_backend import installed_packages, resources_dir
 
     return importlib.util.find_spec("stanza") is not None and bool(installed_packages(resources_dir(None)))
 
@@ -215,7 +215,7 @@ def test_conllu_reader_names_the_bad_line():
 
 
 def test_corenlp_needs_the_jar_and_java(tmp_path, monkeypatch):
-    from cxrlabel.parsers import corenlp_convert
+    from cxrlabel.en.parsers import corenlp_convert
 
     with pytest.raises(UserError, match="no such file"):
         corenlp_convert.check(str(tmp_path / "missing.jar"))

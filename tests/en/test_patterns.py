@@ -1,8 +1,8 @@
 """The rule language, on hand-built graphs (no parser needed)."""
 import pytest
 
-from cxrlabel.graph import Graph, Token
-from cxrlabel.patterns import Matcher, PatternError, Scope, parse
+from cxrlabel.en.graph import Graph, Token
+from cxrlabel.en.patterns import Matcher, PatternError, Scope, parse
 
 
 def graph(spec):

@@ -6,7 +6,7 @@ import pytest
 
 from cxrlabel.cli import main
 from cxrlabel.errors import ReportError
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 
 NEGATED = "(ROOT (S (NP (DT No) (JJ pleural) (NN effusion) (CC or) (NN pneumothorax)) (. .)))"
 UNCERTAIN = ("(ROOT (S (NP (NNS Findings)) (VP (MD may) (VP (VB represent) (NP (NN atelectasis)))) (. .)))")

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 from tests.conftest import ROOT
 
 BANK = ROOT / "corpora" / "en"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from cxrlabel.errors import UserError
-from cxrlabel.parsers.ptb_to_ud import convert, load_head_rules, upos
-from cxrlabel.parsers.ptb_tree import Tree, align, clean_label, detokenize, read_trees
+from cxrlabel.en.parsers.ptb_to_ud import convert, load_head_rules, upos
+from cxrlabel.en.parsers.ptb_tree import Tree, align, clean_label, detokenize, read_trees
 from tests.conftest import spacy_required
 
 def edges(graph) -> list[tuple[str, str, str]]:
@@ -531,7 +531,7 @@ def test_a_lemmatizer_callback_gets_words_and_ptb_tags():
 @pytest.fixture(scope="module")
 def spacy_lemmas():
     spacy_required()
-    from cxrlabel.parsers.lemmas import spacy_lemmatizer
+    from cxrlabel.en.parsers.lemmas import spacy_lemmatizer
 
     return spacy_lemmatizer()
 
@@ -576,14 +576,14 @@ def test_an_unknown_phrase_label_uses_the_default_line():
 
 @pytest.fixture(scope="module")
 def rules():
-    from cxrlabel import ruleset
+    from cxrlabel.en import ruleset
     from cxrlabel.resources import rules_dir
 
     return ruleset.load(rules_dir() / "en")
 
 
 def label_of(bracketed: str, mention: str, observation: str, rules, lemmatize=None) -> float:
-    from cxrlabel.classify import classify
+    from cxrlabel.en.classify import classify
 
     graph = graph_of(bracketed, lemmatize=lemmatize)
     words = mention.split()

@@ -81,7 +81,7 @@ def test_every_mention_names_its_rule(spacy_labeler):
 
 
 def test_rule_file_errors_name_file_and_line(tmp_path):
-    from cxrlabel import ruleset
+    from cxrlabel.en import ruleset
     from cxrlabel.errors import UserError
 
     for stage in ruleset.STAGES:
@@ -98,7 +98,7 @@ def test_rule_file_errors_name_file_and_line(tmp_path):
 
 
 def test_label_batch_is_a_pure_batch_function():
-    from cxrlabel.pipeline import LabelerConfig, label_batch, labeler_for
+    from cxrlabel.en.labeler import LabelerConfig, label_batch, labeler_for
 
     config = LabelerConfig(parser="none", sections="all")
     texts = ["No pneumothorax.", "", "Small left effusion."]

@@ -1,8 +1,8 @@
 """Which parts of a report are labelled: header variants, sections kept out, and the impression-wins merge."""
 import pytest
 
-from cxrlabel import sections
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.en import sections
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 
 
 def _texts(text, choice):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxrlabel import sentences
+from cxrlabel.en import sentences
 from cxrlabel.resources import lexicons_dir
 from tests.conftest import ROOT, SHARED, spacy_required
 
@@ -33,7 +33,7 @@ def corpus_sentences() -> list[str]:
 @pytest.fixture(scope="module")
 def parser():
     spacy_required()
-    from cxrlabel.parsers.spacy_backend import SpacyParser
+    from cxrlabel.en.parsers.spacy_backend import SpacyParser
 
     return SpacyParser()
 
@@ -41,7 +41,7 @@ def parser():
 @needs_model
 def test_annotated_graphs_equal_the_full_spacy_pipelines(parser):
     """Tag, part of speech, lemma and relation of every word, and so every edge of the converted graph."""
-    from cxrlabel.parsers.spacy_backend import convert
+    from cxrlabel.en.parsers.spacy_backend import convert
 
     assert parser.annotator is not None, "the shipped model's ruler should be indexable"
     texts = corpus_sentences()
@@ -54,7 +54,7 @@ def test_annotated_graphs_equal_the_full_spacy_pipelines(parser):
 def test_matrix_products_through_numpy_give_the_graphs_blis_gives(parser):
     from thinc.api import NumpyOps
 
-    from cxrlabel.parsers.spacy_backend import use_numpy_gemm
+    from cxrlabel.en.parsers.spacy_backend import use_numpy_gemm
 
     layers = [node for _, c in parser.nlp.pipeline if getattr(c, "model", None) is not None for node in c.model.walk()]
     assert layers and all(not node.ops.use_blis for node in layers)
@@ -72,7 +72,7 @@ def test_matrix_products_through_numpy_give_the_graphs_blis_gives(parser):
 def test_ruler_with_patterns_beyond_the_index_is_left_to_spacy():
     import spacy
 
-    from cxrlabel.parsers.spacy_attributes import token_annotator
+    from cxrlabel.en.parsers.spacy_attributes import token_annotator
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("attribute_ruler")
@@ -131,7 +131,7 @@ def test_memoised_punkt_splits_as_punkt_does():
 def test_cue_index_agrees_with_each_rule():
     import random
 
-    from cxrlabel import ruleset
+    from cxrlabel.en import ruleset
     from cxrlabel.resources import rules_dir
 
     rules = [r for stage in ruleset.load(rules_dir() / "en").stages.values() for r in stage]
@@ -144,20 +144,20 @@ def test_cue_index_agrees_with_each_rule():
 
 
 def test_escaped_slash_is_a_plain_word_in_rule_cues():
-    from cxrlabel.patterns import parse, required_words
+    from cxrlabel.en.patterns import parse, required_words
 
     assert required_words(parse(r"{@} >case {lemma:/without|w\/o/}")) == [frozenset({"without", "w/o"})]
 
 
 def test_escaped_question_mark_is_a_cue_word_and_a_bare_one_a_quantifier():
-    from cxrlabel.patterns import parse, required_words
+    from cxrlabel.en.patterns import parse, required_words
 
     assert required_words(parse(r"{@} .>4 {word:/\?/}")) == [frozenset({"?"})]
     assert required_words(parse(r"{@} .>4 {word:/tumou?r/}")) == []  # matches tumor and tumour: no plain word
 
 
 def test_question_mark_rule_needs_a_question_mark_to_be_tried():
-    from cxrlabel import ruleset
+    from cxrlabel.en import ruleset
     from cxrlabel.resources import rules_dir
 
     rule = next(r for r in ruleset.load(rules_dir() / "en").stages["post_negation_uncertainty"]

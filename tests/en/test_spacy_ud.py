@@ -6,7 +6,7 @@ pytestmark = pytest.mark.usefixtures("spacy_model")
 
 @pytest.fixture(scope="module")
 def parse():
-    from cxrlabel.parsers import load_parser
+    from cxrlabel.en.parsers import load_parser
 
     parser = load_parser("spacy")
     return lambda s: parser.parse([s])[0]

@@ -20,10 +20,10 @@ stanza = pytest.importorskip("stanza", reason="stanza is not installed (pip inst
 
 from cxrlabel.cli import main  # noqa: E402
 from cxrlabel.errors import UserError  # noqa: E402
-from cxrlabel.lexicon import CHEXPERT  # noqa: E402
-from cxrlabel.parsers import load_parser  # noqa: E402
-from cxrlabel.parsers.ptb_tokenize import tokenize  # noqa: E402
-from cxrlabel.parsers.stanza_backend import PROCESSORS, installed_packages  # noqa: E402
+from cxrlabel.en.lexicon import CHEXPERT  # noqa: E402
+from cxrlabel.en.parsers import load_parser  # noqa: E402
+from cxrlabel.en.parsers.ptb_tokenize import tokenize  # noqa: E402
+from cxrlabel.en.parsers.stanza_backend import PROCESSORS, installed_packages  # noqa: E402
 from tests.en.stanza_tiny_model import MODEL, build_tiny_stanza_model  # noqa: E402
 
 SENTENCES = ["No pneumothorax or pleural effusion.", "Heart size isn't enlarged (stable).", "Lungs clear."]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.errors import UserError
-from cxrlabel.tabular import find_column, read_table
+from cxrlabel.tables import find_column, read_table
 
 
 def test_csv_with_header_keeps_blank_rows_in_order(tmp_path):

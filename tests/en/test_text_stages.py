@@ -1,6 +1,6 @@
 """Normalisation offsets and sentence splitting (sections: test_sections.py)."""
-from cxrlabel import sections, sentences
-from cxrlabel.normalize import normalize
+from cxrlabel.en import sections, sentences
+from cxrlabel.en.normalize import normalize
 from cxrlabel.resources import lexicons_dir
 
 ABBREV = str(lexicons_dir() / "en" / "abbreviations.txt")

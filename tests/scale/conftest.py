@@ -40,7 +40,7 @@ def extract(capsys):
 @pytest.fixture
 def breaks_on_marker(monkeypatch):
     """Make a report holding 'UNREADABLE' fail to label, as a malformed report does."""
-    from cxrlabel.pipeline import Labeler
+    from cxrlabel.en.labeler import Labeler
 
     split = Labeler._split
 

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxrlabel.engines import Finished, in_pieces
-from cxrlabel.engines.chunk_task import ChunkTask, JobSpec, label_chunk, merge_results, split_task
-from cxrlabel.pipeline import LabelerConfig
+from cxrlabel.archive.engine import Finished, in_pieces
+from cxrlabel.archive.chunk_task import ChunkTask, JobSpec, label_chunk, merge_results, split_task
+from cxrlabel.en.labeler import LabelerConfig
 from tests.conftest import spacy_model_available
 from tests.scale.conftest import reports_frame
 

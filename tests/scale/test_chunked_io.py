@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxrlabel.chunked_io import ChunkedTable
+from cxrlabel.tables import ChunkedTable
 from cxrlabel.errors import UserError
-from cxrlabel.tabular import read_table
+from cxrlabel.tables import read_table
 
 
 def chunked(path, chunk_size=2, **kw):

@@ -66,7 +66,7 @@ def _import_state() -> tuple[str, bool, str | None]:
 
 
 def test_a_local_cluster_started_for_spacy_keeps_torch_malloc_trimming_and_profiling_out_of_its_workers():
-    from cxrlabel.engines.dask_engine import DaskEngine
+    from cxrlabel.archive.dask_engine import DaskEngine
 
     with DaskEngine(1, hidden=("torch", "scipy")) as engine:
         states = engine.client.run(_import_state)

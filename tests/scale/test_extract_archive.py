@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import pytest
 
-from cxrlabel import parts
+from cxrlabel.archive import parts
 from tests.conftest import ROOT, spacy_model_available
 from tests.scale.conftest import reports_frame
 
@@ -273,10 +273,10 @@ def test_help_teaches_the_archive_options(capsys):
 def test_a_spacy_worker_labels_without_loading_torch_or_scipy():
     # start_worker runs before anything is imported, as in a fresh worker: nltk then meets a missing scipy
     code = ("import sys\n"
-            "from cxrlabel.engines.local import start_worker\n"
-            "from cxrlabel.pipeline import LabelerConfig\n"
+            "from cxrlabel.archive.local_engine import start_worker\n"
+            "from cxrlabel.en.labeler import LabelerConfig\n"
             "start_worker(LabelerConfig().unused_packages())\n"
-            "from cxrlabel.pipeline import label_batch\n"
+            "from cxrlabel.en.labeler import label_batch\n"
             "print(label_batch(['No pleural effusion. Mild cardiomegaly.'])[0].labels['Pleural Effusion'])\n"
             "print('torch' in sys.modules, 'scipy' in sys.modules)\n"
             "from threadpoolctl import threadpool_info\n"
@@ -290,7 +290,7 @@ def test_a_spacy_worker_labels_without_loading_torch_or_scipy():
 
 
 def test_only_stanza_or_a_named_spacy_model_may_need_torch():
-    from cxrlabel.pipeline import LabelerConfig
+    from cxrlabel.en.labeler import LabelerConfig
 
     assert not LabelerConfig().needs_torch() and not LabelerConfig(parser="none").needs_torch()
     assert LabelerConfig().unused_packages() == ("torch", "scipy") and LabelerConfig(parser="stanza").unused_packages() == ()

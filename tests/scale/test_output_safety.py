@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import pytest
 
-from cxrlabel import parts
+from cxrlabel.archive import parts
 from cxrlabel.output_guard import MARKER, is_ours
 from tests.conftest import ROOT
 from tests.scale.conftest import reports_frame

@@ -161,13 +161,13 @@ def test_a_stopped_run_says_one_line_and_resumes_to_the_uninterrupted_output(sou
 
 def test_a_worker_whose_parent_already_ended_exits_at_once():
     """The race prctl leaves open: the parent may end before its worker asks to die with it."""
-    code = "from cxrlabel.engines.local import die_with; die_with(1); print('still running')"
+    code = "from cxrlabel.archive.local_engine import die_with; die_with(1); print('still running')"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (1, "", "")
 
 
 def test_where_prctl_is_missing_a_thread_ends_the_orphaned_worker():
-    code = ("import sys, time\nfrom cxrlabel.engines.local import die_with\n"
+    code = ("import sys, time\nfrom cxrlabel.archive.local_engine import die_with\n"
             "sys.platform = 'darwin'; die_with(1); time.sleep(30); print('still running')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (1, "", "")

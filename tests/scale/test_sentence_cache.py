@@ -1,6 +1,6 @@
 """The sentence cache at archive scale: bounded, the sentences met most survive when it turns over, and
 labels never change."""
-from cxrlabel.pipeline import Labeler, LabelerConfig
+from cxrlabel.en.labeler import Labeler, LabelerConfig
 
 CONFIG = LabelerConfig(parser="none", sections="all")
 

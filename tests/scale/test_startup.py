@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from cxrlabel.engines.local import LocalEngine
+from cxrlabel.archive.local_engine import LocalEngine
 from tests.conftest import ROOT, spacy_required
 
 CORPUS = ROOT / "corpora" / "en" / "reports.csv"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.cli import main
-from cxrlabel.zh import cli as zh_cli
+from cxrlabel.cli import zh as zh_cli
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "zh"
 REPORTS = CORPUS / "reports.csv"

@@ -1,9 +1,9 @@
-"""Parser backends. Each turns sentence strings into `cxrlabel.graph.Graph`s with UD relations."""
+"""Parser backends. Each turns sentence strings into `cxrlabel.en.graph.Graph`s with UD relations."""
 from __future__ import annotations
 
 from typing import Protocol
 
-from ..errors import UserError
+from ...errors import UserError
 from ..graph import Graph
 
 

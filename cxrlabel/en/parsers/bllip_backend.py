@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import UserError
+from ...errors import UserError
 from ..graph import Graph
 from .ptb_tokenize import ptb_form, tokenize
 from .ptb_tree import read_trees

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import UserError
+from ...errors import UserError
 from .conllu import ConllWord, read_conllu
 
 CONVERTER_CLASS = "edu.stanford.nlp.trees.ud.UniversalDependenciesConverter"

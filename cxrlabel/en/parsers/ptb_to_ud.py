@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from ..errors import UserError
+from ...errors import UserError
 from ..graph import Graph, Token
 from .ptb_tree import WRAPPERS, Tree, align, detokenize
 

@@ -6,7 +6,7 @@ predicate, `neg` becomes `advmod`, and `cc` moves to the conjunct it introduces.
 """
 from __future__ import annotations
 
-from ..errors import UserError
+from ...errors import UserError
 from ..graph import Graph, Token
 from .spacy_attributes import Annotation, token_annotator
 from .spacy_words import SpacyWordBound

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import UserError
+from ...errors import UserError
 from ..graph import Graph
 from .ptb_tokenize import tokenize
 from .ud_graph import UDWord, build_graph
