@@ -1,23 +1,23 @@
-"""The labeller's memory of analysed sentences, bounded, in two generations.
+"""The one bounded memory behind every cache of the labellers: analysed sentences, word lemmas, token
+attributes.
 
-Radiology sentences repeat heavily, so each distinct sentence is analysed once and its result reused.
-An archive holds more distinct sentences than memory should, so the number kept is bounded. Emptying a
-full memory at once loses the sentences that repeat most along with the rest; here the recent half is
-kept when the memory turns over, and a sentence met again there is carried into the new generation.
-On the 100k-report benchmark with 1 worker and 200,000 sentences kept, this reused 58.7% of sentences,
-against 56.3% when a full memory was emptied; 59.2% is the most any memory could reuse there.
+Report text repeats heavily, so each distinct item is worked out once and reused; an archive holds more
+distinct items than memory should, so the number kept is bounded. Emptying a full memory at once loses
+the items that repeat most along with the rest; here memory is kept in two generations: when the recent
+one is full it becomes the older one, and an item met again there is carried into the new generation.
+(README, "Archive scale", has what this reuses against emptying a full memory.)
 """
 from __future__ import annotations
 
-from typing import Generic, Hashable, TypeVar
+from typing import Callable, Generic, Hashable, Mapping, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class SentenceMemory(Generic[K, V]):
+class Memo(Generic[K, V]):
     def __init__(self, limit: int) -> None:
-        """At most `limit` entries, or one batch's distinct sentences where a batch holds more; 0 keeps nothing."""
+        """At most `limit` entries, or one batch's entries where `keep` is given more; 0 keeps nothing."""
         self.limit = limit
         self.recent: dict[K, V] = {}
         self.older: dict[K, V] = {}
@@ -29,17 +29,31 @@ class SentenceMemory(Generic[K, V]):
         value = self.recent.get(key)
         return self.older.get(key) if value is None else value
 
-    def keep(self, entries: dict[K, V]) -> None:
-        """Remember `entries`: new ones and those met again (carried out of the older generation)."""
+    def keep(self, entries: Mapping[K, V]) -> None:
+        """Remember a batch of `entries`: new ones and those met again (carried out of the older generation)."""
         if not self.limit:
             return
         new = {k: v for k, v in entries.items() if k not in self.recent}
         if len(self.recent) + len(new) > max(self.limit // 2, 1):
             self.older, self.recent = self.recent, {}
-            new = entries
+            new = dict(entries)
         self.recent.update(new)
         if len(self) > self.limit:
             self.older = {}
+
+    def recall(self, key: K, work_out: Callable[[K], V]) -> V:
+        """The value kept for `key`, else `work_out(key)`, kept: one entry at a time, the same two generations."""
+        value = self.recent.get(key)
+        if value is not None:
+            return value
+        value = self.older.get(key)
+        if value is None:
+            value = work_out(key)
+        if self.limit:
+            if len(self.recent) >= max(self.limit // 2, 1):
+                self.older, self.recent = self.recent, {}
+            self.recent[key] = value
+        return value
 
     def clear(self) -> None:
         self.recent.clear()

@@ -1,5 +1,5 @@
-"""One guard for every command that writes: an output never replaces an input, and a folder is only
-written into, replaced or removed when this toolkit made it.
+"""One guard for every command that writes: an output never replaces an input, a folder is only
+written into, replaced or removed when this toolkit made it, and a file is replaced whole or not at all.
 
 A folder we make carries a marker file, so our own leftovers are recognised by what we wrote into them,
 never by their names: a user's `results/` or `results.old/` is theirs whatever it is called.
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .errors import UserError
 
@@ -81,3 +84,40 @@ def claim_folder(folder: str | Path, kind: str, option: str = "-o") -> bool:
     except OSError as exc:
         raise UserError(f"{folder}: cannot create the output folder ({exc.strerror or exc}); choose another {option}") from None
     return created
+
+
+def temporary(beside: Path, folder: bool = False) -> Path:
+    """A new hidden file (or folder) beside `beside`, created by this call, so removing it removes nothing
+    else. Not `tempfile`: its 0600/0700 modes would carry over to the output; this gets what open and mkdir give."""
+    while True:
+        path = beside.with_name(f".{beside.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            if folder:
+                path.mkdir()
+            else:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return path
+        except FileExistsError:
+            continue
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary name beside `path` for the block to write (with any library's own save function), renamed
+    onto `path` when the block ends, and removed when it fails: a reader sees the old file or the whole new one,
+    and a kill leaves no half-written one."""
+    tmp = temporary(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)

@@ -17,7 +17,6 @@ import fcntl
 import hashlib
 import json
 import os
-import secrets
 import shutil
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +25,7 @@ import pandas as pd
 
 from .chunk_task import ChunkResult
 from ..errors import UserError
-from ..output_guard import is_ours, mark_folder
+from ..output_guard import is_ours, mark_folder, temporary, write_atomically
 from ..tables import concat_parquet
 
 MANIFEST = "manifest.json"
@@ -38,33 +37,6 @@ OPTION_NAMES = {"mentions": "--mentions-out", "rules_digest": "the rule or lexic
                 "label_map_sha256": "the contents of --label-map", "model_sha256": "the contents of model.json",
                 "clause_overrides_sha256": "the clause overrides file (its contents, or whether there is one)",
                 "zh_rules_sha256": "the rules/zh or lexicons/zh files the model names"}
-
-
-def temporary(beside: Path, folder: bool = False) -> Path:
-    """A new hidden file (or folder) beside `beside`, created by this call, so removing it removes nothing
-    else. Not `tempfile`: its 0600/0700 modes would carry over to the output; this gets what open and mkdir give."""
-    while True:
-        path = beside.with_name(f".{beside.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            if folder:
-                path.mkdir()
-            else:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            return path
-        except FileExistsError:
-            continue
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name beside `path`, then rename: a reader sees the old file or the whole new one."""
-    tmp = temporary(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _sha256(path: Path) -> str:

@@ -16,7 +16,7 @@ from ..errors import ReportError, UserError
 from .normalize import normalize
 from .parsers import load_parser
 from ..resources import lexicons_dir, rules_dir
-from ..memo import SentenceMemory
+from ..memo import Memo
 
 CACHE_LIMIT = 200_000  # analysed sentences kept per process
 
@@ -82,7 +82,7 @@ class Labeler:
         self.reads_trees = getattr(self.parser, "reads_trees", False)
         self.words_bound = getattr(self.parser, "words_bound", None)
         self.graph_cues = ruleset.CueIndex([r for rules in self.rules.stages.values() for r in rules if r.mode in ("graph", "any")])
-        self._cache: SentenceMemory[str, list[tuple]] = SentenceMemory(cache_limit)
+        self._cache: Memo[str, list[tuple]] = Memo(cache_limit)
         self.cache_hits = 0
         self.cache_misses = 0
         self.journal: dict[str, list[tuple]] | None = None  # a dict: fresh analyses are written there too

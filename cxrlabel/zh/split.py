@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import UserError
 from ..output_guard import is_ours
-from ..archive.parts import write_atomically
+from ..output_guard import write_atomically
 from ..tables import read_table
 from .cues import Cue
 from .data_files import load_zh_data
