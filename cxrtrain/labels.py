@@ -58,7 +58,7 @@ def optional_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[s
                     option: str, what: str) -> str | None:
     """A column named by the user (error if absent) or detected from common names (None if none)."""
     if wanted is not None:
-        return find_column(frame, wanted, what=what, candidates=candidates, option=option)
+        return find_column(frame, wanted, what=what, candidates=candidates)
     by_key = {column_key(c): c for c in frame.columns}
     for name in candidates:
         if column_key(name) in by_key:
