@@ -18,6 +18,7 @@ Run: python -m bench.archive [--reports 100000]   (skips with a message when the
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import re
@@ -93,6 +94,11 @@ def vary_sentence(sentence: str, rng: random.Random, comparison: float) -> str:
     return s
 
 
+def openi_reports() -> list[str]:
+    """The 3,080 real Open-i report texts, a missing one as empty: where this bench and bench.labeler start."""
+    return pd.read_csv(OPENI).report_text.fillna("").tolist()
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """The sentences the labeler analyses with --sections all."""
     return sentences.split(text, sections.select(text, "all"), ABBREVIATIONS)
@@ -117,7 +123,7 @@ def unique_sentence_ratio(texts: list[str]) -> float:
 
 def build_input(n: int, seed: int = 0, comparison: float = COMPARISON_SHARE) -> tuple[list[str], float, float]:
     """n reports: the real ones first, then varied copies; returns (texts, real ratio, built ratio)."""
-    real = pd.read_csv(OPENI).report_text.fillna("").tolist()
+    real = openi_reports()
     rng = random.Random(seed)
     spans = [sentence_spans(text) for text in real]
     texts = real[:n] + [vary_report(real[i % len(real)], spans[i % len(real)], rng, comparison)
@@ -171,7 +177,8 @@ def measure(name: str, args: list[str], reports: int) -> Measured:
     return Measured(name, shown, reports, seconds, peak, summary)
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options; the defaults are the sizes the targets are judged at."""
     ap = argparse.ArgumentParser(prog="python -m bench.archive", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", type=int, default=100_000, help="size of the large input (default: 100,000)")
@@ -181,57 +188,95 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--chunk-size", type=int, default=10_000, help="extract --chunk-size (default: extract's, 10,000)")
     ap.add_argument("--skip-dask", action="store_true", help="leave out the Dask LocalCluster run")
     ap.add_argument("--repeat", type=int, default=2, help="runs of spaCy with 1 worker, 2 workers and Dask, alternating (default: 2)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def missing_requirement() -> str | None:
+    """Why this machine cannot run the bench, or None: without the data or psutil it skips rather than fails."""
     if not OPENI.exists():
-        print(f"archive: skipped, {OPENI.parent} is absent")
-        return
-    try:
-        import psutil  # noqa: F401  (comes with the dask extra)
-    except ImportError:
-        print("archive: skipped, psutil is needed to sample memory (pip install psutil)")
-        return
+        return f"{OPENI.parent} is absent"
+    if importlib.util.find_spec("psutil") is None:  # comes with the dask extra
+        return "psutil is needed to sample memory (pip install psutil)"
+    return None
+
+
+def warn_if_busy() -> None:
+    """Say so when the machine is already busy: other work lowers every rate measured here."""
     load = os.getloadavg()[0]
     if load > 0.5:
         print(f"archive: warning: load average {load:.2f} before starting; other work will lower these numbers")
-    texts, real_ratio, ratio = build_input(args.reports)
-    print(f"input: {len(texts):,} reports = the 3,080 real Open-i reports + varied copies (numbers, sides, size words, "
+
+
+def print_input(reports: int, real_ratio: float, ratio: float) -> None:
+    """What the input is, and whether its sentences repeat no more than the real reports' (else the cache is flattered)."""
+    print(f"input: {reports:,} reports = the 3,080 real Open-i reports + varied copies (numbers, sides, size words, "
           f"phrasing; a dated comparison clause on {COMPARISON_SHARE:.0%} of sentences)")
     print(f"unique-sentence ratio (--sections all): real Open-i {real_ratio:.1%}, this input {ratio:.1%}"
           + ("" if ratio >= real_ratio else "  (BELOW the real reports: the cache is flattered)"))
-    with tempfile.TemporaryDirectory(prefix="cxrlabel-bench-") as tmp:
-        big, small, nocache = (Path(tmp) / f"reports_{k}.csv" for k in ("big", "small", "nocache"))
-        frame = pd.DataFrame({"id": [f"r{i:07d}" for i in range(len(texts))], "report": texts})
-        frame.to_csv(big, index=False)
-        frame.head(args.small).to_csv(small, index=False)
-        frame.head(args.no_cache_reports).to_csv(nocache, index=False)
-        n_small, n_nocache = min(args.small, len(texts)), min(args.no_cache_reports, len(texts))
-        common = ["--id-column", "id", "--sections", "all", "--chunk-size", str(args.chunk_size)]
 
-        def out(name: str) -> list[str]:
-            return ["-o", str(Path(tmp) / f"{name}.csv")]
 
-        runs = []
-        for i in range(1, max(args.repeat, 1) + 1):
-            runs += [measure(f"spacy, 1 worker (run {i})", [str(big), *common, "--workers", "1", *out("w1")], len(texts)),
-                     measure(f"spacy, 2 workers (run {i})", [str(big), *common, "--workers", "2", *out("w2")], len(texts))]
-            if not args.skip_dask:
-                runs.append(measure(f"spacy, dask LocalCluster, 2 workers (run {i})",
-                                    [str(big), *common, "--engine", "dask", "--workers", "2", *out("dask")], len(texts)))
-        runs += [
-            measure("spacy, 2 workers, cache off", [str(nocache), *common, "--workers", "2", "--no-cache", *out("nc")],
-                    n_nocache),
-            measure("none, 2 workers", [str(big), *common, "--workers", "2", "--parser", "none", *out("none")], len(texts)),
-            measure("spacy, 1 worker, small input", [str(small), *common, "--workers", "1", *out("small")], n_small),
-        ]
-    by = {r.name: r for r in runs}
+@dataclass
+class Inputs:
+    """The CSV files the runs read, with their numbers of reports; outputs go to the same folder."""
+    folder: Path
+    big: Path
+    small: Path
+    nocache: Path
+    n_big: int
+    n_small: int
+    n_nocache: int
+
+
+def write_inputs(texts: list[str], folder: Path, small: int, no_cache_reports: int) -> Inputs:
+    """The whole input and its first `small` and `no_cache_reports` reports, written once for every run."""
+    big, small_csv, nocache = (folder / f"reports_{k}.csv" for k in ("big", "small", "nocache"))
+    frame = pd.DataFrame({"id": [f"r{i:07d}" for i in range(len(texts))], "report": texts})
+    frame.to_csv(big, index=False)
+    frame.head(small).to_csv(small_csv, index=False)
+    frame.head(no_cache_reports).to_csv(nocache, index=False)
+    return Inputs(folder, big, small_csv, nocache, len(texts), min(small, len(texts)), min(no_cache_reports, len(texts)))
+
+
+def measured_runs(inputs: Inputs, chunk_size: int, repeat: int, dask: bool) -> list[Measured]:
+    """Every run, the repeated ones alternating so that a slow moment of a shared machine falls on each kind."""
+    common = ["--id-column", "id", "--sections", "all", "--chunk-size", str(chunk_size)]
+
+    def run(name: str, source: Path, reports: int, options: list[str], output: str) -> Measured:
+        return measure(name, [str(source), *common, *options, "-o", str(inputs.folder / f"{output}.csv")], reports)
+
+    big, n = inputs.big, inputs.n_big
+    runs = []
+    for i in range(1, max(repeat, 1) + 1):
+        runs += [run(f"spacy, 1 worker (run {i})", big, n, ["--workers", "1"], "w1"),
+                 run(f"spacy, 2 workers (run {i})", big, n, ["--workers", "2"], "w2")]
+        if dask:
+            runs.append(run(f"spacy, dask LocalCluster, 2 workers (run {i})", big, n,
+                            ["--engine", "dask", "--workers", "2"], "dask"))
+    return runs + [
+        run("spacy, 2 workers, cache off", inputs.nocache, inputs.n_nocache, ["--workers", "2", "--no-cache"], "nc"),
+        run("none, 2 workers", big, n, ["--workers", "2", "--parser", "none"], "none"),
+        run("spacy, 1 worker, small input", inputs.small, inputs.n_small, ["--workers", "1"], "small"),
+    ]
+
+
+def print_table(runs: list[Measured]) -> None:
+    """Every run, with the command that reproduces it: the fastest-run figures below are picked from these."""
     print(f"\n{'measurement':44s} {'reports':>8s} {'seconds':>8s} {'reports/s':>10s} {'peak RSS':>9s}  cache / command")
     for r in runs:
         print(f"{r.name:44s} {r.reports:8d} {r.seconds:8.1f} {r.rate:10.0f} {r.peak_rss / 2**20:7.0f}MB  {r.summary}")
         print(f"{'':44s} $ {r.command}")
-    ones = [r for r in runs if r.name.startswith("spacy, 1 worker (run")]
-    twos = [r for r in runs if r.name.startswith("spacy, 2 workers (run")]
+
+
+def named(runs: list[Measured], prefix: str) -> list[Measured]:
+    """The runs of one kind, in the order they ran (the repeats pair up by position)."""
+    return [r for r in runs if r.name.startswith(prefix)]
+
+
+def print_targets(runs: list[Measured]) -> None:
+    """The figures the targets are judged on: the fastest run of each kind, as timeit does, and the paired ratios."""
+    ones, twos = named(runs, "spacy, 1 worker (run"), named(runs, "spacy, 2 workers (run")
     one, two = max(ones, key=lambda r: r.rate), max(twos, key=lambda r: r.rate)
-    small_run = by["spacy, 1 worker, small input"]
+    small_run = next(r for r in runs if r.name == "spacy, 1 worker, small input")
     peak = max(r.peak_rss for r in ones)
     print(f"\nspaCy with the cache, 2 workers: {two.rate:,.0f} reports/s, fastest of {len(twos)} "
           f"({', '.join(f'{r.rate:,.0f}' for r in twos)}; target >= 1,000)")
@@ -239,13 +284,30 @@ def main(argv: list[str] | None = None) -> None:
           f"{', '.join(f'{b.rate / a.rate:.2f}x' for a, b in zip(ones, twos))}; target >= 1.7)")
     print(f"peak memory, 1 worker: {small_run.peak_rss / 2**20:.0f} MB at {small_run.reports:,} reports, "
           f"{peak / 2**20:.0f} MB at {one.reports:,} (highest run; {peak / small_run.peak_rss - 1:+.1%}; target within 10%)")
-    dasks = [r for r in runs if r.name.startswith("spacy, dask LocalCluster")]
+    dasks = named(runs, "spacy, dask LocalCluster")
     if dasks:
         dask = min(dasks, key=lambda r: r.seconds)
         print(f"Dask LocalCluster vs local engine, 2 workers: {dask.seconds / two.seconds:.2f}x the time, fastest against "
               f"fastest (run by run: {', '.join(f'{d.seconds / b.seconds:.2f}x' for b, d in zip(twos, dasks))}; "
               "target <= 1.3)")
     print("times include starting Python and loading the model in each worker (several seconds per run)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the input, run every measurement on it, then print each run and the figures the targets are judged on."""
+    args = parse_args(argv)
+    missing = missing_requirement()
+    if missing:
+        print(f"archive: skipped, {missing}")
+        return
+    warn_if_busy()
+    texts, real_ratio, ratio = build_input(args.reports)
+    print_input(len(texts), real_ratio, ratio)
+    with tempfile.TemporaryDirectory(prefix="cxrlabel-bench-") as tmp:
+        inputs = write_inputs(texts, Path(tmp), args.small, args.no_cache_reports)
+        runs = measured_runs(inputs, args.chunk_size, args.repeat, dask=not args.skip_dask)
+    print_table(runs)
+    print_targets(runs)
 
 
 if __name__ == "__main__":

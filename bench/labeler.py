@@ -15,14 +15,15 @@ import pandas as pd
 from cxrlabel.archive.local_engine import one_blas_thread
 from cxrlabel.en.labeler import Labeler, LabelerConfig
 
+from bench.archive import OPENI, openi_reports
+
 ROOT = Path(__file__).resolve().parents[1]
-OPENI = ROOT.parent / "shared" / "data" / "openi_dev" / "openi_dev_gold_strict.csv"
 BATCH = 256
 
 
 def load_reports() -> tuple[list[str], str]:
     if OPENI.exists():
-        texts = pd.read_csv(OPENI).report_text.fillna("").tolist()
+        texts = openi_reports()
         return texts * 4, f"{len(texts)} real Open-i reports x 4"
     texts = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv", keep_default_na=False).report.tolist()
     return texts * 64, f"{len(texts)} corpora/en reports x 64 (Open-i absent)"
