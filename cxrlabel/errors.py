@@ -1,10 +1,27 @@
-"""The one exception type the command line turns into a one-line message and exit code 2."""
+"""The exceptions a user can act on. The command line turns them into a one-line message and exit code 2.
+
+A library message names a setting the user should change as `$name`, its Python name (`$encoding`,
+`$chunk_size`), never as a flag: each interface words it its own way, the command line as the flag
+(`--encoding`), the Python API as the keyword (`encoding=`)."""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+SETTING = re.compile(r"\$([a-z][a-z0-9_]*)")
 
 
 class UserError(Exception):
     """Bad input or a missing resource the user can fix; the message says what to do."""
 
     exit_code = 2
+
+    def worded(self, names: Mapping[str, str]) -> str:
+        """The message with each `$setting` given its name in `names` (unknown ones as keywords)."""
+        return SETTING.sub(lambda m: names.get(m.group(1), f"{m.group(1)}="), super().__str__())
+
+    def __str__(self) -> str:
+        return self.worded({})
 
 
 class ReportError(UserError):

@@ -33,7 +33,7 @@ def _inside(inner: Path, outer: Path) -> bool:
     return outer.resolve() in inner.resolve().parents
 
 
-def check_output(output: str | Path, inputs: Iterable[str | Path | None], option: str = "-o",
+def check_output(output: str | Path, inputs: Iterable[str | Path | None], setting: str = "output",
                  what: str = "the input") -> None:
     """Refuse an output that is an input, lies inside an input folder (or one still to be made), or is a folder
     holding an input. `what` names the inputs in the message, e.g. another output that must not be replaced."""
@@ -43,9 +43,9 @@ def check_output(output: str | Path, inputs: Iterable[str | Path | None], option
             continue
         source = Path(given)
         if _same(output, source) or ((source.is_dir() or not source.exists()) and _inside(output, source)):
-            raise UserError(f"{output}: {option} would overwrite {what} {source}; choose another {option}")
+            raise UserError(f"{output}: ${setting} would overwrite {what} {source}; choose another ${setting}")
         if output.is_dir() and source.exists() and _inside(source, output):
-            raise UserError(f"{output}: {option} is a folder that holds {what} {source}; choose another {option}")
+            raise UserError(f"{output}: ${setting} is a folder that holds {what} {source}; choose another ${setting}")
 
 
 def is_ours(folder: str | Path) -> bool:
@@ -53,13 +53,13 @@ def is_ours(folder: str | Path) -> bool:
     return (Path(folder) / MARKER).is_file()
 
 
-def refuse_foreign(folder: str | Path, option: str = "-o") -> None:
+def refuse_foreign(folder: str | Path, setting: str = "output") -> None:
     """Refuse a folder that holds files without our marker: they are the user's, and writing the folder would
     replace or delete them. Checked before any work, so nothing is done for an output that cannot be written."""
     folder = Path(folder)
     if folder.is_dir() and not is_ours(folder) and any(folder.iterdir()):
         raise UserError(f"{folder}: this folder holds files that cxrlabel did not write, and they are never replaced "
-                        f"or deleted; give {option} a new or empty folder")
+                        f"or deleted; give ${setting} a new or empty folder")
 
 
 def mark_folder(folder: str | Path, kind: str) -> None:
@@ -67,22 +67,22 @@ def mark_folder(folder: str | Path, kind: str) -> None:
     (Path(folder) / MARKER).write_text(json.dumps({"written_by": "cxrlabel", "kind": kind}) + "\n", encoding="utf-8")
 
 
-def claim_folder(folder: str | Path, kind: str, option: str = "-o") -> bool:
+def claim_folder(folder: str | Path, kind: str, setting: str = "output") -> bool:
     """Make `folder` ours to write in: create it with a marker, or mark an empty one. A folder of ours is
     taken as it is; a non-empty folder without the marker is the user's and is refused. Returns whether
     this call created the folder."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise UserError(f"{folder}: is a file, not a folder; choose another {option}")
+        raise UserError(f"{folder}: is a file, not a folder; choose another ${setting}")
     if is_ours(folder):
         return False
-    refuse_foreign(folder, option)
+    refuse_foreign(folder, setting)
     created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         mark_folder(folder, kind)
     except OSError as exc:
-        raise UserError(f"{folder}: cannot create the output folder ({exc.strerror or exc}); choose another {option}") from None
+        raise UserError(f"{folder}: cannot create the output folder ({exc.strerror or exc}); choose another ${setting}") from None
     return created
 
 

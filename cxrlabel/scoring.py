@@ -1,45 +1,18 @@
-"""`cxrlabel evaluate`: compare predicted labels with gold labels, per observation and macro-averaged.
+"""Scores of predicted labels against gold labels, per observation and macro-averaged.
 
 Per observation: mention F1 (any non-blank), negation F1 (0.0), uncertainty F1 (-1.0), positive F1
 (1.0), and CheXbert's weighted F1 (the positive, negation and uncertainty F1 weighted by their gold
-support). `--positive-only` scores gold that only records definite positives (e.g. Open-i codes).
+support). `score_positive_only` scores gold that only records definite positives (e.g. Open-i codes).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import numpy as np
 import pandas as pd
 
 from .errors import UserError
-from .tables import describe_columns
-from .tables import find_column, read_table
+from .tables import find_column
 
 CLASSES = {"positive": 1.0, "negation": 0.0, "uncertain": -1.0}
-NOT_LABELS = {"reports", "report", "text", "judgeable", "findings", "impression", "report_text"}
-
-EPILOG = """\
-examples:
-  cxrlabel evaluate labels.csv corpora/en/gold.csv --id-column id
-  cxrlabel evaluate labels.csv gold.csv --json > scores.json
-  cxrlabel evaluate labels.csv openi_gold.csv --id-column uid --positive-only --uncertain-as negative
-"""
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="score predicted labels against gold labels", description=__doc__,
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("predictions", help="labels CSV written by cxrlabel extract")
-    p.add_argument("gold", help="gold labels CSV with the same observation columns")
-    p.add_argument("--id-column", help="match rows by this column (default: by row order)")
-    p.add_argument("--observations", help="comma-separated observations to score (default: all shared columns)")
-    p.add_argument("--positive-only", action="store_true",
-                   help="gold marks only definite positives (1.0); score positive detection, skipping blank gold")
-    p.add_argument("--uncertain-as", choices=("negative", "positive"), default="negative",
-                   help="with --positive-only: how a predicted -1.0 counts (default: negative)")
-    p.add_argument("--json", action="store_true", help="print the scores as JSON")
-    p.set_defaults(run=run)
-
 
 def _labels(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
     values = frame[column].astype(str).str.strip().replace({"": "nan", "None": "nan"})
@@ -114,14 +87,14 @@ def evaluate(pred_frame: pd.DataFrame, gold_frame: pd.DataFrame, observations: l
     return {"reports": len(pred_frame), "observations": per, "macro": macro}
 
 
-def _align(pred: pd.DataFrame, gold: pd.DataFrame, id_column: str | None, paths: tuple[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def align(pred: pd.DataFrame, gold: pd.DataFrame, id_column: str | None, paths: tuple[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     if id_column is None:
         if len(pred) != len(gold):
             raise UserError(f"{paths[0]} has {len(pred)} rows but {paths[1]} has {len(gold)}; "
-                            "give --id-column to match rows by id")
+                            "give $id_column to match rows by id")
         return pred.reset_index(drop=True), gold.reset_index(drop=True)
-    pid = find_column(pred, id_column, what="ids", option="--id-column")
-    gid = find_column(gold, id_column, what="ids", option="--id-column")
+    pid = find_column(pred, id_column, what="ids", setting="id_column")
+    gid = find_column(gold, id_column, what="ids", setting="id_column")
     for frame, col, path in ((pred, pid, paths[0]), (gold, gid, paths[1])):
         dup = frame[col].duplicated()
         if dup.any():
@@ -132,50 +105,3 @@ def _align(pred: pd.DataFrame, gold: pd.DataFrame, id_column: str | None, paths:
                         "label the same reports, or score a subset by filtering the gold file")
     merged = gold[[gid]].merge(pred, left_on=gid, right_on=pid, how="left", suffixes=("_gold", ""))
     return merged, gold.reset_index(drop=True)
-
-
-def run(args: argparse.Namespace) -> int:
-    pred = read_table(args.predictions, header=True).frame  # label files always have a header row
-    gold = read_table(args.gold, header=True).frame
-    pred, gold = _align(pred, gold, args.id_column, (args.predictions, args.gold))
-    if args.observations:
-        observations = [o.strip() for o in args.observations.split(",") if o.strip()]
-        for o in observations:
-            for frame, path in ((pred, args.predictions), (gold, args.gold)):
-                if o not in frame.columns:
-                    raise UserError(f"{path}: no column {o!r}; {describe_columns(frame.columns)}")
-    else:
-        skip = {c.lower() for c in NOT_LABELS} | ({args.id_column.lower()} if args.id_column else set())
-        observations = [c for c in gold.columns if c in pred.columns and str(c).lower() not in skip]
-        if not observations:
-            raise UserError("the two files share no observation columns")
-    result = evaluate(pred, gold, observations, args.predictions, args.gold, args.positive_only,
-                      args.uncertain_as == "positive")
-    print(json.dumps(result, indent=2) if args.json else format_table(result, args.positive_only))
-    return 0
-
-
-def _fmt(value: float | None) -> str:
-    return "   -  " if value is None else f"{value:6.3f}"
-
-
-def format_table(result: dict, positive_only: bool) -> str:
-    lines = [f"{result['reports']} reports"]
-    if positive_only:
-        lines.append(f"{'observation':28s} {'pos F1':>6s} {'prec':>6s} {'recall':>6s} {'tp':>5s} {'fp':>5s} {'fn':>5s}")
-        for obs, r in result["observations"].items():
-            lines.append(f"{obs:28s} {_fmt(r['f1'])} {_fmt(r['precision'])} {_fmt(r['recall'])} "
-                         f"{r['tp']:5d} {r['fp']:5d} {r['fn']:5d}")
-        lines.append(f"{'macro (gold positives > 0)':28s} {_fmt(result['macro']['positive_f1'])}")
-        return "\n".join(lines)
-    lines.append(f"{'observation':28s} {'mention':>7s} {'negation':>8s} {'uncert':>6s} {'positive':>8s} {'weighted':>8s}   "
-                 f"gold counts (1/0/-1/blank)")
-    for obs, r in result["observations"].items():
-        s = r["support"]
-        lines.append(f"{obs:28s} {_fmt(r['mention']['f1']):>7s} {_fmt(r['negation']['f1']):>8s} "
-                     f"{_fmt(r['uncertain']['f1'])} {_fmt(r['positive']['f1']):>8s} {_fmt(r['weighted_f1']):>8s}   "
-                     f"{s['positive']}/{s['negation']}/{s['uncertain']}/{s['blank']}")
-    m = result["macro"]
-    lines.append(f"{'macro':28s} {_fmt(m['mention']):>7s} {_fmt(m['negation']):>8s} {_fmt(m['uncertain'])} "
-                 f"{_fmt(m['positive']):>8s} {_fmt(m['weighted_f1']):>8s}")
-    return "\n".join(lines)

@@ -105,8 +105,8 @@ def decode(raw: bytes, encoding: str | None, path: Path, final: bool = True) -> 
     if flaws > MAX_FLAW_SHARE * max(len(text), 1) or (damaged > MAX_BAD_LINE_SHARE * len(lines) and flaws > well_read):
         binary = " and NUL bytes, so it may not be a text file" if b"\x00" in raw else ""
         raise UserError(f"{path}: cannot tell which encoding this file uses (read as {used.upper()}, it has {flaws} "
-                        f"undecodable bytes, control or unlikely characters{binary}); say which it uses with --encoding, "
-                        "e.g. --encoding cp1252, latin-1 or gb18030")
+                        f"undecodable bytes, control or unlikely characters{binary}); say which it uses with $encoding, "
+                        "e.g. cp1252, latin-1 or gb18030")
     return text, used, replaced
 
 
@@ -134,7 +134,7 @@ def describe_columns(columns: Iterable[object]) -> str:
     if all(looks_like_name(n) for n in names):
         return "the columns are: " + ", ".join(repr(n) for n in names)
     return (f"the file has {len(names)} columns, not named here because its first row does not look like a "
-            "header and may be a report; if the file has no header row, give --no-header (the columns are then "
+            "header and may be a report; if the file has no header row, give $no_header (the columns are then "
             "Reports, column_1, column_2, ...)")
 
 
@@ -416,8 +416,9 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
 
 
 def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
-                candidates: tuple[str, ...] = TEXT_COLUMN_NAMES, option: str = "--column") -> str:
-    """Resolve a column by exact name, then case-insensitively; detect it from common names if not given."""
+                candidates: tuple[str, ...] = TEXT_COLUMN_NAMES, setting: str = "column") -> str:
+    """Resolve a column by exact name, then case-insensitively; detect it from common names if not given.
+    `setting`: what the user gives the column with, for the message."""
     columns = [str(c) for c in frame.columns]
     if wanted is not None:
         if wanted in columns:
@@ -432,7 +433,7 @@ def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
             return by_key[column_key(name)]
     if len(columns) == 1:
         return columns[0]
-    raise UserError(f"cannot tell which column holds the report {what}; name it with {option}; "
+    raise UserError(f"cannot tell which column holds the report {what}; name it with ${setting}; "
                     f"{describe_columns(columns)}")
 
 

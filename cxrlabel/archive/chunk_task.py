@@ -1,35 +1,30 @@
-"""Labelling one chunk of an archive into the bytes of its part files: the pure function every engine runs.
-
-The result is already serialised (CSV or Parquet, and JSON lines), so workers do that work in parallel
-and the process that writes the parts only copies bytes.
-"""
+"""What crosses between the process that writes an archive's parts and the workers that label its chunks:
+a task (a chunk, or a piece of one) and its result, already serialised as the bytes of its part files
+(CSV or Parquet, and JSON lines), so workers do that work in parallel and the writing process only copies
+bytes. Each labeller (`en.chunks`, `zh.label_run`) gives the function that turns one into the other."""
 from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ReportError
-from ..en.mentions import mention_records
-from ..en.labeler import Labeler, LabelerConfig, labeler_for
 from ..tables import concat_parquet
 
+# What a labeller learned from the sentences of a piece (sentence -> its analysis), passed on to the workers
+# that take the next pieces; the archive only carries it.
+Learned = dict[str, object]
 
-@dataclass(frozen=True)
-class JobSpec:
-    """What every chunk of a run shares; small and picklable, so it travels with each task."""
 
-    config: LabelerConfig
-    cache_limit: int
-    output_format: str  # csv or parquet
-    id_column: str | None
-    mentions: bool
+class TaskSpec(Protocol):
+    """What the engines read of the spec every task of a run shares (each labeller's spec has more)."""
+
+    cache_limit: int  # 0: the labeller keeps no memory that workers could share
     batch_size: int
-    log_text: bool
+    output_format: str  # csv or parquet
 
 
 @dataclass
@@ -39,14 +34,14 @@ class ChunkTask:
     source: str  # the input file, for messages
     source_row: int  # position of the chunk's first row in that file, from 0
     texts: list
-    ids: list | None  # values of --id-column; without it, mentions name reports by their position
+    ids: list | None  # the id column's values as read; None: reports are named by their position
     # analyses other workers made lately, for this worker's sentence memory; None: workers share nothing
-    known: list[dict] | None = None
+    known: list[Learned] | None = None
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A report that could not be labelled, named by file, row and id; its text only with --log-text."""
+    """A report that could not be labelled, named by file, row and id; its text only when the user allows it."""
 
     source: str
     row: int  # data row in the file, from 1, as a spreadsheet shows it
@@ -67,7 +62,7 @@ class ChunkResult:
     cache_hits: int
     cache_misses: int
     failure: Failure | None = None
-    learned: dict | None = None  # this task's fresh analyses, when it was given `known`
+    learned: Learned | None = None  # this task's fresh analyses, when it was given `known`
     counts: dict[str, int] | None = None  # tallies a task function may add (zh label's clauses), kept per part
 
 
@@ -87,51 +82,6 @@ def encode_labels(frame: pd.DataFrame, output_format: str) -> bytes:
         frame.to_parquet(buffer, index=False)
         return buffer.getvalue()
     return label_csv(frame)
-
-
-def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
-    """Label the chunk's reports in batches with this process's Labeler (loaded once per process).
-
-    Given `task.known`, the Labeler first learns those analyses, and the result gives back the ones made
-    here: each worker then analyses fewer of the sentences that the others have already met."""
-    labeler = labeler_for(spec.config, spec.cache_limit)
-    if task.known is None or not spec.cache_limit:
-        return _label(task, spec, labeler)
-    for analyses in task.known:
-        labeler.learn(analyses)
-    labeler.journal = {}
-    try:
-        result = _label(task, spec, labeler)
-        result.learned = labeler.journal
-    finally:
-        labeler.journal = None
-    return result
-
-
-def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
-    hits, misses = labeler.cache_hits, labeler.cache_misses
-    ids = task.ids if task.ids is not None else list(range(task.start, task.start + len(task.texts)))
-    results = []
-    for begin in range(0, len(task.texts), spec.batch_size):
-        try:
-            results += labeler.label(task.texts[begin:begin + spec.batch_size])
-        except ReportError as exc:
-            row = begin + exc.index
-            failure = Failure(task.source, task.source_row + row + 1, task.ids[row] if task.ids else None,
-                              exc.message, str(task.texts[row]) if spec.log_text else None)
-            return ChunkResult(task.index, task.start, len(task.texts), [], b"", None, {}, 0, 0, failure)
-    out = pd.DataFrame([r.labels for r in results], columns=labeler.observations, dtype="float64")
-    out.insert(0, "Reports", [r.text for r in results])
-    if spec.id_column:
-        out.insert(0, spec.id_column, task.ids)
-    labels = encode_labels(out, spec.output_format)
-    mentions = None
-    if spec.mentions:
-        mentions = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n"
-                           for rid, result in zip(ids, results) for record in mention_records(rid, result)).encode("utf-8")
-    positives = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
-    return ChunkResult(task.index, task.start, len(out), [str(c) for c in out.columns], labels, mentions, positives,
-                       labeler.cache_hits - hits, labeler.cache_misses - misses)
 
 
 def split_task(task: ChunkTask, pieces: int, least: int) -> list[ChunkTask]:

@@ -1,4 +1,4 @@
-"""The Dask engine: each piece of a chunk is a task on a dask.distributed cluster, running the same `label_chunk`.
+"""The Dask engine: each piece of a chunk is a task on a dask.distributed cluster, running the same work function.
 
 With `--scheduler tcp://HOST:PORT` it uses an existing cluster (its workers need cxrlabel and the parser
 model installed); without, it starts a LocalCluster of single-threaded worker processes. Parts and the
@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..errors import UserError
 from .engine import Progress, in_pieces
-from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
+from .chunk_task import ChunkResult, ChunkTask, TaskSpec
 from .local_engine import start_worker
 
 
@@ -27,7 +27,7 @@ def check_loopback() -> None:
     except OSError as exc:
         raise UserError(f"--engine dask starts a local cluster, which talks over TCP on 127.0.0.1, but that fails here "
                         f"({exc.strerror or exc}): bring the loopback interface up (`ip link set lo up`), give "
-                        "--scheduler, or use --engine local") from None
+                        "$scheduler, or use $engine local") from None
 
 
 def ignore_sigint() -> None:
@@ -37,8 +37,8 @@ def ignore_sigint() -> None:
 
 
 class DaskEngine:
-    def __init__(self, workers: int, scheduler: str | None = None, hidden: tuple[str, ...] = (),
-                 work: Callable[[ChunkTask, JobSpec], ChunkResult] = label_chunk) -> None:
+    def __init__(self, workers: int, work: Callable[[ChunkTask, TaskSpec], ChunkResult], scheduler: str | None = None,
+                 hidden: tuple[str, ...] = ()) -> None:
         """`hidden`: packages the workers of a LocalCluster we start need not import (as the local engine's);
         a user's own cluster is left as it is, since other work may share its workers. `work`: the function
         each task runs, as in `LocalEngine`."""
@@ -60,7 +60,7 @@ class DaskEngine:
                 self.client = Client(self.scheduler)  # waits distributed.comm.timeouts.connect (dask config)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise UserError(f"cannot reach the Dask scheduler at {self.scheduler} ({exc}); check the address, "
-                                "or leave out --scheduler to start a local cluster") from None
+                                "or leave out $scheduler to start a local cluster") from None
         else:
             # - distributed's nanny sets MALLOC_TRIM_THRESHOLD_ for its workers. With it set, glibc stops raising
             #   its mmap threshold, so each of tok2vec's arrays over 128 KB is mapped and unmapped anew: a
@@ -76,7 +76,7 @@ class DaskEngine:
                     self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                                 dashboard_address=None, silence_logs=logging.ERROR)
             except (OSError, RuntimeError) as exc:  # RuntimeError: "Cluster failed to start: ..." (closed by then)
-                raise UserError(f"the local Dask cluster did not start ({exc}); try --engine local") from None
+                raise UserError(f"the local Dask cluster did not start ({exc}); try $engine local") from None
             self.client = Client(self.cluster)
             self.client.run(start_worker, self.hidden)
             self.client.run(ignore_sigint)
@@ -90,7 +90,7 @@ class DaskEngine:
         if self.cluster is not None:
             self.cluster.close()
 
-    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
+    def map(self, tasks: Iterable[ChunkTask], spec: TaskSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         client = self.client
         # pure=False: a piece's key is random instead of a hash of its (large) texts
         yield from in_pieces(lambda task: client.submit(self.work, task, spec, pure=False), tasks, spec, self.workers,

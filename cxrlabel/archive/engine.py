@@ -1,5 +1,5 @@
-"""Engines run `chunk_task.label_chunk` over an archive's chunks: in this process, in a pool of local
-processes, or on a Dask cluster. Each gives the results back in input order, with a bounded number of
+"""Engines run a labeller's work function (`en.chunks.label_chunk`, `zh.label_run.label_zh_chunk`) over an
+archive's chunks: in this process, in a pool of local processes, or on a Dask cluster. Each gives the results back in input order, with a bounded number of
 tasks in flight, so memory stays flat whatever the input size. Each chunk goes out in pieces
 (`in_pieces`), so that no worker waits while another finishes a whole chunk."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable, Iterable, Iterator, Protocol
 
-from .chunk_task import ChunkResult, ChunkTask, JobSpec, merge_results, split_task
+from .chunk_task import ChunkResult, ChunkTask, TaskSpec, merge_results, split_task
 
 PIECES_PER_WORKER = 4  # per chunk: a worker left idle at the end waits for a quarter of its share at most
 SHARED_WITH = 4  # each piece's fresh analyses travel with the next min(workers, SHARED_WITH) pieces sent out
@@ -23,7 +23,7 @@ Progress = Callable[[int], None]  # told the rows of each piece as it is done
 class Engine(Protocol):
     workers: int
 
-    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]: ...
+    def map(self, tasks: Iterable[ChunkTask], spec: TaskSpec, progress: Progress | None = None) -> Iterator[ChunkResult]: ...
 
 
 class Finished:
@@ -47,7 +47,7 @@ def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[Chunk
         yield pending.popleft().result()
 
 
-def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], spec: JobSpec,
+def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], spec: TaskSpec,
               workers: int, progress: Progress | None = None) -> Iterator[ChunkResult]:
     """Each chunk split into pieces (of at least one batch) for `workers` workers, and its result put back
     together, in chunk order. `progress` hears of each piece, so a progress bar moves between parts.

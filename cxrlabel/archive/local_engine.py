@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import UserError
 from .engine import Finished, Progress, in_pieces
-from .chunk_task import ChunkResult, ChunkTask, JobSpec, label_chunk
+from .chunk_task import ChunkResult, ChunkTask, TaskSpec
 
 START_METHOD = "spawn"
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -136,12 +136,12 @@ def one_blas_thread() -> threadpool_limits:
 
 
 class LocalEngine:
-    def __init__(self, workers: int, hidden: tuple[str, ...] = (),
-                 work: Callable[[ChunkTask, JobSpec], ChunkResult] = label_chunk) -> None:
-        """`hidden`: packages the labeller need not import (see `start_worker`), hidden in the worker processes;
-        with one worker, labelling runs in this process, which gets one BLAS thread and the packages hidden
-        while the engine is open (`hidden_while`). `work`: the picklable function a task is run with
-        (`zh label` gives its own, with a spec of its own that has the fields `in_pieces` reads)."""
+    def __init__(self, workers: int, work: Callable[[ChunkTask, TaskSpec], ChunkResult],
+                 hidden: tuple[str, ...] = ()) -> None:
+        """`work`: the picklable function a task is run with (each labeller gives its own). `hidden`: packages
+        the labeller need not import (see `start_worker`), hidden in the worker processes; with one worker,
+        labelling runs in this process, which gets one BLAS thread and the packages hidden while the engine
+        is open (`hidden_while`)."""
         self.workers = workers
         self.hidden = hidden
         self.work = work
@@ -167,7 +167,7 @@ class LocalEngine:
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, tasks: Iterable[ChunkTask], spec: JobSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
+    def map(self, tasks: Iterable[ChunkTask], spec: TaskSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         if self.pool is None:
             yield from in_pieces(lambda task: Finished(self.work(task, spec)), tasks, spec, 1, progress)
             return
@@ -180,5 +180,5 @@ class LocalEngine:
         try:
             yield from in_pieces(submit, tasks, spec, self.workers, progress)
         except BrokenProcessPool:
-            raise UserError("a worker process died (killed, or out of memory: try fewer --workers or a smaller "
-                            "--chunk-size); finished parts are kept, run the same command with --resume") from None
+            raise UserError("a worker process died (killed, or out of memory: try fewer $workers or a smaller "
+                            "$chunk_size); finished parts are kept, run the same command with $resume") from None

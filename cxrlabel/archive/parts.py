@@ -31,10 +31,11 @@ from ..tables import concat_parquet
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 LOCK = ".lock"
-# How a changed option is named in the message that refuses --resume.
-OPTION_NAMES = {"mentions": "--mentions-out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
-                "folder_output": "-o (a folder or a file)", "no_header": "--no-header",
-                "label_map_sha256": "the contents of --label-map", "model_sha256": "the contents of model.json",
+# How a changed part of the run identity is named in the message that refuses to resume; any other is the
+# setting of that name.
+OPTION_NAMES = {"mentions": "$mentions_out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
+                "folder_output": "$output (a folder or a file)", "lexicon_dirs": "$lexicon_dir",
+                "label_map_sha256": "the contents of $label_map", "model_sha256": "the contents of model.json",
                 "clause_overrides_sha256": "the clause overrides file (its contents, or whether there is one)",
                 "zh_rules_sha256": "the rules/zh or lexicons/zh files the model names"}
 
@@ -54,7 +55,7 @@ def _differences(old: dict, new: dict) -> list[str]:
     before, now = old.get("options", {}), new.get("options", {})
     for key in sorted(set(before) | set(now)):
         if before.get(key) != now.get(key):
-            name = OPTION_NAMES.get(key, "--" + key.replace("_", "-"))
+            name = OPTION_NAMES.get(key, "$" + key)
             out.append(f"{name} was {before.get(key)!r}, now {now.get(key)!r}")
     return out
 
@@ -66,7 +67,7 @@ def _write_error(path: Path, exc: OSError, kept: str = "") -> UserError:
         fix = "make the folder writable"
     else:
         fix = "fix that"
-    return UserError(f"{path}: cannot write ({exc.strerror or exc}); {kept}{fix}, then run the same command with --resume")
+    return UserError(f"{path}: cannot write ({exc.strerror or exc}); {kept}{fix}, then run the same command with $resume")
 
 
 def _made_before_markers(folder: Path) -> bool:
@@ -128,7 +129,7 @@ class PartStore:
             if (folder.exists() and not is_ours(folder) and not _made_before_markers(folder)
                     and (not folder.is_dir() or any(folder.iterdir()))):
                 raise UserError(f"{folder}: exists but is not a part folder of cxrlabel (no marker); "
-                                "move it away or choose another -o")
+                                "move it away or choose another $output")
             created = not folder.exists()
             try:
                 folder.mkdir(parents=True, exist_ok=True)  # -o may name folders still to be made
@@ -171,16 +172,23 @@ class PartStore:
                 done = sum(p["rows"] for p in parts.values())
                 if not resume:
                     raise UserError(f"{self.folder} holds an unfinished run ({len(parts)} parts, {done} rows done): add "
-                                    "--resume to continue it, or delete the folder to start again")
+                                    "$resume to continue it, or delete the folder to start again")
                 changed = _differences(state.get("identity", {}), identity)
                 if changed:
-                    raise UserError(f"cannot --resume the run in {self.folder}: {'; '.join(changed)}. Run as before, "
+                    raise UserError(f"cannot $resume the run in {self.folder}: {'; '.join(changed)}. Run as before, "
                                     "or delete the folder to start again")
                 self.identity, self.parts, self.columns = identity, parts, state.get("columns")
                 self._check_parts()
                 return
         self.identity, self.fresh = identity, True
         self._save()
+
+    def resume_note(self) -> str:
+        """What a resumed run continues from, for the command to print."""
+        if not self.parts:
+            return f"nothing to resume in {self.folder}; starting from the first row"
+        again = f"; {self.dropped} damaged parts will be labelled again" if self.dropped else ""
+        return f"resuming: {self.rows_done} rows in {len(self.parts)} parts are done{again}"
 
     @property
     def rows_done(self) -> int:
@@ -250,7 +258,7 @@ class PartStore:
         for part in order:  # contiguous row ranges: no row lost, none repeated
             if part["start"] != expected:
                 raise UserError(f"{self.folder}: rows {expected + 1}-{part['start']} have no part; "
-                                "run the same command with --resume")
+                                "run the same command with $resume")
             expected += part["rows"]
         fmt = self.identity["options"]["output_format"]
         if as_folder:

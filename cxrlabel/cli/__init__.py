@@ -1,4 +1,5 @@
-"""The `cxrlabel` command: one argparse tree, with each subcommand defined beside the code it runs."""
+"""The `cxrlabel` command: the argparse root. Each command is a module here with `register(sub)`, which adds
+its parser, and `run(args)`; options several commands share are declared once, in `options`."""
 from __future__ import annotations
 
 import argparse
@@ -28,16 +29,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cxrlabel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from .. import scoring as evaluate
-    from . import explain, extract, parsers as parser_status
-    from . import zh as zh_cli
+    from . import evaluate, explain, extract, parsers, zh
 
-    extract.register(sub)
-    explain.register(sub)
-    evaluate.register(sub)
-    parser_status.register(sub)
-    zh_cli.register(sub)
+    for command in (extract, explain, evaluate, parsers, zh):
+        command.register(sub)
+    name_flags(parser)
     return parser
+
+
+def name_flags(parser: argparse.ArgumentParser) -> None:
+    """Give every command's parser `flags`: each setting's flag, by which a library message is worded
+    (`errors.UserError.worded`). A hidden alias never names one."""
+    flags: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                name_flags(child)
+        elif action.option_strings and action.help != argparse.SUPPRESS:
+            flags.setdefault(action.dest, max(action.option_strings, key=len))
+    parser.set_defaults(flags=flags)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except UserError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: error: {exc.worded(args.flags)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # the shell's code for a command ended by a signal: 128 + SIGINT
         print(f"{parser.prog}: interrupted", file=sys.stderr)

@@ -6,7 +6,7 @@ import sys
 import textwrap
 
 from ..archive.local_engine import hidden_while
-from .extract import add_common_options, config_from
+from .options import add_labeler_options, config_from
 from ..en.mentions import mention_records
 from ..en.labeler import Labeler
 
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        epilog='example:\n  cxrlabel explain "No pneumothorax or effusion. Possible pneumonia."',
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("text", help="the report text, or - to read it from standard input")
-    add_common_options(p)
+    add_labeler_options(p)
     p.set_defaults(run=run)
 
 

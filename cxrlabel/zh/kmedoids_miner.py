@@ -46,7 +46,7 @@ class ClauseKMedoids:
     def _candidates(self, n: int) -> list[int]:
         ks = list(range(self.k_range[0], self.k_range[1] + 1)) if self.k_range else [self.n_clusters]
         if ks[0] < 1 or (self.k_range and ks[0] < 2):
-            raise UserError("k must be at least 1 (and --k-range must start at 2 or more)")
+            raise UserError("k must be at least 1 (and $k_range must start at 2 or more)")
         if ks[-1] > n:
             raise UserError(f"k={ks[-1]} but there are only {n} distinct clauses after normalisation; "
                             f"use a k of at most {n}")
@@ -69,13 +69,13 @@ class ClauseKMedoids:
         if len(weights) != len(items):
             raise ValueError("sample_weight must have one weight per clause")
         if len(items) == 0:
-            raise UserError("no clauses left to cluster; check --column and that the reports are Chinese")
+            raise UserError("no clauses left to cluster; check $column and that the reports are Chinese")
         ks = self._candidates(len(items))
         sampled = self.sample_size is not None and self.sample_size < len(items)
         if not sampled and len(items) > self.full_matrix_limit:
             gib = len(items) ** 2 * 4 / 2**30
             raise UserError(f"{len(items)} distinct clauses need a {gib:.0f} GiB distance matrix, more than the "
-                            f"{self.full_matrix_limit} clause limit allows; add --sample 5000 to fit on samples")
+                            f"{self.full_matrix_limit} clause limit allows; add $sample 5000 to fit on samples")
         self.silhouette_ = {}
         self.sample_losses_: list[float] = []
         if sampled:

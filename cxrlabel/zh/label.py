@@ -82,7 +82,7 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int,
         shown = ", ".join(differ[:10]) + (" …" if len(differ) > 10 else "")
         raise UserError(f"{path}: {len(differ)} of {len(mapping)} clusters (cluster_id {shown}) have a different "
                         f"medoid in {model_path}: this map comes from another mine run; label with the "
-                        f"{model_path.name} written beside this map (--model), or review the label map written "
+                        f"{model_path.name} written beside this map ($model), or review the label map written "
                         "with this model")
     return mapping
 

@@ -38,7 +38,7 @@ def refuse_edited_map(out: Path) -> None:
     if not is_ours(out) or not label_map.is_file() or map_is_as_written(out):
         return
     raise UserError(f"{label_map}: edited since `cxrlabel zh mine` wrote it, so this run writes nothing: the "
-                    f"edits are kept, and they only fit the {MODEL_FILE} beside them. Give --out a new folder, "
+                    f"edits are kept, and they only fit the {MODEL_FILE} beside them. Give $out a new folder, "
                     f"or move {LABEL_MAP_FILE} and {MODEL_FILE} out of {out} together (or delete {LABEL_MAP_FILE} "
                     "to discard the edits) and run again")
 
@@ -46,7 +46,7 @@ def refuse_edited_map(out: Path) -> None:
 def prepare_out(out: Path) -> None:
     """Make --out ours to write in, before the mining: a user's folder and an edited map are refused."""
     refuse_edited_map(out)
-    claim_folder(out, "zh mine", "--out")
+    claim_folder(out, "zh mine", "out")
 
 
 def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: tuple[tuple[str, str], ...],

@@ -40,7 +40,7 @@ def save_model(model: SavedModel, path: Path) -> None:
 def load_model(path: Path) -> SavedModel:
     if not path.is_file():
         raise UserError(f"{path}: no model file; `cxrlabel zh mine` writes {MODEL_FILE} beside label_map.csv "
-                        "(or name it with --model)")
+                        "(or name it with $model)")
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:

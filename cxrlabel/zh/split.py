@@ -63,7 +63,7 @@ def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers:
         raise UserError(f"-k {k}: a split needs at least 2 clusters")
     label_map, model_path = out / LABEL_MAP_FILE, out / MODEL_FILE
     if not is_ours(out) or not label_map.is_file():
-        raise UserError(f"{out}: not a folder zh mine wrote (no marker or no {LABEL_MAP_FILE}); give the --out of zh mine")
+        raise UserError(f"{out}: not a folder zh mine wrote (no marker or no {LABEL_MAP_FILE}); give the folder zh mine wrote")
     model = load_model(model_path)
     read_label_map(label_map, model, model_path)  # the map must be this model's, with every label written
     if cluster not in model.cluster_ids:

@@ -72,7 +72,7 @@ def _solve_sklearn_extra(dist: np.ndarray, k: int, seed: int, max_iter: int) -> 
     except Exception as exc:  # ImportError, or a binary mismatch with numpy 2
         raise UserError(
             f"--engine sklearn-extra needs the scikit-learn-extra package, which could not be imported "
-            f"({exc.__class__.__name__}); it only builds against numpy<2. Use the default --engine kmedoids"
+            f"({exc.__class__.__name__}); it only builds against numpy<2. Use the default $kmedoids kmedoids"
         ) from None
     model = KMedoids(n_clusters=k, metric="precomputed", method="pam", init="build",
                      max_iter=max_iter, random_state=seed)

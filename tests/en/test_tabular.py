@@ -72,8 +72,9 @@ def test_find_column_detects_and_lists():
     assert find_column(frame, "report impression") == "Report Impression"
     with pytest.raises(UserError, match="'study', 'Report Impression'"):
         find_column(frame, "text")
-    with pytest.raises(UserError, match="--column"):
+    with pytest.raises(UserError, match="name it with column=") as raised:  # the Python API's wording
         find_column(pd.DataFrame({"a": [1], "b": [2]}), None)
+    assert "name it with --column;" in raised.value.worded({"column": "--column"})  # the command line's
 
 
 def test_a_first_row_that_is_a_report_is_not_listed_as_column_names(tmp_path):

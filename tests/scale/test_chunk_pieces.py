@@ -8,7 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxrlabel.archive.engine import Finished, in_pieces
-from cxrlabel.archive.chunk_task import ChunkTask, JobSpec, label_chunk, merge_results, split_task
+from cxrlabel.archive.chunk_task import ChunkTask, merge_results, split_task
+from cxrlabel.en.chunks import JobSpec, label_chunk
 from cxrlabel.en.labeler import LabelerConfig
 from tests.conftest import spacy_model_available
 from tests.scale.conftest import reports_frame

@@ -67,8 +67,9 @@ def _import_state() -> tuple[str, bool, str | None]:
 
 def test_a_local_cluster_started_for_spacy_keeps_torch_malloc_trimming_and_profiling_out_of_its_workers():
     from cxrlabel.archive.dask_engine import DaskEngine
+    from cxrlabel.en.chunks import label_chunk
 
-    with DaskEngine(1, hidden=("torch", "scipy")) as engine:
+    with DaskEngine(1, label_chunk, hidden=("torch", "scipy")) as engine:
         states = engine.client.run(_import_state)
     [(message, loaded, trim, profiling)] = states.values()
     assert "No module named 'torch'" in message and not loaded  # `import torch` fails at once, thinc goes on without

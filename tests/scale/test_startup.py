@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.archive.local_engine import LocalEngine
+from cxrlabel.en.chunks import label_chunk
 from tests.conftest import ROOT, spacy_required
 
 CORPUS = ROOT / "corpora" / "en" / "reports.csv"
@@ -46,7 +47,7 @@ def test_explain_labels_without_torch():
 def test_packages_are_hidden_only_while_the_engine_labels_here_and_only_if_not_loaded(tmp_path, monkeypatch):
     (tmp_path / "unused_by_labelling.py").write_text("")  # a package not imported yet; json is
     monkeypatch.syspath_prepend(tmp_path)
-    with LocalEngine(1, ("unused_by_labelling", "json")):
+    with LocalEngine(1, label_chunk, ("unused_by_labelling", "json")):
         with pytest.raises(ModuleNotFoundError, match="not loaded while cxrlabel labels"):
             import unused_by_labelling  # noqa: F401
         import json  # noqa: F401
