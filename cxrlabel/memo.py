@@ -9,7 +9,7 @@ one is full it becomes the older one, and an item met again there is carried int
 """
 from __future__ import annotations
 
-from typing import Callable, Generic, Hashable, Mapping, TypeVar
+from typing import Callable, Generic, Hashable, Iterable, Mapping, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -40,6 +40,22 @@ class Memo(Generic[K, V]):
         self.recent.update(new)
         if len(self) > self.limit:
             self.older = {}
+
+    def through(self, work_out: Callable[[list[K]], Mapping[K, V]], keys: Iterable[K]) -> tuple[dict[K, V], dict[K, V]]:
+        """Values for the distinct `keys`: those kept, and `work_out` of the rest in one call (a batch is
+        cheaper to work out than its items one by one); all are kept. Returns (every value, the fresh ones)."""
+        known: dict[K, V] = {}
+        todo: list[K] = []
+        for key in keys:
+            value = self.get(key)
+            if value is None:
+                todo.append(key)
+            else:
+                known[key] = value
+        fresh = dict(work_out(todo)) if todo else {}
+        values = known | fresh
+        self.keep(values)
+        return values, fresh
 
     def recall(self, key: K, work_out: Callable[[K], V]) -> V:
         """The value kept for `key`, else `work_out(key)`, kept: one entry at a time, the same two generations."""

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from .. import __version__
 from ..en.labeler import LabelerConfig
-from ..resources import lexicons_dir, rules_dir
 
 
 def files_digest(paths: Sequence[Path]) -> str:
@@ -29,8 +28,7 @@ def files_digest(paths: Sequence[Path]) -> str:
 
 def rule_files_digest(config: LabelerConfig) -> str:
     """A hash over every rule and lexicon file the labeler reads, so an edit between runs is noticed."""
-    return files_digest([lexicons_dir() / "en", *map(Path, config.lexicon_dirs),
-                         Path(config.rules_dir) if config.rules_dir else rules_dir() / "en"])
+    return files_digest(config.data_folders())
 
 
 def run_identity(input_files: list[dict], config: LabelerConfig, **options: object) -> dict:

@@ -4,12 +4,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import pandas as pd
-
 from ..archive.chunk_task import ChunkResult, ChunkTask, Failure, encode_labels
 from ..archive.ids import id_values
 from ..errors import ReportError
-from .labeler import Labeler, LabelerConfig, labeler_for
+from .labeler import Labeler, LabelerConfig, labeler_for, labels_frame
 from .mentions import mention_records
 
 
@@ -58,8 +56,7 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
             failure = Failure(task.source, task.source_row + row + 1, given[row] if given else None,
                               exc.message, str(task.texts[row]) if spec.log_text else None)
             return ChunkResult(task.index, task.start, len(task.texts), [], b"", None, {}, 0, 0, failure)
-    out = pd.DataFrame([r.labels for r in results], columns=labeler.observations, dtype="float64")
-    out.insert(0, "Reports", [r.text for r in results])
+    out = labels_frame(results, labeler.observations)
     if spec.id_column:
         out.insert(0, spec.id_column, given)
     labels = encode_labels(out, spec.output_format)

@@ -97,13 +97,13 @@ def test_rule_file_errors_name_file_and_line(tmp_path):
         ruleset.load(tmp_path)
 
 
-def test_label_batch_is_a_pure_batch_function():
-    from cxrlabel.en.labeler import LabelerConfig, label_batch, labeler_for
+def test_labelling_is_a_pure_batch_function():
+    from cxrlabel.en.labeler import LabelerConfig, labeler_for
 
     config = LabelerConfig(parser="none", sections="all")
     texts = ["No pneumothorax.", "", "Small left effusion."]
-    first = [r.labels for r in label_batch(texts, config)]
-    assert first == [r.labels for r in label_batch(list(reversed(texts)), config)][::-1]
+    first = [r.labels for r in labeler_for(config).label(texts)]
+    assert first == [r.labels for r in labeler_for(config).label(list(reversed(texts)))][::-1]
     assert labeler_for(config) is labeler_for(config)  # loaded once per process
     assert first[0]["Pneumothorax"] == 0.0 and first[2]["Pleural Effusion"] == 1.0
     assert all(v is None for v in first[1].values())

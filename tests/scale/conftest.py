@@ -42,11 +42,11 @@ def breaks_on_marker(monkeypatch):
     """Make a report holding 'UNREADABLE' fail to label, as a malformed report does."""
     from cxrlabel.en.labeler import Labeler
 
-    split = Labeler._split
+    split = Labeler.split
 
     def failing(self, index, text):
         if "UNREADABLE" in str(text):
             raise ReportError(index, "cannot split this report")
         return split(self, index, text)
 
-    monkeypatch.setattr(Labeler, "_split", failing)
+    monkeypatch.setattr(Labeler, "split", failing)

@@ -12,14 +12,14 @@ def test_a_full_cache_turns_over_without_losing_the_batch_being_labelled():
     second = ["No pneumothorax. Mild cardiomegaly. Edema. Fracture of the left rib."]
     for batch in (first, second, first):
         assert [r.labels for r in small.label(batch)] == [r.labels for r in uncached.label(batch)]
-    assert small.cache_hits > 0 and len(small._cache) <= 4
+    assert small.cache_hits > 0 and len(small.memory) <= 4
 
 
 def test_a_sentence_met_in_every_batch_stays_cached_while_the_rest_turns_over():
     labeler = Labeler(CONFIG, cache_limit=4)
     for i in range(6):
         labeler.label([f"No pneumothorax. Effusion measures {i} cm. Opacity in zone {i}."])
-        assert len(labeler._cache) <= 4
+        assert len(labeler.memory) <= 4
     assert (labeler.cache_hits, labeler.cache_misses) == (5, 13)  # only the first "No pneumothorax." is a miss
 
 
@@ -40,11 +40,11 @@ def test_analyses_learned_from_another_labeller_are_reused_and_give_the_same_lab
 def test_learning_keeps_what_a_labeller_has_and_respects_its_bound():
     labeler = Labeler(CONFIG, cache_limit=4)
     labeler.label(["No pneumothorax."])
-    mine = labeler._cache.get("No pneumothorax.")
+    mine = labeler.memory.get("No pneumothorax.")
     labeler.learn({"No pneumothorax.": [("made", "up", 0, 1, 1.0, "x")], "Edema.": [], "Effusion.": []})
-    assert labeler._cache.get("No pneumothorax.") is mine and labeler._cache.get("Edema.") == []
+    assert labeler.memory.get("No pneumothorax.") is mine and labeler.memory.get("Edema.") == []
     labeler.learn({f"Opacity {i}.": [] for i in range(10)})
-    assert len(labeler._cache) <= 10  # one batch of news may exceed half the bound, never more
+    assert len(labeler.memory) <= 10  # one batch of news may exceed half the bound, never more
     nothing = Labeler(CONFIG, cache_limit=0)
     nothing.learn({"Edema.": []})
-    assert len(nothing._cache) == 0
+    assert len(nothing.memory) == 0

@@ -1,0 +1,68 @@
+"""The Python face of the English labeller, for notebooks: the labels `cxrlabel extract` writes, for texts in
+memory. Options are the fields of `LabelerConfig`, named as the command's flags are (`--lexicon-dir` is
+`lexicon_dirs`, a list)."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+import pandas as pd
+
+from .archive.local_engine import hidden_while
+from .en.labeler import LabelerConfig, labeler_for, labels_frame
+from .en.mentions import mention_records, render
+from .errors import UserError
+
+BATCH = 256  # reports labelled at a time, as extract does: memory stays flat for a long iterable
+OPTIONS = tuple(f.name for f in dataclasses.fields(LabelerConfig))
+
+
+def config_of(options: dict) -> LabelerConfig:
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise UserError(f"unknown option {unknown[0]!r}; the options are: {', '.join(OPTIONS)}")
+    if "lexicon_dirs" in options:
+        options = {**options, "lexicon_dirs": tuple(str(d) for d in options["lexicon_dirs"])}
+    return LabelerConfig(**options)
+
+
+class Labeler:
+    """Labels reports in this process, with the models, lexicons and rules loaded once: keep one for
+    repeated use. `Labeler(parser="none")`, or `Labeler(config)` with a `LabelerConfig`."""
+
+    def __init__(self, config: LabelerConfig | None = None, **options: object) -> None:
+        self.config = config if config is not None else config_of(options)
+        with hidden_while(self.config.unused_packages()):  # as in extract: torch and scipy are never used
+            self.labeler = labeler_for(self.config)
+
+    @property
+    def observations(self) -> list[str]:
+        return self.labeler.observations
+
+    def label(self, texts: Iterable[str] | pd.Series) -> pd.DataFrame:
+        """One row per text, in order (a Series keeps its index): Reports, the text that was labelled, then one
+        column per observation with 1.0, 0.0, -1.0 or NaN (not mentioned), as `extract` writes them."""
+        index = texts.index if isinstance(texts, pd.Series) else None
+        texts = list(texts)
+        results = []
+        for begin in range(0, len(texts), BATCH):
+            results += self.labeler.label(texts[begin:begin + BATCH])
+        frame = labels_frame(results, self.observations)
+        if index is not None:
+            frame.index = index
+        return frame
+
+    def explain(self, text: str) -> str:
+        """The table `cxrlabel explain` prints: each mention, its label, the phrase and the deciding rule."""
+        result = self.labeler.label([text])[0]
+        return render(mention_records(None, result), result.labels)
+
+
+def label(texts: Iterable[str] | pd.Series, **options: object) -> pd.DataFrame:
+    """Labels for `texts`, as `cxrlabel extract` writes them; the models load once per process and options."""
+    return Labeler(**options).label(texts)
+
+
+def explain(text: str, **options: object) -> str:
+    """Why one report got its labels: the table `cxrlabel explain` prints."""
+    return Labeler(**options).explain(text)
