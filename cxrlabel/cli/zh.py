@@ -144,6 +144,13 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
                              "Reports, column_1, ...")
 
 
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """Distance threads are not worker processes, so they are not --workers (that name stays, hidden, for
+    scripts written before the rename)."""
+    parser.add_argument("--threads", type=int, default=-1, help="threads computing distances (default: all cores)")
+    parser.add_argument("--workers", type=int, dest="threads", help=argparse.SUPPRESS)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `zh` command group to the cxrlabel parser."""
     zh = sub.add_parser("zh", help="mine and apply labels for Chinese chest X-ray diagnoses",
@@ -171,9 +178,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="diagnosis (default): a whole report is read from its 诊断/诊断意见/印象/结论 section, "
                         "findings (所见) left out (headings: lexicons/zh/sections.tsv); all: every line. "
                         "zh label reads reports the same way")
-    m.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
-    m.add_argument("--engine", choices=ENGINES, default="kmedoids",
+    add_threads_option(m)
+    m.add_argument("--kmedoids", choices=ENGINES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
+    m.add_argument("--engine", choices=ENGINES, dest="kmedoids", help=argparse.SUPPRESS)  # its name before 0.2
     m.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
                    help="clusters.html lists clauses farther than this from every medoid apart, as unassigned; "
                         f"give zh label the same value (default {DEFAULT_MAX_DISTANCE})")
@@ -222,7 +230,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
                     help=f"as given to zh mine: clusters.html lists clauses farther than this apart (default "
                          f"{DEFAULT_MAX_DISTANCE})")
-    sp.add_argument("--workers", type=int, default=-1, help="threads for distances (default: all cores)")
+    add_threads_option(sp)
     sp.set_defaults(run=run_split)
 
 
@@ -268,8 +276,8 @@ def run_mine(args: argparse.Namespace) -> int:
     data = load_zh_data(args.rules_dir, args.lexicon_dir)
     pre = ClausePreprocessor(data, drop_laterality=args.drop_laterality, sections=args.sections)
     settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, guide=args.guide,
-                            engine=args.engine,
-                            max_distance=args.max_distance, seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.workers)
+                            engine=args.kmedoids,
+                            max_distance=args.max_distance, seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.threads)
     result = mine(ids.tolist(), texts.tolist(), settings, pre, progress=sys.stderr.isatty())
     parts = result.clauses
     members = parts[parts["member"]]
@@ -360,7 +368,7 @@ def run_label(args: argparse.Namespace) -> int:
 
 def run_split(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
-    result = split_cluster(args.mined, args.cluster, args.k, args.max_distance, args.workers)
+    result = split_cluster(args.mined, args.cluster, args.k, args.max_distance, args.threads)
     numbers = ", ".join(f"#{c}" for c in [result.cluster, *result.new])
     print(f"split cluster #{result.cluster} ({result.n_members} finding parts, {result.n_distinct} distinct) into "
           f"{numbers}; {result.moved} clause parts changed cluster")
