@@ -88,8 +88,7 @@ def split_task(task: ChunkTask, pieces: int, least: int) -> list[ChunkTask]:
     """The chunk as up to `pieces` tasks of at least `least` rows each, in order.
 
     A chunk is the unit a run saves and resumes; a piece is the unit workers share. With whole chunks,
-    the worker that finishes last leaves the others idle for up to one chunk's time (10,000 reports,
-    about 16 s here), which cost 2-worker runs up to a fifth of their speed."""
+    the worker that finishes last would leave the others idle for up to one chunk's time."""
     rows = len(task.texts)
     size = max(least, -(-rows // max(pieces, 1)), 1)
     if rows <= size:

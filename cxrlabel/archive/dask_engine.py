@@ -63,10 +63,9 @@ class DaskEngine:
                                 "or leave out $scheduler to start a local cluster") from None
         else:
             # - distributed's nanny sets MALLOC_TRIM_THRESHOLD_ for its workers. With it set, glibc stops raising
-            #   its mmap threshold, so each of tok2vec's arrays over 128 KB is mapped and unmapped anew: a
-            #   30k-report run took 47.7 s with it, 41.2 s without (the local engine: 43.1 s).
-            # - Each worker's profiler samples the labelling thread every 10 ms, taking the GIL from it:
-            #   30k reports took 34.6-38.6 s with it, 30.9-33.8 s without.
+            #   its mmap threshold, so each of tok2vec's large arrays is mapped and unmapped anew.
+            # - Each worker's profiler samples the labelling thread, taking the GIL from it.
+            # (README, "Label a whole archive", has what each cost.)
             environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
                        if k != "MALLOC_TRIM_THRESHOLD_"}
             check_loopback()

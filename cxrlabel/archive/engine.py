@@ -53,10 +53,9 @@ def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask],
     together, in chunk order. `progress` hears of each piece, so a progress bar moves between parts.
 
     Each worker keeps its own sentence memory and sees a share of the archive, so on its own it would
-    analyse again what the others have met: with 2 workers on the 100k bench, 44.5% of sentences where
-    one process analyses 41.3%. So the analyses a piece made go out with the next pieces, to whichever
-    worker takes them (with min(workers, SHARED_WITH) pieces, which bounds the cost with many workers):
-    42.7% are analysed then."""
+    analyse again what the others have met. So the analyses a piece made go out with the next pieces, to
+    whichever worker takes them (with min(workers, SHARED_WITH) pieces, which bounds the cost with many
+    workers); README, "Speed", has what this saves."""
     counts: deque[int] = deque()
     recent: deque[dict] = deque(maxlen=min(workers, SHARED_WITH))
     share = bool(spec.cache_limit) and workers > 1

@@ -1,13 +1,12 @@
 """The local engine: one process, or a pool of worker processes on this machine.
 
 Workers are started with 'spawn': each is a fresh interpreter that loads the models once (on its first
-piece) and shares no threads or locks with this process, which has pyarrow and tqdm running. Measured on
-2 cores, a 2-worker run of two tiny chunks took 9.5 s with spawn, 7.7 s with forkserver and 6.1 s with
-fork: a few seconds once per run, against minutes of labelling, for not forking a threaded process and
-for workers that need no socket (forkserver talks over a Unix socket).
+piece) and shares no threads or locks with this process, which has pyarrow and tqdm running. It starts
+slower than fork or forkserver (README, "Label a whole archive"), once per run, for not forking a threaded
+process and for workers that need no socket (forkserver talks over a Unix socket).
 
 Workers die with this process, however it ends (`start_pool_worker`), and leave Ctrl-C to it: a killed or
-interrupted run leaves no 300 MB worker behind, and the multiprocessing resource tracker, whose pipe only
+interrupted run leaves no worker (and its loaded model) behind, and the multiprocessing resource tracker, whose pipe only
 this process and its workers hold, exits once they are gone.
 """
 from __future__ import annotations
@@ -52,8 +51,8 @@ def start_worker(hidden: tuple[str, ...]) -> None:
     """Runs first in each worker.
 
     - `hidden`: packages the labeller never uses but its libraries import whenever they are installed
-      (`LabelerConfig.unused_packages`): thinc imports torch (1.7 s and 840 MB per worker), nltk
-      imports scipy (1.1 s). Those not yet imported are hidden, and the libraries go on without them.
+      (`LabelerConfig.unused_packages`): thinc imports torch, nltk imports scipy, which costs each worker
+      seconds and hundreds of MB. Those not yet imported are hidden, and the libraries go on without them.
     - Each worker labels on one core: numpy's BLAS (the model's matrix products) gets one thread, where
       it would otherwise start a thread per core in every worker and make them compete."""
     hide(hidden)

@@ -48,7 +48,7 @@ class LabelerConfig:
     def unused_packages(self) -> tuple[str, ...]:
         """Packages labelling need not import though its libraries would: thinc imports torch and nltk imports
         scipy whenever they are installed. Hidden in each worker, and in the extract process while it labels
-        (`engines.local.hidden_while`); kept when the parser may need either."""
+        (`archive.local_engine.hidden_while`); kept when the parser may need either."""
         return () if self.needs_torch() else ("torch", "scipy")
 
     def lexicon_folders(self) -> list[Path]:

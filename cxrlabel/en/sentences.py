@@ -30,7 +30,7 @@ def _abbreviations(path: Path) -> set[str]:
 @lru_cache(maxsize=1)
 def _memo_punkt() -> type:
     """nltk is imported on first use, not with this module: it imports much else (scipy among them),
-    which a labelling worker hides before its first sentence (engines.local.start_worker)."""
+    which a labelling worker hides before its first sentence (archive.local_engine.start_worker)."""
     from nltk.tokenize.punkt import PunktSentenceTokenizer
 
     class MemoPunkt(PunktSentenceTokenizer):
