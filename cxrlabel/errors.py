@@ -2,7 +2,7 @@
 
 A library message names a setting the user should change as `$name`, its Python name (`$encoding`,
 `$chunk_size`), never as a flag: each interface words it its own way, the command line as the flag
-(`--encoding`), the Python API as the keyword (`encoding=`)."""
+(`--encoding`), the Python API as the keyword (`encoding`)."""
 from __future__ import annotations
 
 import re
@@ -17,8 +17,8 @@ class UserError(Exception):
     exit_code = 2
 
     def worded(self, names: Mapping[str, str]) -> str:
-        """The message with each `$setting` given its name in `names` (unknown ones as keywords)."""
-        return SETTING.sub(lambda m: names.get(m.group(1), f"{m.group(1)}="), super().__str__())
+        """The message with each `$setting` given its name in `names` (the others as the keyword)."""
+        return SETTING.sub(lambda m: names.get(m.group(1), m.group(1)), super().__str__())
 
     def __str__(self) -> str:
         return self.worded({})

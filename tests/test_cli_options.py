@@ -53,6 +53,6 @@ def test_every_setting_a_library_message_names_is_a_flag():
 
 def test_a_library_message_is_worded_as_flags_on_the_command_line_and_as_keywords_in_python():
     error = UserError("give $id_column to match rows by id")
-    assert str(error) == "give id_column= to match rows by id"
+    assert str(error) == "give id_column to match rows by id"
     assert error.worded({"id_column": "--id-column"}) == "give --id-column to match rows by id"
     assert build_parser().parse_args(["evaluate", "a.csv", "b.csv"]).flags["id_column"] == "--id-column"
