@@ -335,7 +335,7 @@ class RecordingParser:
         self.asked.extend(sentences)
         return self.inner.parse(sentences)
 
-    def __getattr__(self, name):  # read/forget of the ptb backend
+    def __getattr__(self, name):  # reads_trees, words_bound, read and forget: the wrapped backend's
         return getattr(self.inner, name)
 
 
@@ -364,3 +364,36 @@ def test_only_sentences_with_a_mention_reach_the_parser(backend, request):
 def test_spacy_labels_on_corpus_equal_gold(spacy_labeler):
     """The default backend's labels equal corpora/en's gold exactly, report by report."""
     assert gold_mismatches(Labeler(LabelerConfig(parser="spacy"))) == []
+
+
+# --- what every backend states to the labeller -------------------------------------------------------
+
+def test_every_backend_states_whether_it_reads_trees_and_has_each_step_of_the_protocol():
+    from cxrlabel.en.parsers import BaseParser
+    from cxrlabel.en.parsers.bllip_backend import BllipParser
+    from cxrlabel.en.parsers.ptb_input import PTBInput
+    from cxrlabel.en.parsers.spacy_backend import SpacyParser
+    from cxrlabel.en.parsers.stanza_backend import StanzaParser
+    from cxrlabel.en.parsers.surface import SurfaceParser
+
+    backends = {"spacy": SpacyParser, "stanza": StanzaParser, "bllip": BllipParser, "ptb": PTBInput, "none": SurfaceParser}
+    for name, backend in backends.items():
+        assert issubclass(backend, BaseParser) and backend.name == name
+        assert "reads_trees" in vars(backend), f"{name} should say whether its cells hold trees"
+        assert backend.reads_trees == (name == "ptb")
+    surface = SurfaceParser()
+    assert surface.words_bound("No effusion.") is None  # cannot tell without parsing: every sentence is parsed
+    assert surface.forget() is None
+    with pytest.raises(TypeError, match="not bracketed trees"):
+        surface.read("(ROOT (NP (NN effusion)))")
+
+
+def test_ptb_input_reads_a_cell_parses_by_lookup_and_forgets_after_the_batch():
+    parser = load_parser("ptb")
+    text, spans = parser.read("(ROOT (NP (DT No) (NN effusion) (. .)))(ROOT (NP (NN Cardiomegaly) (. .)))")
+    assert text == "No effusion. Cardiomegaly." and [text[s:e] for s, e in spans] == ["No effusion.", "Cardiomegaly."]
+    assert [t.text for t in parser.parse(["No effusion."])[0].tokens] == ["No", "effusion", "."]
+    assert parser.words_bound("No effusion.") is None
+    parser.forget()
+    with pytest.raises(KeyError):
+        parser.parse(["No effusion."])

@@ -38,6 +38,15 @@ def parser():
     return SpacyParser()
 
 
+@pytest.fixture(scope="module")
+def unremembering_labeler():
+    """A labeller with no sentence memory: every sentence of every call is analysed (and maybe parsed)."""
+    spacy_required()
+    from cxrlabel.en.labeler import Labeler, LabelerConfig
+
+    return Labeler(LabelerConfig(parser="spacy", sections="all"), cache_limit=0)
+
+
 @needs_model
 def test_annotated_graphs_equal_the_full_spacy_pipelines(parser):
     """Tag, part of speech, lemma and relation of every word, and so every edge of the converted graph."""
@@ -95,25 +104,21 @@ def test_word_bound_holds_every_word_and_lemma_of_the_parse(parser):
 
 
 @needs_model
-def test_sentences_no_rule_could_touch_are_not_parsed_and_keep_their_labels(spacy_labeler, monkeypatch):
+def test_sentences_no_rule_could_touch_are_not_parsed_and_keep_their_labels(unremembering_labeler, monkeypatch):
     parsed: list[str] = []
-    parse = spacy_labeler.parser.parse
-    monkeypatch.setattr(spacy_labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
-    spacy_labeler._cache.clear()
-    result = spacy_labeler.label(["Cardiomegaly. No pleural effusion. Possible pneumonia."])[0]
+    parse = unremembering_labeler.parser.parse
+    monkeypatch.setattr(unremembering_labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
+    result = unremembering_labeler.label(["Cardiomegaly. No pleural effusion. Possible pneumonia."])[0]
     assert parsed == ["No pleural effusion.", "Possible pneumonia."]
     assert (result.labels["Cardiomegaly"], result.labels["Pleural Effusion"], result.labels["Pneumonia"]) == (1.0, 0.0, -1.0)
 
 
 @needs_model
-def test_labels_and_mentions_are_the_same_with_every_sentence_parsed(spacy_labeler, monkeypatch):
+def test_labels_and_mentions_are_the_same_with_every_sentence_parsed(unremembering_labeler, monkeypatch):
     reports = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv")["report"].tolist()
-    spacy_labeler._cache.clear()
-    shortcut = spacy_labeler.label(reports)
-    monkeypatch.setattr(spacy_labeler, "words_bound", None)
-    spacy_labeler._cache.clear()
-    parsed_all = spacy_labeler.label(reports)
-    spacy_labeler._cache.clear()
+    shortcut = unremembering_labeler.label(reports)
+    monkeypatch.setattr(unremembering_labeler.parser, "word_bound", None)  # words_bound: None, "cannot tell"
+    parsed_all = unremembering_labeler.label(reports)
     assert [(r.labels, r.mentions) for r in shortcut] == [(r.labels, r.mentions) for r in parsed_all]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ...errors import UserError
 from ..graph import Graph
+from . import BaseParser
 from .ptb_tokenize import ptb_form, tokenize
 from .ptb_tree import read_trees
 from .surface import tokenize as surface_graph
@@ -37,8 +38,9 @@ def is_model_dir(folder: Path | None) -> bool:
     return bool(folder) and (folder / "parser").is_dir() and (folder / "reranker").is_dir()
 
 
-class BllipParser:
+class BllipParser(BaseParser):
     name = "bllip"
+    reads_trees = False
 
     def __init__(self, bllip_model: str | None = None, corenlp_jar: str | None = None) -> None:
         folder = model_dir(bllip_model)

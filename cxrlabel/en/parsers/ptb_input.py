@@ -6,13 +6,14 @@ sentences joined make the report text, and parsing is a lookup of the tree given
 from __future__ import annotations
 
 from ..graph import Graph
+from . import BaseParser
 from .ptb_tree import Tree, detokenize, read_trees
 from .tree_conversion import TreeConverter
 
 
-class PTBInput:
+class PTBInput(BaseParser):
     name = "ptb"
-    reads_trees = True
+    reads_trees = True  # cells hold trees: `read` takes them in, `parse` converts them, `forget` lets them go
 
     def __init__(self, corenlp_jar: str | None = None) -> None:
         self.converter = TreeConverter(corenlp_jar)

@@ -2,12 +2,16 @@
 
 en_core_web_sm's attribute ruler turns the tagger's fine tags into parts of speech, morphology and a
 few lemmas with about 180 one- and two-token patterns, and the rule lemmatizer then reads them. Run
-as spaCy runs them (a general Matcher, a Span per match, a lemma per token) they took a fifth of the
-labeller's time. Their patterns only test a word's lower-cased form, tag, relation or whether it is a
-space, so the patterns that match a word are found by an index on those, and what the ruler and the
+as spaCy runs them (a general Matcher, a Span per match, a lemma per token) they redo, for every word
+of every sentence, work whose outcome depends on little: their patterns only test a word's
+lower-cased form, tag, relation or whether it is a space, so the patterns that match a word are found by an index on those, and what the ruler and the
 lemmatizer make of a word depends only on the word and the patterns that matched it. That result is
 worked out once, by spaCy's own code on the real token, and remembered for the next word like it.
 A model whose patterns use anything else (operators, other attributes) keeps spaCy's components.
+
+An attribute set goes onto a token through the helper AttributeRuler.set_annotations itself calls,
+which spaCy keeps in a private module; should it move, the ruler's public set_annotations does it
+instead, on a span made around the token (the same helper underneath, a Span more per word worked out).
 """
 from __future__ import annotations
 
@@ -16,14 +20,21 @@ from operator import attrgetter
 from typing import Callable
 
 from spacy.strings import get_string_id
-from spacy.tokens._retokenize import set_token_attrs  # what AttributeRuler.set_annotations itself calls
+
+from ...memo import Memo
+
+try:
+    from spacy.tokens._retokenize import set_token_attrs  # what AttributeRuler.set_annotations itself calls
+except ImportError:  # moved or renamed in a later spaCy: TokenAnnotator takes the public route
+    set_token_attrs = None
 
 # Token attributes a pattern may test -> the Token attribute holding it as a string id (a bool for IS_SPACE)
 ATTRIBUTES = {"LOWER": "lower", "ORTH": "orth", "TEXT": "orth", "TAG": "tag", "DEP": "dep", "IS_SPACE": "is_space"}
 # ... and what else a word's result depends on: the part of speech and lemma it has before the ruler
 _ROW = attrgetter(*ATTRIBUTES.values(), "pos", "lemma")
 _INDEXED = ("LOWER", "TAG", "DEP", "IS_SPACE")  # patterns are looked up by the first of these their first token tests
-CACHE_LIMIT = 200_000  # distinct words (with their matches) whose results are kept
+ANNOTATIONS_KEPT = 200_000  # distinct words (with the longer patterns that matched them) whose results are kept
+REGEX_ANSWERS_KEPT = 200_000  # per REGEX pattern value: distinct words whose answer is kept
 
 Check = tuple[int, Callable[[int], bool]]  # (column of the attribute row, test of the value there)
 Annotation = tuple[str, str, str, str]  # (tag, part of speech, lemma, relation) as the pipeline leaves them
@@ -47,14 +58,13 @@ def value_test(value, strings) -> Callable[[int], bool] | None:
             members = frozenset(map(_id, arg))
             return lambda v: v not in members
         if op == "REGEX" and isinstance(arg, str):
-            regex, seen = re.compile(arg), {}
+            regex, answers = re.compile(arg), Memo(REGEX_ANSWERS_KEPT)
+
+            def matches(v: int) -> bool:
+                return bool(regex.search(strings[v]))
 
             def search(v: int) -> bool:  # asked of every word; remembered for the distinct ones
-                if v not in seen:
-                    if len(seen) >= CACHE_LIMIT:
-                        seen.clear()
-                    seen[v] = bool(regex.search(strings[v]))
-                return seen[v]
+                return answers.recall(v, matches)
             return search
     return None
 
@@ -106,7 +116,9 @@ class TokenAnnotator:
         self.ruler, self.lemmatizer = ruler, lemmatizer
         self.single = PatternIndex([c for c in compiled if len(c[3]) == 1])
         self.multi = PatternIndex([c for c in compiled if len(c[3]) > 1])
-        self.results: dict[tuple, Annotation] = {}
+        self.results: Memo[tuple, Annotation] = Memo(ANNOTATIONS_KEPT)
+        self.helper = set_token_attrs  # None: spaCy moved it, and the ruler's public step stands in
+        self.set_attrs = self._set_attrs if self.helper is not None else self._set_attrs_through_ruler
 
     def __call__(self, doc) -> list[Annotation]:
         rows = [_ROW(token) for token in doc]
@@ -114,25 +126,30 @@ class TokenAnnotator:
         for start in range(len(rows)):
             for attr_id, target in self.multi.matches(rows, start):
                 extra.setdefault(target, []).append(attr_id)
-        out = []
+        recall, out = self.results.recall, []
         for i, row in enumerate(rows):
             key = (row, tuple(extra[i])) if i in extra else row
-            result = self.results.get(key)
-            if result is None:
-                if len(self.results) >= CACHE_LIMIT:
-                    self.results.clear()
-                result = self.results[key] = self._work_out(doc[i], rows, i, extra.get(i, []))
-            out.append(result)
+            out.append(recall(key, lambda _: self._work_out(doc[i], rows, i, extra.get(i, []))))
         return out
 
     def _work_out(self, token, rows: list[tuple], i: int, extra: list[int]) -> Annotation:
         """Apply the matching attribute sets in the ruler's order (later ones win), then the lemmatizer, to
         the real token: the same calls spaCy makes. `token` is changed; its Doc is not used again."""
         for attr_id in sorted({a for a, _ in self.single.matches(rows, i)} | set(extra)):
-            set_token_attrs(token, self.ruler.attrs[attr_id])
+            self.set_attrs(token, attr_id)
         if self.lemmatizer is not None and (self.lemmatizer.overwrite or token.lemma == 0):
             token.lemma_ = self.lemmatizer.lemmatize(token)[0]
         return token.tag_, token.pos_, token.lemma_, token.dep_
+
+    def _set_attrs(self, token, attr_id: int) -> None:
+        self.helper(token, self.ruler.attrs[attr_id])
+
+    def _set_attrs_through_ruler(self, token, attr_id: int) -> None:
+        """The ruler's own public step for one match, on the shortest span whose `index`-th token is
+        `token`: a real match of the pattern holds that span, so it lies within the Doc."""
+        index = self.ruler.indices[attr_id]
+        start, end = (token.i - index, token.i + 1) if index >= 0 else (token.i, token.i - index)
+        self.ruler.set_annotations(token.doc, [(attr_id, 0, start, end)])
 
 
 def token_annotator(ruler, lemmatizer) -> TokenAnnotator | None:

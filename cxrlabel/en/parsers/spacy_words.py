@@ -2,7 +2,7 @@
 
 A negation or uncertainty rule needs its cue words in the sentence (`Rule.possible`). When no rule
 could match, every mention in the sentence is positive whatever the parse says, so the parse can be
-skipped: a third of the sentences with a mention in radiology text. The bound must hold every
+skipped, as it can for many of the sentences with a mention in radiology text. The bound must hold every
 lower-cased word and lemma the parse can give, so it is built from the same pieces: the model's
 tokenizer gives the exact words, and each word's possible lemmas are its own form, the lemmas the
 attribute ruler can set on it, and every form the rule lemmatizer can make from it under any part of
@@ -10,9 +10,10 @@ speech. A pipeline with anything else that could set a lemma gets no bound, and 
 """
 from __future__ import annotations
 
+from ...memo import Memo
 from .spacy_attributes import value_test
 
-CACHE_LIMIT = 100_000  # words whose lemma sets are kept
+WORDS_KEPT = 100_000  # distinct words whose lemma sets are kept
 # Components whose effect on words and lemmas the bound accounts for
 KNOWN_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "ner"}
 
@@ -29,7 +30,7 @@ class SpacyWordBound:
         self.parts_of_speech = sorted({pos for table in self.tables for pos in table})
         self.ruler_lemmas = self._ruler_lemmas(nlp.get_pipe("attribute_ruler")) if "attribute_ruler" in nlp.pipe_names else []
         self.anywhere = frozenset(lemma for test, lemma in self.ruler_lemmas if test is None)
-        self.cache: dict[str, frozenset[str]] = {}
+        self.lemma_sets: Memo[str, frozenset[str]] = Memo(WORDS_KEPT)
 
     @classmethod
     def for_pipeline(cls, nlp) -> "SpacyWordBound | None":
@@ -74,11 +75,7 @@ class SpacyWordBound:
 
     def bound(self, sentence: str) -> set[str]:
         words: set[str] = set()
+        recall, lemmas = self.lemma_sets.recall, self._lemmas
         for token in self.tokenizer(sentence):
-            lemmas = self.cache.get(token.text)
-            if lemmas is None:
-                if len(self.cache) >= CACHE_LIMIT:
-                    self.cache.clear()
-                lemmas = self.cache[token.text] = self._lemmas(token)
-            words |= lemmas
+            words |= recall(token.text, lambda _: lemmas(token))
         return words

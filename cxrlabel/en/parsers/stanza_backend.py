@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ...errors import UserError
 from ..graph import Graph
+from . import BaseParser
 from .ptb_tokenize import tokenize
 from .ud_graph import UDWord, build_graph
 
@@ -65,8 +66,9 @@ def to_graph(sentence: str, offsets: list[tuple[int, int]], words) -> Graph:
     ])
 
 
-class StanzaParser:
+class StanzaParser(BaseParser):
     name = "stanza"
+    reads_trees = False
 
     def __init__(self, stanza_dir: str | None = None, stanza_package: str | None = None, batch_size: int = 256) -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ..graph import Graph, Token
+from . import BaseParser
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?|[^\sA-Za-z0-9]")
 
@@ -16,10 +17,11 @@ def tokenize(sentence: str) -> Graph:
     return Graph(sentence, tokens, parsed=False)
 
 
-class SurfaceParser:
+class SurfaceParser(BaseParser):
     """Needs no model: tokenises only."""
 
     name = "none"
+    reads_trees = False
 
     def parse(self, sentences: list[str]) -> list[Graph]:
         return [tokenize(s) for s in sentences]
