@@ -11,6 +11,8 @@ from pathlib import Path
 
 from punkt.data import load_module
 
+from ..memo import Memo
+
 # A list number: start of text, or after whitespace/full stop, then "1." or "2)" and a space.
 _NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s.;:]))\(?\d{1,2}[.)](?=\s+\S)(?!\d)")
 _BARE_NUMBER = re.compile(r"\(?\d{1,2}[.)]")
@@ -39,15 +41,10 @@ def _memo_punkt() -> type:
 
         def __init__(self, params) -> None:
             super().__init__(params)
-            self._decisions: dict[str, bool] = {}
+            self._decisions: Memo[str, bool] = Memo(DECISIONS_KEPT)
 
         def text_contains_sentbreak(self, text: str) -> bool:
-            decision = self._decisions.get(text)
-            if decision is None:
-                if len(self._decisions) >= DECISIONS_KEPT:
-                    self._decisions.clear()
-                decision = self._decisions[text] = super().text_contains_sentbreak(text)
-            return decision
+            return self._decisions.recall(text, super().text_contains_sentbreak)
 
     return MemoPunkt
 

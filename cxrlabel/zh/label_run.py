@@ -16,6 +16,7 @@ from .. import __version__
 from ..archive.chunk_task import ChunkResult, ChunkTask, encode_labels
 from ..archive.ids import id_values
 from ..archive.run_identity import files_digest
+from ..memo import Memo
 from ..tables import PARQUET_SUFFIXES, ChunkedTable
 from .data_files import lexicons_folder, load_zh_data, rules_folder
 from .label import Labeler, label_reports
@@ -44,20 +45,18 @@ class ZhJobSpec:
     cache_limit: int = 0  # no sentence memory to share between workers
 
 
-_LABELERS: dict[tuple[str, int], Labeler] = {}
+_LABELERS: Memo[tuple[str, int], Labeler] = Memo(1)  # the run's, and at most the one before it
 
 
 def labeler_for_spec(spec: ZhJobSpec) -> Labeler:
     """The Labeler for `spec`, built once per process (jieba and the word lists load once)."""
-    key = (spec.key, spec.distance_threads)
-    if key not in _LABELERS:
-        _LABELERS.clear()
+    def build(_: tuple[str, int]) -> Labeler:
         model = spec.model
         pre = ClausePreprocessor(load_zh_data(model.rules_dir, model.lexicon_dir),
                                  drop_laterality=model.drop_laterality, sections=model.sections)
-        _LABELERS[key] = Labeler.build(pre, model, spec.mapping, spec.max_distance, spec.distance_threads,
-                                       spec.overrides)
-    return _LABELERS[key]
+        return Labeler.build(pre, model, spec.mapping, spec.max_distance, spec.distance_threads, spec.overrides)
+
+    return _LABELERS.recall((spec.key, spec.distance_threads), build)
 
 
 def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
