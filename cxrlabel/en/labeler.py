@@ -137,8 +137,7 @@ class Labeler:
         labels (normalisation, lexicon, parse, rules; remembered), then each report's aggregation."""
         reports = [self.split(index, text) for index, text in enumerate(texts)]
         analysed = self.remembered([r.text[s:e] for r in reports for s, e, _ in r.sentences])
-        if self.parser.reads_trees:
-            self.parser.forget()
+        self.parser.forget()
         return [self.aggregate(report, analysed) for report in reports]
 
     def split(self, index: int, text: object) -> SplitReport:
