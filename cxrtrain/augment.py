@@ -29,8 +29,8 @@ def build_augment(size: int, hflip: bool) -> v2.Compose:
     """The --augment pipeline for one (1, size, size) uint8 image.
 
     The image goes through v2's PIL kernels, which work on 8-bit pixels directly: the tensor kernels
-    rotate through a float grid sample and take about twice as long per image (bench.train), and a
-    loader worker must keep up with the GPU."""
+    rotate through a float grid sample, which is slower (README, "Training options", has the
+    measurement), and a loader worker must keep up with the GPU."""
     steps: list[torch.nn.Module] = [
         v2.ToPILImage(),
         v2.RandomResizedCrop(size, scale=CROP_SCALE, ratio=CROP_RATIO, antialias=True),

@@ -1,7 +1,7 @@
 """One-time preprocessing cache: every image decoded and resized once, then memory-mapped.
 
-Decoding a 3000 px JPEG costs tens of milliseconds, a memmap row costs microseconds, so after the
-first pass no epoch decodes again. A pack is keyed by each file's path, size and mtime plus the
+Decoding a full-size radiograph costs far more than reading a memmap row of the resized one, so after
+the first pass no epoch decodes again. A pack is keyed by each file's path, size and mtime plus the
 image size, so an edited or replaced image is decoded afresh and a stale pack is never reused.
 """
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+from cxrlabel.output_guard import replacing, write_atomically
 
 from .images import ImageDecodeError, load_resized
 
@@ -40,6 +42,20 @@ class ImagePack:
 
     def open(self) -> np.memmap:
         return np.memmap(self.array_path, dtype=np.uint8, mode="r", shape=(len(self.ok), self.size, self.size))
+
+
+@dataclass
+class MemoryPack:
+    """Images already decoded and resized, held in memory and read like a pack (the Python API's images,
+    which need no cache): array[i] is image i; ok[i] False means it could not be read."""
+
+    array: np.ndarray
+    size: int
+    ok: np.ndarray
+    errors: list[str]
+
+    def open(self) -> np.ndarray:
+        return self.array
 
 
 def _file_key(path: Path) -> list:
@@ -68,10 +84,23 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
         index = json.loads(index_path.read_text())
         return ImagePack(array_path, size, np.array(index["ok"], dtype=bool), index["errors"])
 
-    tmp_array = array_path.with_name(f"{array_path.name}.tmp{os.getpid()}")
-    array = np.memmap(tmp_array, dtype=np.uint8, mode="w+", shape=(max(len(paths), 1), size, size))
     ok = np.zeros(len(paths), dtype=bool)
     errors = [""] * len(paths)
+    # Both files go through a temporary name beside them, so a killed run leaves no half-written pack.
+    with replacing(array_path) as tmp_array:
+        _decode_into(tmp_array, paths, size, workers, progress, ok, errors)
+        if not paths:
+            tmp_array.write_bytes(b"")  # the memmap needed one row; an empty pack is an empty file
+    # The index is written last: its presence means the pack is complete.
+    write_atomically(index_path, json.dumps({"size": size, "paths": [str(p) for p in paths],
+                                             "ok": ok.tolist(), "errors": errors}).encode("utf-8"))
+    return ImagePack(array_path, size, ok, errors)
+
+
+def _decode_into(array_path: Path, paths: list[Path], size: int, workers: int, progress: bool,
+                 ok: np.ndarray, errors: list[str]) -> None:
+    """Decode every file into a new uint8 memmap at `array_path`, marking `ok` and `errors` per file."""
+    array = np.memmap(array_path, dtype=np.uint8, mode="w+", shape=(max(len(paths), 1), size, size))
 
     def work(i: int) -> None:
         try:
@@ -86,13 +115,4 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
     with ThreadPoolExecutor(max_workers=threads) as pool:  # PIL and zlib release the GIL while decoding
         list(tqdm(pool.map(work, range(len(paths))), total=len(paths), disable=not progress,
                   desc=f"caching images at {size} px", unit="img", leave=False))
-    array.flush()
-    del array
-    if not paths:
-        tmp_array.write_bytes(b"")
-    os.replace(tmp_array, array_path)
-    tmp_index = index_path.with_name(f"{index_path.name}.tmp{os.getpid()}")
-    tmp_index.write_text(json.dumps({"size": size, "paths": [str(p) for p in paths],
-                                     "ok": ok.tolist(), "errors": errors}))
-    os.replace(tmp_index, index_path)  # written last: its presence means the pack is complete
-    return ImagePack(array_path, size, ok, errors)
+    array.flush()  # the memmap itself is closed when this function returns, before the file is renamed

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from cxrlabel.errors import UserError
+from .errors import OptionError
 
 
 @dataclass
@@ -57,9 +57,9 @@ class Context:
 
 def resolve_device(wanted: str, local_rank: int = 0) -> torch.device:
     if wanted not in ("auto", "cpu", "cuda"):
-        raise UserError(f"unknown --device {wanted!r}; choose auto, cpu or cuda")
+        raise OptionError("device", wanted, "unknown; choose auto, cpu or cuda")
     if wanted == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda: no CUDA GPU is visible to PyTorch; use --device cpu (or auto)")
+        raise OptionError("device", wanted, "no CUDA GPU is visible to PyTorch; use cpu (or auto)")
     if wanted == "cpu" or not torch.cuda.is_available():
         return torch.device("cpu")
     return torch.device("cuda", local_rank)

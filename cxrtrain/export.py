@@ -17,8 +17,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cxrlabel.errors import UserError
+from cxrlabel.output_guard import replacing
 
+from .errors import OptionError
 from .losses import probabilities
 from .models import CXRNet
 
@@ -55,9 +56,9 @@ def _refuse_foreign(path: Path) -> None:
     if not path.exists():
         return
     if path.is_dir():
-        raise UserError(f"{path}: -o is a folder; give a file name such as model.ts")
+        raise OptionError("output", path, "is a folder; give a file name such as model.ts")
     if read_description(path, quiet=True) is None:
-        raise UserError(f"{path}: exists and is not a cxrtrain export, so it is not replaced; choose another -o")
+        raise OptionError("output", path, "exists and is not a cxrtrain export, so it is not replaced; choose another file")
 
 
 def export(run_folder: str, output: str, fmt: str = "torchscript", device: str = "cpu") -> Path:
@@ -65,7 +66,7 @@ def export(run_folder: str, output: str, fmt: str = "torchscript", device: str =
     from .evaluate import Run, output_file
 
     if fmt not in FORMATS:
-        raise UserError(f"unknown --format {fmt!r}; choose {' or '.join(FORMATS)}")
+        raise OptionError("fmt", fmt, f"unknown; choose {' or '.join(FORMATS)}")
     run = Run(run_folder, "cpu" if device == "auto" else device)
     path = output_file(output, run.files())
     _refuse_foreign(path)
@@ -74,17 +75,16 @@ def export(run_folder: str, output: str, fmt: str = "torchscript", device: str =
     size = run.meta["image_size"]
     example = torch.randint(0, 256, (2, size, size), dtype=torch.uint8)
     description = json.dumps(describe(run.meta, run.label_thresholds(), run.folder), indent=2)
-    tmp = path.with_name(path.name + ".tmp")
-    if fmt == "torchscript":
-        # torch marks TorchScript deprecated and the tracer flags the run's constants (input channel count,
-        # temperatures), which are constants of an exported run by design; ONNX is the format that stays.
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", (FutureWarning, torch.jit.TracerWarning))
-            traced = torch.jit.trace(module, example)
-            torch.jit.save(traced, str(tmp), _extra_files={EXTRA: description})
-    else:
-        _export_onnx(module, example, tmp, description)
-    tmp.replace(path)
+    with replacing(path) as tmp:  # an earlier export stays whole until the new one is
+        if fmt == "torchscript":
+            # torch marks TorchScript deprecated and the tracer flags the run's constants (input channel count,
+            # temperatures), which are constants of an exported run by design; ONNX is the format that stays.
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore", (FutureWarning, torch.jit.TracerWarning))
+                traced = torch.jit.trace(module, example)
+                torch.jit.save(traced, str(tmp), _extra_files={EXTRA: description})
+        else:
+            _export_onnx(module, example, tmp, description)
     print(f"exported {run.folder} ({run.meta['arch']}, {len(run.outputs)} outputs, input uint8 (N, {size}, {size})) "
           f"as {fmt} to {path}")
     return path
@@ -94,13 +94,13 @@ def _export_onnx(module: nn.Module, example: torch.Tensor, path: Path, descripti
     try:
         import onnx
     except ImportError:
-        raise UserError(f"--format onnx needs the onnx extra: {ONNX_INSTALL}") from None
+        raise OptionError("fmt", "onnx", f"needs the onnx extra: {ONNX_INSTALL}") from None
     batch = torch.export.Dim("batch", min=1)
     try:
         program = torch.onnx.export(module, (example,), dynamo=True, dynamic_shapes=({0: batch},),
                                     input_names=["images"], output_names=["probabilities"])
     except ImportError as exc:
-        raise UserError(f"--format onnx: {exc}; install {ONNX_INSTALL}") from None
+        raise OptionError("fmt", "onnx", f"{exc}; install {ONNX_INSTALL}") from None
     program.save(str(path))
     model = onnx.load(str(path))
     entry = model.metadata_props.add()
@@ -126,7 +126,7 @@ def read_description(path: Path, quiet: bool = False) -> dict | None:
         pass
     if quiet:
         return None
-    raise UserError(f"--model {path}: not a model written by cxrtrain export (TorchScript or ONNX)")
+    raise OptionError("model", path, "not a model written by cxrtrain export (TorchScript or ONNX)")
 
 
 class ExportedModel:
@@ -135,7 +135,7 @@ class ExportedModel:
     def __init__(self, path: str | Path, device: torch.device):
         self.path = Path(path)
         if not self.path.is_file():
-            raise UserError(f"--model {self.path}: no such file")
+            raise OptionError("model", self.path, "no such file")
         self.meta = read_description(self.path)
         self.device = device
         if zipfile.is_zipfile(self.path):
@@ -147,7 +147,7 @@ class ExportedModel:
             try:
                 import onnxruntime
             except ImportError:
-                raise UserError(f"--model {self.path} is ONNX, which needs onnxruntime: {ONNX_INSTALL}") from None
+                raise OptionError("model", self.path, f"is ONNX, which needs onnxruntime: {ONNX_INSTALL}") from None
             self.session = onnxruntime.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
 
     @torch.no_grad()

@@ -87,7 +87,7 @@ def resolve_observations(frame: pd.DataFrame, requested: list[str] | None, reser
         found = default_observations(frame, reserved)
         if not found:
             raise UserError("found no observation columns (columns holding only 1, 0, -1 or blank); "
-                            f"{listing}. Name them with --observations A,B")
+                            f"{listing}. Name them with $observations A,B")
         return found
     resolved = []
     for name in requested:
@@ -101,7 +101,7 @@ def resolve_observations(frame: pd.DataFrame, requested: list[str] | None, reser
         if len(bad):
             rows = ", ".join(str(i + 2) for i in bad[:5])
             raise UserError(f"column {match!r} is not a label column: line(s) {rows} hold values other than "
-                            "1, 0, -1 or blank; fix them or leave the column out of --observations")
+                            "1, 0, -1 or blank; fix them or leave the column out of $observations")
         resolved.append(match)
     return resolved
 
@@ -177,8 +177,8 @@ def build_task(frame: pd.DataFrame, task: str, requested: list[str] | None, rese
         how = "rows with exactly one positive observation"
     present = [i for i in range(len(columns)) if all_classes or np.any(index == i)]
     if len(present) < 2:
-        raise UserError(f"--task multiclass needs at least two classes with single-label images ({how}); "
-                        f"found {len(present)}. Use --task multilabel instead")
+        raise UserError(f"$task multiclass needs at least two classes with single-label images ({how}); "
+                        f"found {len(present)}. Use $task multilabel instead")
     notes = [f"multiclass: {int(np.sum(index >= 0))} of {len(frame)} rows have exactly one label ({how})"]
     dropped = [columns[i] for i in range(len(columns)) if i not in present]
     if dropped:
@@ -194,16 +194,16 @@ def resolve_image_paths(frame: pd.DataFrame, images_dir: Path, labels_path: Path
     """One image path per row, from a path column (relative to --images or the CSV) or ids + a pattern."""
     images_dir = Path(images_dir)
     if not images_dir.is_dir():
-        raise UserError(f"--images {images_dir}: no such folder")
+        raise UserError(f"$images {images_dir}: no such folder")
     listing = describe_columns(frame.columns)
     if id_column is not None or image_pattern is not None:
-        column = optional_column(frame, id_column, ID_COLUMN_NAMES, "--id-column", "image id")
+        column = optional_column(frame, id_column, ID_COLUMN_NAMES, "$id_column", "image id")
         if column is None:
-            raise UserError(f"--image-pattern needs --id-column (no id column found); the columns are: {listing}")
+            raise UserError(f"$image_pattern needs $id_column (no id column found); the columns are: {listing}")
         ids = frame[column].astype(str).str.strip()
         if image_pattern is not None:
             if "{id}" not in image_pattern:
-                raise UserError(f"--image-pattern {image_pattern!r} must contain {{id}}, e.g. '{{id}}.png'")
+                raise UserError(f"$image_pattern {image_pattern!r} must contain {{id}}, e.g. '{{id}}.png'")
             return [images_dir / image_pattern.replace("{id}", i) for i in ids], column
         by_stem: dict[str, Path] = {}
         for found in sorted(images_dir.rglob("*")):
@@ -211,10 +211,10 @@ def resolve_image_paths(frame: pd.DataFrame, images_dir: Path, labels_path: Path
                 by_stem.setdefault(found.stem, found)
                 by_stem.setdefault(str(found.relative_to(images_dir).with_suffix("")), found)
         return [by_stem.get(i, images_dir / i) for i in ids], column
-    column = optional_column(frame, path_column, PATH_COLUMN_NAMES, "--path-column", "image path")
+    column = optional_column(frame, path_column, PATH_COLUMN_NAMES, "$path_column", "image path")
     if column is None:
-        raise UserError("cannot tell which column holds the image paths; name it with --path-column, or give "
-                        f"--id-column and --image-pattern '{{id}}.png'; {listing}")
+        raise UserError("cannot tell which column holds the image paths; name it with $path_column, or give "
+                        f"$id_column and $image_pattern '{{id}}.png'; {listing}")
     paths = []
     for raw in frame[column].astype(str).str.strip():
         candidate = Path(raw)
@@ -231,4 +231,4 @@ def check_images_exist(paths: list[Path], images_dir: Path, column: str) -> None
     if paths and not any(p.is_file() for p in paths):
         examples = ", ".join(str(p) for p in paths[:3])
         raise UserError(f"no images found: none of the {len(paths)} files named by column {column!r} exist "
-                        f"(e.g. {examples}). Check --images {images_dir} and the path column")
+                        f"(e.g. {examples}). Check $images {images_dir} and the path column")

@@ -51,7 +51,7 @@ def _keep_frontal(layout: Layout, views: pd.Series, what: str) -> Layout:
     keep = views.astype(str).str.strip().str.upper().isin(FRONTAL_VIEWS)
     layout.notes.append(f"--frontal-only: kept {int(keep.sum())} of {len(keep)} images (column {what!r})")
     if not keep.any():
-        raise UserError(f"--frontal-only left no image: column {what!r} names no frontal view")
+        raise UserError(f"$frontal_only left no image: column {what!r} names no frontal view")
     layout.frame = layout.frame[keep.to_numpy()].reset_index(drop=True)
     layout.lines = layout.lines[keep.to_numpy()]
     return layout
@@ -93,7 +93,7 @@ def nih(frame: pd.DataFrame, images_dir: Path, frontal_only: bool) -> Layout:
                      "labelled, so there are no blank or uncertain cells)"])
     if frontal_only:
         if view is None:
-            raise UserError("--frontal-only: this NIH table has no 'View Position' column to tell the views apart")
+            raise UserError("$frontal_only: this NIH table has no 'View Position' column to tell the views apart")
         return _keep_frontal(layout, frame[view], view)
     return layout
 
@@ -103,12 +103,12 @@ def _mimic_metadata(labels_path: Path, metadata: str | None) -> pd.DataFrame:
         found = [labels_path.parent / n for n in MIMIC_METADATA_NAMES if (labels_path.parent / n).is_file()]
         if not found:
             raise UserError(f"{labels_path} looks like MIMIC-CXR-JPG labels (subject_id, study_id, one row per study); "
-                            "the images are listed in the metadata CSV: give --metadata mimic-cxr-2.0.0-metadata.csv")
+                            "the images are listed in the metadata CSV: give $metadata mimic-cxr-2.0.0-metadata.csv")
         metadata = str(found[0])
     table = read_table(metadata).frame
     table.columns = [str(c) for c in table.columns]
     if not _has(table, "dicom_id", "subject_id", "study_id"):
-        raise UserError(f"--metadata {metadata}: needs the columns dicom_id, subject_id and study_id "
+        raise UserError(f"$metadata {metadata}: needs the columns dicom_id, subject_id and study_id "
                         "(mimic-cxr-2.0.0-metadata.csv)")
     return table
 
@@ -142,7 +142,7 @@ def mimic(frame: pd.DataFrame, labels_path: Path, images_dir: Path, metadata: st
     if frontal_only:
         view = _column(frame, "ViewPosition")
         if view is None:
-            raise UserError("--frontal-only: the MIMIC table has no ViewPosition column (it is in the metadata CSV)")
+            raise UserError("$frontal_only: the MIMIC table has no ViewPosition column (it is in the metadata CSV)")
         return _keep_frontal(layout, frame[view], view)
     return layout
 
@@ -167,7 +167,7 @@ def detect(frame: pd.DataFrame, labels_path: Path, images_dir: Path, *, frontal_
                                 "every image is used")
             return layout
         if view is None:
-            raise UserError("--frontal-only needs a view column (View Position, ViewPosition, view or "
+            raise UserError("$frontal_only needs a view column (View Position, ViewPosition, view or "
                             "Frontal/Lateral); this table has none")
         return _keep_frontal(layout, frame[view], view)
     return layout

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
-from cxrlabel.errors import UserError
+from .errors import OptionError
 
 BOOTSTRAP_SAMPLES = 1000
 RELIABILITY_BINS = 10
@@ -53,7 +53,7 @@ def parse_operating_point(text: str) -> tuple[str, float | None]:
             target = -1.0
         if 0 < target <= 1:
             return "sens", target
-    raise UserError(f"--operating-point {text!r}: choose {OPERATING_POINTS}")
+    raise OptionError("operating_point", text, f"unknown; choose {OPERATING_POINTS}")
 
 
 def youden_threshold(y: np.ndarray, p: np.ndarray) -> float:

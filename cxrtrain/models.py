@@ -17,6 +17,8 @@ from torchvision import models as tvm
 
 from cxrlabel.errors import UserError
 
+from .errors import OptionError
+
 ARCHS = ("densenet121", "resnet18", "resnet50", "resnet101", "vgg16", "googlenet", "inception_v3")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -39,7 +41,7 @@ _DENSENET_OLD_KEY = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.([12])\
 def build_backbone(arch: str, n_outputs: int) -> nn.Module:
     """A randomly initialised torchvision backbone whose classifier maps pooled features to n_outputs."""
     if arch not in ARCHS:
-        raise UserError(f"unknown --arch {arch!r}; choose one of {', '.join(ARCHS)}")
+        raise OptionError("arch", arch, f"unknown; choose one of {', '.join(ARCHS)}")
     if arch == "densenet121":
         net = tvm.densenet121(weights=None)
         net.classifier = nn.Linear(net.classifier.in_features, n_outputs)
@@ -82,7 +84,7 @@ class CXRNet(nn.Module):
         self.backbone = build_backbone(arch, n_outputs)
         if input_norm == "xrv":
             if arch not in FIRST_CONV:
-                raise UserError(f"torchxrayvision weights fit densenet121 and resnet50 only, not --arch {arch}")
+                raise UserError(f"torchxrayvision weights fit densenet121 and resnet50 only, not $arch {arch}")
             parent_name, _, name = FIRST_CONV[arch].rpartition(".")
             parent = self.backbone.get_submodule(parent_name) if parent_name else self.backbone
             old = getattr(parent, name)
@@ -109,7 +111,7 @@ class CXRNet(nn.Module):
 def check_image_size(arch: str, size: int) -> None:
     smallest = MIN_IMAGE_SIZE.get(arch, 32)
     if size < smallest:
-        raise UserError(f"--image-size {size} is too small for {arch}; use at least {smallest}")
+        raise OptionError("image_size", size, f"too small for {arch}; use at least {smallest}")
 
 
 def _unwrap_state(obj: object, path: Path) -> dict[str, torch.Tensor]:
@@ -121,7 +123,7 @@ def _unwrap_state(obj: object, path: Path) -> dict[str, torch.Tensor]:
                 obj = obj[key]
                 break
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise UserError(f"--weights {path}: not a state dict (a mapping of parameter names to tensors)")
+        raise UserError(f"$weights {path}: not a state dict (a mapping of parameter names to tensors)")
     state = {}
     # torchxrayvision's ResNet wraps the torchvision network as `.model`
     wrapped = all(k.removeprefix("module.").startswith("model.") for k in obj if k not in XRV_EXTRA_KEYS)
@@ -147,11 +149,11 @@ def weights_input_norm(path: str | Path, arch: str) -> str:
 def read_weights_file(path: str | Path) -> object:
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"--weights {path}: no such file")
+        raise UserError(f"$weights {path}: no such file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle, zip and torch errors vary by file damage
-        raise UserError(f"--weights {path}: cannot read it as a PyTorch weights file "
+        raise UserError(f"$weights {path}: cannot read it as a PyTorch weights file "
                         f"({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]})") from None
 
 
@@ -181,8 +183,8 @@ def load_initial_weights(model: CXRNet, path: str | Path, outputs: list[str] | N
     if isinstance(obj, dict) and "cxrtrain" in obj:
         trained_arch = obj["cxrtrain"].get("arch")
         if trained_arch != model.arch:
-            raise UserError(f"--weights {path} is a cxrtrain checkpoint of a {trained_arch} model, but --arch is "
-                            f"{model.arch}; pass --arch {trained_arch}")
+            raise UserError(f"$weights {path} is a cxrtrain checkpoint of a {trained_arch} model, but $arch is "
+                            f"{model.arch}; pass $arch {trained_arch}")
         state = {k.removeprefix("backbone."): v for k, v in obj["model"].items()}
         trained_outputs = obj["cxrtrain"].get("outputs")
         same_outputs = outputs is None or trained_outputs == outputs
@@ -198,7 +200,7 @@ def load_initial_weights(model: CXRNet, path: str | Path, outputs: list[str] | N
     wrong_shape = [k for k in expected if not is_head(k) and k in state and state[k].shape != expected[k].shape]
     if missing or unexpected or wrong_shape:
         guess = _guess_arch(set(state))
-        hint = f" It looks like {guess} weights: pass --arch {guess}." if guess and guess != model.arch else ""
+        hint = f" It looks like {guess} weights: pass $arch {guess}." if guess and guess != model.arch else ""
         parts = []
         if missing:
             parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
@@ -207,7 +209,7 @@ def load_initial_weights(model: CXRNet, path: str | Path, outputs: list[str] | N
         if wrong_shape:
             parts.append(f"{len(wrong_shape)} with another shape (e.g. {wrong_shape[0]}: "
                          f"{tuple(state[wrong_shape[0]].shape)} in the file, {tuple(expected[wrong_shape[0]].shape)} here)")
-        raise UserError(f"--weights {path} does not fit {model.arch}: keys {'; '.join(parts)}.{hint} "
+        raise UserError(f"$weights {path} does not fit {model.arch}: keys {'; '.join(parts)}.{hint} "
                         "Nothing was loaded.")
     head_keys = [k for k in expected if is_head(k)]
     head_fits = same_outputs and all(k in state and state[k].shape == expected[k].shape for k in head_keys)
@@ -250,7 +252,7 @@ def load_run_model(path: str | Path, device: torch.device | str = "cpu",
         raise UserError(f"{path}: cannot read this checkpoint ({exc.__class__.__name__})") from None
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict) or (
             "cxrtrain" not in checkpoint and expected is None):
-        raise UserError(f"{path}: not a cxrtrain checkpoint (to start training from other weights use fit --weights)")
+        raise UserError(f"{path}: not a cxrtrain checkpoint (to start training from other weights use fit $weights)")
     meta = checkpoint.get("cxrtrain", expected)
     if expected is not None:
         differing = [f"{label} {_describe(field, meta)} in the checkpoint, {_describe(field, expected)} in config.json"

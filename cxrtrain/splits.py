@@ -8,6 +8,8 @@ import pandas as pd
 
 from cxrlabel.errors import UserError
 
+from .errors import OptionError
+
 SPLITS = ("train", "val", "test")
 
 
@@ -15,7 +17,8 @@ def split_by_group(groups: list[str], val_frac: float, test_frac: float, seed: i
     """Assign whole groups (patients) to test, then val, then train, in a seeded random order,
     until each split holds its share of rows. Blank group ids count as one group per row."""
     if not (0 <= val_frac < 1 and 0 <= test_frac < 1 and val_frac + test_frac < 1):
-        raise UserError(f"--val-frac {val_frac} and --test-frac {test_frac} must be in [0, 1) and sum below 1")
+        raise OptionError("val_frac", val_frac, f"must be in [0, 1), as must the test share ({test_frac}), "
+                          "and the two must sum below 1")
     keys = np.array([g if g.strip() else f"\0row{i}" for i, g in enumerate(groups)], dtype=object)
     unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     order = np.random.default_rng(seed).permutation(len(unique))
@@ -48,5 +51,5 @@ def load_split(path: Path, n_rows: int) -> np.ndarray:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if len(frame) != n_rows or not set(frame["split"]) <= set(SPLITS):
         raise UserError(f"{path} describes {len(frame)} rows but the label table has {n_rows}; "
-                        "the labels changed since this run started. Start a new run with another --out")
+                        "the labels changed since this run started. Start a new run with another $out")
     return frame["split"].to_numpy(dtype=str)

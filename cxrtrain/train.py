@@ -24,10 +24,11 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from cxrlabel.errors import UserError
-from cxrlabel.output_guard import claim_folder
+from cxrlabel.output_guard import claim_folder, replacing, write_atomically
 
 from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
+from .errors import OptionError
 from .data import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
 from .layouts import detect as detect_layout
 from .labels import (
@@ -142,7 +143,7 @@ def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str |
                                                   id_column, image_pattern)
     check_images_exist(paths, images, used_path_column)
     group_column = optional_column(frame, split_column or layout.patient_column, PATIENT_COLUMN_NAMES,
-                                   "--split-column", "patient id")
+                                   "$split_column", "patient id")
     if split_column or not layout.patient_column:
         patient_source = f"column {group_column!r}" if group_column else None
     else:
@@ -177,16 +178,14 @@ class RunLog:
 
 
 def save_atomic(obj: object, path: Path) -> None:
-    """torch.save through a temporary file, so a kill never leaves a half-written checkpoint."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """torch.save through a temporary name beside `path`, so a kill never leaves a half-written checkpoint."""
+    with replacing(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def write_json(path: Path, obj: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """JSON written whole or not at all, like the checkpoints: a reader never sees half a config."""
+    write_atomically(path, (json.dumps(obj, indent=2, default=str) + "\n").encode("utf-8"))
 
 
 def model_meta(opts: FitOptions, data: Labelled, input_norm: str) -> dict:
@@ -200,7 +199,7 @@ def resolve_workers(workers: int | None, device: torch.device) -> int:
     """Loader processes: batches come from a memmap, so the main process keeps up on CPU."""
     if workers is not None:
         if workers < 0:
-            raise UserError("--workers must be 0 or more")
+            raise OptionError("workers", workers, "must be 0 or more")
         return workers
     return min(4, os.cpu_count() or 1) if device.type == "cuda" else 0
 
@@ -284,37 +283,38 @@ class Fit:
         current = json.loads(json.dumps(asdict(opts)))
         if opts.resume:
             if not (out / "last.pt").exists():
-                raise UserError(f"--resume: {out} has no last.pt to resume from; run without --resume to start")
+                raise UserError(f"$resume: {out} has no last.pt to resume from; run without $resume to start")
             if not (out / "config.json").is_file():
-                raise UserError(f"--resume: {out / 'config.json'} is missing, so the run's settings are unknown")
+                raise UserError(f"$resume: {out / 'config.json'} is missing, so the run's settings are unknown")
             saved = json.loads((out / "config.json").read_text(encoding="utf-8"))["options"]
-            differing = [f"--{k.replace('_', '-')} (saved {saved[k]!r}, now {current.get(k)!r})" for k in saved
+            differing = [f"${k} (saved {saved[k]!r}, now {current.get(k)!r})" for k in saved
                          if k not in RESUMABLE_CHANGES and saved[k] != current.get(k)]
             if differing:
-                raise UserError("--resume continues a run with its saved settings, but these differ: "
-                                + "; ".join(differing) + ". Leave them out, or start a new run with another --out")
+                raise UserError("$resume continues a run with its saved settings, but these differ: "
+                                + "; ".join(differing) + ". Leave them out, or start a new run with another $out")
         elif (out / "last.pt").exists() or (out / "best.pt").exists():
-            raise UserError(f"{out} already holds a run; add --resume to continue it, or choose another --out")
+            raise UserError(f"{out} already holds a run; add $resume to continue it, or choose another $out")
         if opts.batch_size < 2 * self.ctx.world:
-            raise UserError(f"--batch-size {opts.batch_size} is too small: each of the {self.ctx.world} "
-                            "processes needs at least 2 images per batch")
+            raise OptionError("batch_size", opts.batch_size, f"too small: each of the {self.ctx.world} processes "
+                              "needs at least 2 images per batch")
         if opts.epochs < 1:
-            raise UserError("--epochs must be at least 1")
+            raise OptionError("epochs", opts.epochs, "must be at least 1")
         if opts.class_weights not in ("none", "balanced"):
-            raise UserError(f"unknown --class-weights {opts.class_weights!r}; choose none or balanced")
+            raise OptionError("class_weights", opts.class_weights, "unknown; choose none or balanced")
         if not opts.lr > 0:
-            raise UserError("--lr must be positive")
+            raise OptionError("lr", opts.lr, "must be positive")
         if opts.weight_decay < 0:
-            raise UserError("--weight-decay must be 0 or more")
+            raise OptionError("weight_decay", opts.weight_decay, "must be 0 or more")
         if opts.keep_top < 1:
-            raise UserError("--keep-top must be at least 1")
+            raise OptionError("keep_top", opts.keep_top, "must be at least 1")
         if not 0 <= opts.warmup_epochs < opts.epochs:
-            raise UserError(f"--warmup-epochs {opts.warmup_epochs} must be at least 0 and below --epochs {opts.epochs}")
-        for name, value, allowed in (("--optimizer", opts.optimizer, OPTIMIZERS),
-                                     ("--lr-schedule", opts.lr_schedule, SCHEDULES),
-                                     ("--select-by", opts.select_by, SELECT_BY)):
+            raise OptionError("warmup_epochs", opts.warmup_epochs,
+                              f"must be at least 0 and below the number of epochs ({opts.epochs})")
+        for name, value, allowed in (("optimizer", opts.optimizer, OPTIMIZERS),
+                                     ("lr_schedule", opts.lr_schedule, SCHEDULES),
+                                     ("select_by", opts.select_by, SELECT_BY)):
             if value not in allowed:
-                raise UserError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+                raise OptionError(name, value, f"unknown; choose one of {', '.join(allowed)}")
         metrics.parse_operating_point(opts.operating_point)
         check_image_size(opts.arch, opts.image_size)
 
@@ -332,7 +332,7 @@ class Fit:
         split = (load_split(self.out / "split.csv", n) if opts.resume
                  else split_by_group(data.groups, opts.val_frac, opts.test_frac, opts.seed))
         if not opts.resume:  # every rank, before the barrier, so that all of them refuse a user's folder alike
-            claim_folder(self.out, "cxrtrain run", "--out")
+            claim_folder(self.out, "cxrtrain run", "out")
         ctx.barrier()  # every rank has validated the run folder before rank 0 writes to it
         notes = [f"label table layout: {data.layout} (detected from its columns)", *data.layout_notes,
                  *data.task.notes]
@@ -385,7 +385,7 @@ class Fit:
         if len(self.rows["train"]) < 2 * ctx.world:
             raise UserError(f"only {len(self.rows['train'])} training images could be used; check the labels and images")
         if len(self.rows["val"]) == 0:
-            raise UserError("the validation split is empty, but the best epoch is chosen on it; raise --val-frac "
+            raise UserError("the validation split is empty, but the best epoch is chosen on it; raise $val_frac "
                             "or add images")
         self.check_training_labels()
 
@@ -404,11 +404,11 @@ class Fit:
             if short:
                 listing = ", ".join(f"{outputs[i]} train {counts['train'][i]} / val {counts['val'][i]}"
                                     for i in range(len(outputs)))
-                raise UserError(f"--task multiclass needs at least {MIN_CLASS_TRAIN_IMAGES} single-label training "
+                raise UserError(f"$task multiclass needs at least {MIN_CLASS_TRAIN_IMAGES} single-label training "
                                 f"images and 1 validation image per class; too few for "
                                 f"{', '.join(outputs[i] for i in short)} (single-label images per class: {listing}). "
-                                "Add single-label images, leave those classes out with --observations, or use "
-                                "--task multilabel")
+                                "Add single-label images, leave those classes out with $observations, or use "
+                                "$task multilabel")
             return
         empty = []
         for j, (name, width) in enumerate(zip(outputs, data.widths)):
@@ -428,13 +428,13 @@ class Fit:
         if opts.select_by == "auc":
             val_labels = [metrics.scorable(data.task.values[self.rows["val"], j], opts.blank) for j in range(len(outputs))]
             if not any(0 < y[u].sum() < u.sum() for y, u in val_labels):
-                raise UserError("--select-by auc: no observation has both positive and negative labels in the "
-                                "validation split, so its AUC is undefined; use --select-by loss or raise --val-frac")
+                raise UserError("$select_by auc: no observation has both positive and negative labels in the "
+                                "validation split, so its AUC is undefined; use $select_by loss or raise $val_frac")
         if empty:
-            raise UserError("no labelled training rows for " + ", ".join(empty) + ": with --blank "
+            raise UserError("no labelled training rows for " + ", ".join(empty) + ": with $blank "
                             f"{opts.blank} and the uncertainty policy, every cell is masked, so nothing would be "
-                            "learned. Use --blank zero to count blank cells as negatives, a --policy such as u-zeros "
-                            "or u-ones to train uncertain ones, or leave these out with --observations")
+                            "learned. Use $blank zero to count blank cells as negatives, a $policy such as u-zeros "
+                            "or u-ones to train uncertain ones, or leave these out with $observations")
 
     def build_model(self) -> None:
         opts, ctx = self.opts, self.ctx

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cxrlabel.errors import UserError
+from .errors import OptionError
 
 POLICIES = ("u-ignore", "u-zeros", "u-ones", "u-selftrained", "u-multiclass")
 BLANK_MODES = ("zero", "ignore")
@@ -17,19 +17,19 @@ MULTICLASS_NEGATIVE, MULTICLASS_POSITIVE, MULTICLASS_UNCERTAIN = 0, 1, 2
 def parse_policies(default: str, per_observation: str | None, observations: list[str]) -> list[str]:
     """One policy per observation: the default, overridden by 'Edema=u-ones,Cardiomegaly=u-multiclass'."""
     if default not in POLICIES:
-        raise UserError(f"unknown --policy {default!r}; choose one of {', '.join(POLICIES)}")
+        raise OptionError("policy", default, f"unknown; choose one of {', '.join(POLICIES)}")
     policies = {name: default for name in observations}
     for item in filter(None, (part.strip() for part in (per_observation or "").split(","))):
         name, sep, policy = item.partition("=")
         name, policy = name.strip(), policy.strip()
         if not sep:
-            raise UserError(f"--policy-per-observation item {item!r} must look like 'Edema=u-ones'")
+            raise OptionError("policy_per_observation", per_observation, f"item {item!r} must look like 'Edema=u-ones'")
         if name not in policies:
-            raise UserError(f"--policy-per-observation names {name!r}, which is not an observation being "
-                            f"trained; the observations are: {', '.join(observations)}")
+            raise OptionError("policy_per_observation", per_observation, f"names {name!r}, which is not an observation "
+                              f"being trained; the observations are: {', '.join(observations)}")
         if policy not in POLICIES:
-            raise UserError(f"--policy-per-observation {name}={policy}: unknown policy; "
-                            f"choose one of {', '.join(POLICIES)}")
+            raise OptionError("policy_per_observation", per_observation, f"{name}={policy}: unknown policy; "
+                              f"choose one of {', '.join(POLICIES)}")
         policies[name] = policy
     return [policies[name] for name in observations]
 
@@ -45,7 +45,7 @@ def apply_policies(values: np.ndarray, policies: list[str], blank: str = "zero")
     Blank means "not mentioned": negative under --blank zero (CheXpert), masked under --blank ignore.
     """
     if blank not in BLANK_MODES:
-        raise UserError(f"unknown --blank {blank!r}; choose zero or ignore")
+        raise OptionError("blank", blank, "unknown; choose zero or ignore")
     values = np.asarray(values, dtype=np.float32)
     if values.ndim != 2 or values.shape[1] != len(policies):
         raise ValueError(f"values {values.shape} do not match {len(policies)} policies")

@@ -77,7 +77,7 @@ def test_mimic_studies_joined_with_their_images(tmp_path):
     assert [p.stem for p in frontal.paths] == ["a1", "b1", "c1"]
     assert list(frontal.lines) == [2, 3, 4]  # the study's line in the label CSV
     (tmp_path / "mimic-cxr-2.0.0-metadata.csv").unlink()
-    with pytest.raises(UserError, match="give --metadata mimic-cxr-2.0.0-metadata.csv"):
+    with pytest.raises(UserError, match="give metadata mimic-cxr-2.0.0-metadata.csv"):
         _labels(labels, tmp_path)
 
 
@@ -90,7 +90,7 @@ def test_no_patient_column_is_a_loud_warning(small, cache_dir, tmp_path, capsys)
     assert any(w.startswith("WARNING: no patient id") for w in result["warnings"])
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["layout"] == "cxrlabel table" and config["patient_column"] is None
-    with pytest.raises(UserError, match="--frontal-only needs a view column"):
+    with pytest.raises(UserError, match="frontal_only needs a view column"):
         _labels(tmp_path / "labels.csv", small, frontal_only=True)
 
 

@@ -40,7 +40,7 @@ def test_missing_keys_and_wrong_arch_are_errors_and_load_nothing(tmp_path):
         load_initial_weights(model, tmp_path / "partial.pth")
     assert torch.equal(model.backbone.conv1.weight, before)
     torch.save(tvm.densenet121(weights=None).state_dict(), tmp_path / "densenet.pth")
-    with pytest.raises(UserError, match="looks like densenet121 weights: pass --arch densenet121"):
+    with pytest.raises(UserError, match="looks like densenet121 weights: pass arch densenet121"):
         load_initial_weights(CXRNet("resnet18", 2), tmp_path / "densenet.pth")
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(UserError, match="cannot read it as a PyTorch weights file"):
@@ -69,7 +69,7 @@ def test_checkpoint_round_trip_and_tampering(tmp_path):
     assert loaded_meta == meta
     # as --weights: the same arch loads fully, another arch is refused by name
     assert "classifier head included" in load_initial_weights(CXRNet("resnet18", 4), tmp_path / "best.pt")
-    with pytest.raises(UserError, match="checkpoint of a resnet18 model, but --arch is densenet121"):
+    with pytest.raises(UserError, match="checkpoint of a resnet18 model, but arch is densenet121"):
         load_initial_weights(CXRNet("densenet121", 4), tmp_path / "best.pt")
     # a new set of outputs keeps the backbone and says the head was not loaded
     assert "left randomly initialised" in load_initial_weights(CXRNet("resnet18", 7), tmp_path / "best.pt")

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from cxrlabel.errors import UserError
+from cxrtrain.errors import OptionError
 from cxrtrain.uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
 NAN = float("nan")
@@ -54,8 +55,9 @@ def test_parse_policies_overrides_and_errors():
         parse_policies("u-ignore", "Edema=u-maybe", observations)
     with pytest.raises(UserError, match="must look like"):
         parse_policies("u-ignore", "Edema", observations)
-    with pytest.raises(UserError, match="unknown --policy"):
+    with pytest.raises(OptionError, match="policy u-twos: unknown") as raised:
         parse_policies("u-twos", None, observations)
+    assert (raised.value.option, raised.value.value) == ("policy", "u-twos")  # the command words it as --policy
 
 
 def test_selftrained_relabels_only_uncertain_cells_of_selftrained_columns():
