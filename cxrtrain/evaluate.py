@@ -12,14 +12,15 @@ import torch
 from cxrlabel.errors import UserError
 from cxrlabel.output_guard import check_output, claim_folder
 
+from .errors import OptionError
 from . import distributed
 from .augment import tta_views
-from .cache import build_pack, default_cache_dir
+from .cache import ImagePack, MemoryPack, build_pack, default_cache_dir
 from .export import ExportedModel
 from .gradcam import grad_cam, safe_name, write_overlay
 from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
-from .models import CXRNet, load_run_model
+from .models import load_run_model
 from .splits import load_split
 from .train import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
 
@@ -28,17 +29,17 @@ class Run:
     """A finished run folder: its options, its best model (or with `ensemble` its top checkpoints),
     their temperatures and thresholds."""
 
-    def __init__(self, folder: str | Path, device: str = "auto", ensemble: bool = False):
-        self.folder = Path(folder)
+    def __init__(self, run_folder: str | Path, device: str = "auto", ensemble: bool = False):
+        self.folder = Path(run_folder)
         if not (self.folder / "config.json").is_file():
-            raise UserError(f"--run {self.folder}: not a cxrtrain run folder (no config.json)")
+            raise OptionError("run_folder", self.folder, "not a cxrtrain run folder (no config.json)")
         self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
         self.options = self.config["options"]
         self.device = distributed.resolve_device(device)
         self.model, self.meta = load_run_model(self.folder / "best.pt", self.device, expected=self.config.get("model"))
         thresholds = self.folder / "thresholds.json"
         if not thresholds.is_file():
-            raise UserError(f"{thresholds}: missing; the run did not finish (continue it with fit --resume)")
+            raise UserError(f"{thresholds}: missing; the run did not finish (continue it: fit with $resume)")
         self.thresholds = json.loads(thresholds.read_text(encoding="utf-8"))
         calibration = self.folder / "calibration.json"
         # runs made before calibration existed have none: their probabilities stay uncalibrated
@@ -48,7 +49,7 @@ class Run:
         if ensemble:
             description = self.folder / "ensemble.json"
             if not description.is_file():
-                raise UserError(f"--ensemble: {self.folder} kept a single checkpoint; fit with --keep-top 3 (or more) "
+                raise UserError(f"$ensemble: {self.folder} kept a single checkpoint; fit with $keep_top 3 (or more) "
                                 "to keep the best epochs for an ensemble")
             members = json.loads(description.read_text(encoding="utf-8"))
             self.models = [load_run_model(self.folder / f, self.device, expected=self.config.get("model"))[0]
@@ -70,24 +71,48 @@ class Run:
         """The files fit wrote here, which no other command may write over."""
         return [self.folder / name for name in RUN_FILES]
 
+    def output_index(self, observation: str | None) -> int | None:
+        """The position of a named output (None: let each image's most probable output be explained)."""
+        if observation is None:
+            return None
+        if observation not in self.outputs:
+            raise OptionError("observation", observation, f"the model predicts {', '.join(self.outputs)}")
+        return self.outputs.index(observation)
+
     def logits(self, paths: list[Path], rows: np.ndarray, cache_dir: str | None, workers: int,
                batch_size: int, tta: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(logits of readable rows, which rows were readable, decode errors) at the run's image size, averaged
         over the ensemble's models and, with `tta`, over fixed crops."""
         pack = build_pack(paths, self.meta["image_size"], Path(cache_dir) if cache_dir else default_cache_dir(),
                           workers, progress=sys.stderr.isatty())
+        return self.pack_logits(pack, rows, workers, batch_size, tta)
+
+    def pack_logits(self, pack: ImagePack | MemoryPack, rows: np.ndarray, workers: int, batch_size: int,
+                    tta: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """`logits` of images already resized to the run's size (a cache pack, or images in memory)."""
         readable = rows[pack.ok[rows]]
         logits = mean_logits(self.models, pack, readable, sum(self.meta["widths"]), self.ctx, batch_size, workers,
                              amp=False, views=tta_views(self.meta["image_size"]) if tta else None)
         return logits, readable, pack.errors
 
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (N, outputs) from logits: the run's temperatures, its heads' softmaxes."""
+        return probabilities(self.meta["task"], self.meta["widths"], torch.from_numpy(logits),
+                             self.temperatures).numpy()
 
-def output_file(output: str | Path, inputs: list[Path | str], option: str = "-o") -> Path:
+    def heat_map(self, gray: np.ndarray, output: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Grad-CAM of one full-size grayscale image on the best model, at the run's image size:
+        (heat map in [0, 1], calibrated probabilities, the output explained: `output`, or the most probable)."""
+        image = torch.from_numpy(resize_gray(gray, self.meta["image_size"]))[None, None].to(self.device)
+        return grad_cam(self.model, image, self.meta["task"], self.meta["widths"], output, self.temperatures)
+
+
+def output_file(output: str | Path, inputs: list[Path | str], setting: str = "output") -> Path:
     """The file a command writes its result to, once it is known to replace none of its inputs."""
     path = Path(output)
-    check_output(path, inputs, option)
+    check_output(path, inputs, setting)
     if path.is_dir():
-        raise UserError(f"{path}: {option} is a folder; give a file name")
+        raise UserError(f"{path}: ${setting} is a folder; give a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -101,7 +126,7 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     run = Run(run_folder, device, ensemble)
     opts, meta = run.options, run.meta
     if (labels is None) != (images is None):
-        raise UserError("give both --labels and --images to evaluate on another table, or neither")
+        raise UserError("give both $labels and $images to evaluate on another table, or neither")
     external = labels is not None
     table = labels or opts["labels"]
     suffix = ("_ensemble" if ensemble else "") + ("_tta" if tta else "")
@@ -172,12 +197,12 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
     """Probability and thresholded label per output for every image under a folder, from a run folder
     or from a file written by `cxrtrain export`."""
     if (run_folder is None) == (model is None):
-        raise UserError("give either --run (a run folder) or --model (a file from cxrtrain export)")
+        raise UserError("give either $run_folder (a run folder) or $model (a file from cxrtrain export)")
     if model is not None and (ensemble or tta):
-        raise UserError("--ensemble and --tta work with --run; an exported model is the run's best model alone")
+        raise UserError("$ensemble and $tta work with $run_folder; an exported model is the run's best model alone")
     folder = Path(images)
     if not folder.is_dir():
-        raise UserError(f"--images {folder}: no such folder")
+        raise OptionError("images", folder, "no such folder")
     if model is not None:
         exported = ExportedModel(model, distributed.resolve_device(device))
         task, outputs, thresholds = exported.meta["task"], exported.meta["outputs"], exported.meta["thresholds"]
@@ -194,25 +219,8 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
         probs, readable, errors = _exported_probabilities(exported, paths, cache_dir, workers, batch_size)
     else:
         logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size, tta)
-        probs = probabilities(task, run.meta["widths"], torch.from_numpy(logits), run.temperatures).numpy()
-    table = pd.DataFrame({"image": [str(p) for p in paths]})
-    for j, name in enumerate(outputs):
-        column = np.full(len(paths), np.nan)
-        column[readable] = probs[:, j]
-        table[f"prob_{name}"] = column.round(6)
-    if task == "multiclass":
-        predicted = np.full(len(paths), "", dtype=object)
-        top3 = np.full(len(paths), "", dtype=object)
-        order = np.argsort(-probs, axis=1)
-        predicted[readable] = [outputs[o[0]] for o in order]
-        top3[readable] = ["|".join(outputs[i] for i in o[:3]) for o in order]
-        table["predicted"], table["top3"] = predicted, top3
-    else:
-        for j, name in enumerate(outputs):
-            labels = pd.array([pd.NA] * len(paths), dtype="Int64")
-            labels[readable] = (probs[:, j] >= thresholds[name]).astype(int)
-            table[f"label_{name}"] = labels
-    table["error"] = errors
+        probs = run.probabilities(logits)
+    table = prediction_table([str(p) for p in paths], probs, readable, errors, task, outputs, thresholds)
     table.to_csv(output_path, index=False)
     bad = sum(1 for e in errors if e)
     print(f"{len(paths) - bad} images predicted" + (f", {bad} unreadable (see the error column)" if bad else "")
@@ -220,19 +228,39 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
     return table
 
 
+def prediction_table(names: list[str], probs: np.ndarray, readable: np.ndarray, errors: list[str], task: str,
+                     outputs: list[str], thresholds: dict[str, float] | None) -> pd.DataFrame:
+    """The rows `predict` writes: image, prob_<output> (NaN where unreadable), then label_<output> by the
+    validation thresholds (multiclass: predicted and top3), and the decode error."""
+    n = len(names)
+    table = pd.DataFrame({"image": names})
+    for j, name in enumerate(outputs):
+        column = np.full(n, np.nan)
+        column[readable] = probs[:, j]
+        table[f"prob_{name}"] = column.round(6)
+    if task == "multiclass":
+        predicted = np.full(n, "", dtype=object)
+        top3 = np.full(n, "", dtype=object)
+        order = np.argsort(-probs, axis=1)
+        predicted[readable] = [outputs[o[0]] for o in order]
+        top3[readable] = ["|".join(outputs[i] for i in o[:3]) for o in order]
+        table["predicted"], table["top3"] = predicted, top3
+    else:
+        for j, name in enumerate(outputs):
+            labels = pd.array([pd.NA] * n, dtype="Int64")
+            labels[readable] = (probs[:, j] >= thresholds[name]).astype(int)
+            table[f"label_{name}"] = labels
+    table["error"] = errors
+    return table
+
+
 def cam(run_folder: str, images: list[str], out: str, *, observation: str | None = None,
         device: str = "auto") -> list[Path]:
     """Grad-CAM overlay PNGs for the most probable output (or the one named) of each image."""
     run = Run(run_folder, device)
-    meta = run.meta
-    wanted = None
-    if observation is not None:
-        if observation not in run.outputs:
-            raise UserError(f"--observation {observation!r}: the model predicts {', '.join(run.outputs)}")
-        wanted = run.outputs.index(observation)
-    check_output(out, [*images, *run.files()], "--out")
-    claim_folder(out, "cxrtrain cam", "--out")
-    model: CXRNet = run.model
+    wanted = run.output_index(observation)
+    check_output(out, [*images, *run.files()], "out")
+    claim_folder(out, "cxrtrain cam", "out")
     written, failed = [], []
     for raw in images:
         path = Path(raw)
@@ -241,8 +269,7 @@ def cam(run_folder: str, images: list[str], out: str, *, observation: str | None
         except ImageDecodeError as exc:
             failed.append(f"{path}: {exc}")
             continue
-        image = torch.from_numpy(resize_gray(gray, meta["image_size"]))[None, None].to(run.device)
-        heat, probs, output = grad_cam(model, image, meta["task"], meta["widths"], wanted, run.temperatures)
+        heat, probs, output = run.heat_map(gray, wanted)
         name = run.outputs[output]
         target = Path(out) / f"{safe_name(path.stem)}_gradcam_{safe_name(name)}.png"
         write_overlay(target, gray, heat, f"Grad-CAM: {name} p={probs[output]:.2f}")

@@ -96,6 +96,13 @@ def decode_gray(path: str | Path, size_hint: int | None = None) -> np.ndarray:
         raise ImageDecodeError(f"unreadable image ({exc.__class__.__name__}: {exc})") from None
 
 
+def gray_of(image: str | Path | Image.Image, size_hint: int | None = None) -> np.ndarray:
+    """decode_gray for a file, and the same conversion for an image already opened with PIL."""
+    if isinstance(image, Image.Image):
+        return _pil_to_gray(ImageOps.exif_transpose(image))
+    return decode_gray(image, size_hint)
+
+
 def resize_gray(gray: np.ndarray, size: int) -> np.ndarray:
     """Resize to size x size (the CheXpert recipe squashes; no crop, so no finding is cut off)."""
     image = Image.fromarray(gray)
