@@ -32,8 +32,12 @@ class Labeler:
 
     def __init__(self, config: LabelerConfig | None = None, **options: object) -> None:
         self.config = config if config is not None else config_of(options)
-        with hidden_while(self.config.unused_packages()):  # as in extract: torch and scipy are never used
+        with self._libraries():
             self.labeler = labeler_for(self.config)
+
+    def _libraries(self):
+        """As in extract: packages labelling never uses (torch, scipy) stay unimported while it loads and labels."""
+        return hidden_while(self.config.unused_packages())
 
     @property
     def observations(self) -> list[str]:
@@ -45,8 +49,9 @@ class Labeler:
         index = texts.index if isinstance(texts, pd.Series) else None
         texts = list(texts)
         results = []
-        for begin in range(0, len(texts), BATCH):
-            results += self.labeler.label(texts[begin:begin + BATCH])
+        with self._libraries():
+            for begin in range(0, len(texts), BATCH):
+                results += self.labeler.label(texts[begin:begin + BATCH])
         frame = labels_frame(results, self.observations)
         if index is not None:
             frame.index = index
@@ -54,7 +59,8 @@ class Labeler:
 
     def explain(self, text: str) -> str:
         """The table `cxrlabel explain` prints: each mention, its label, the phrase and the deciding rule."""
-        result = self.labeler.label([text])[0]
+        with self._libraries():
+            result = self.labeler.label([text])[0]
         return render(mention_records(None, result), result.labels)
 
 

@@ -93,8 +93,8 @@ def test_a_json_line_without_the_text_key_gives_a_blank(tmp_path):
 
 @pytest.mark.parametrize("name, data, message", [
     ("empty.csv", "", "the file is empty"),
-    ("cp1252.csv", ("text\n" + '"Épanchement pleural, opacité élargie"\n' * 3).encode("cp1252"), "--encoding"),
-    ("nul.csv", b"text\n\x00\x01\x02\x03 binary", "NUL bytes.*--encoding"),
+    ("cp1252.csv", ("text\n" + '"Épanchement pleural, opacité élargie"\n' * 3).encode("cp1252"), "with encoding"),
+    ("nul.csv", b"text\n\x00\x01\x02\x03 binary", "NUL bytes.*with encoding"),
 ])
 def test_unreadable_files_get_read_tables_messages(tmp_path, name, data, message):
     path = write(tmp_path / name, data)

@@ -33,7 +33,7 @@ def test_a_folder_output_holding_the_users_files_is_refused_before_labelling(rep
     before = tree(tmp_path)
     code, err = extract(source, "-o", f"{tmp_path / 'results'}/", "-q", *NONE)
     assert code == 2 and "results: this folder holds files that cxrlabel did not write" in err
-    assert "give -o a new or empty folder" in err and len(err.strip().splitlines()) == 1
+    assert "give --output a new or empty folder" in err and len(err.strip().splitlines()) == 1
     assert tree(tmp_path) == before  # not even a parts folder was made
 
 
@@ -121,7 +121,7 @@ def test_an_output_that_is_the_input_under_another_name_is_refused(reports_csv, 
     original = source.read_bytes()
     alias = link(kind, source, tmp_path / "alias.csv")
     code, err = extract(source, "-o", alias, "-q", *NONE)
-    assert code == 2 and "-o would overwrite the input" in err
+    assert code == 2 and "--output would overwrite the input" in err
     code, err = extract(source, "-o", tmp_path / "l.csv", "--mentions-out", alias, "-q", *NONE)
     assert code == 2 and "--mentions-out would overwrite the input" in err
     assert source.read_bytes() == original and alias.read_bytes() == original

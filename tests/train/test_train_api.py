@@ -125,3 +125,12 @@ def test_every_setting_a_library_message_names_is_a_flag():
         # a flag spelled out in a raised message is the command's to word, not the library's
         assert not re.search(r'Error\(f?"[^"]*(?<![\w-])--[a-z]', text), path.name
     assert named and named - dests == set(), named - dests
+
+
+def test_the_readme_example_runs(quick_run, small, capsys):
+    from tests.test_readme import EXAMPLES  # the cxrlabel examples run there; this one needs a run
+
+    [example] = [e for e in EXAMPLES if "cxrtrain.load_run(" in e]
+    image = find_images(small / "images")[0]
+    exec(compile(example, "README.md", "exec"), {"run_dir": quick_run, "image_path": image})
+    assert "prob_Disc" in capsys.readouterr().out

@@ -65,7 +65,7 @@ def test_k_larger_than_distinct_clauses_is_a_user_error():
 
 def test_full_matrix_limit_asks_for_sample():
     items = [f"x{i}" for i in range(30)]
-    with pytest.raises(UserError, match="--sample"):
+    with pytest.raises(UserError, match="add sample 5000"):
         ClauseKMedoids(n_clusters=2, full_matrix_limit=20).fit(items)
     fitted = ClauseKMedoids(n_clusters=2, full_matrix_limit=20, sample_size=10).fit(items)
     assert len(fitted.labels_) == 30 and fitted.n_clusters_ == 2
