@@ -54,8 +54,7 @@ def _is_label_column(column: pd.Series) -> bool:
     return bool(values.notna().all() and values.isin(LABEL_VALUES).all())
 
 
-def optional_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...],
-                    option: str, what: str) -> str | None:
+def optional_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], what: str) -> str | None:
     """A column named by the user (error if absent) or detected from common names (None if none)."""
     if wanted is not None:
         return find_column(frame, wanted, what=what, candidates=candidates)
@@ -197,7 +196,7 @@ def resolve_image_paths(frame: pd.DataFrame, images_dir: Path, labels_path: Path
         raise UserError(f"$images {images_dir}: no such folder")
     listing = describe_columns(frame.columns)
     if id_column is not None or image_pattern is not None:
-        column = optional_column(frame, id_column, ID_COLUMN_NAMES, "$id_column", "image id")
+        column = optional_column(frame, id_column, ID_COLUMN_NAMES, "image id")
         if column is None:
             raise UserError(f"$image_pattern needs $id_column (no id column found); the columns are: {listing}")
         ids = frame[column].astype(str).str.strip()
@@ -211,7 +210,7 @@ def resolve_image_paths(frame: pd.DataFrame, images_dir: Path, labels_path: Path
                 by_stem.setdefault(found.stem, found)
                 by_stem.setdefault(str(found.relative_to(images_dir).with_suffix("")), found)
         return [by_stem.get(i, images_dir / i) for i in ids], column
-    column = optional_column(frame, path_column, PATH_COLUMN_NAMES, "$path_column", "image path")
+    column = optional_column(frame, path_column, PATH_COLUMN_NAMES, "image path")
     if column is None:
         raise UserError("cannot tell which column holds the image paths; name it with $path_column, or give "
                         f"$id_column and $image_pattern '{{id}}.png'; {listing}")

@@ -142,8 +142,7 @@ def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str |
     paths, used_path_column = resolve_image_paths(frame, images, labels, path_column or layout.path_column,
                                                   id_column, image_pattern)
     check_images_exist(paths, images, used_path_column)
-    group_column = optional_column(frame, split_column or layout.patient_column, PATIENT_COLUMN_NAMES,
-                                   "$split_column", "patient id")
+    group_column = optional_column(frame, split_column or layout.patient_column, PATIENT_COLUMN_NAMES, "patient id")
     if split_column or not layout.patient_column:
         patient_source = f"column {group_column!r}" if group_column else None
     else:

@@ -3,7 +3,6 @@ every setting a library message names is a flag of some command."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cxrlabel.cli import build_parser
 from cxrlabel.errors import SETTING, UserError
