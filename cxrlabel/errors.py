@@ -17,11 +17,13 @@ class UserError(Exception):
     exit_code = 2
 
     def worded(self, names: Mapping[str, str]) -> str:
-        """The message with each `$setting` given its name in `names` (the others as the keyword)."""
-        return SETTING.sub(lambda m: names.get(m.group(1), m.group(1)), super().__str__())
+        """The message with each `$setting` of `names` given its name there; any other `$word` (in a path or
+        an id the message quotes, say) is left as it is."""
+        return SETTING.sub(lambda m: names.get(m.group(1), m.group(0)), super().__str__())
 
     def __str__(self) -> str:
-        return self.worded({})
+        """Python's wording: every `$setting` as its bare keyword."""
+        return SETTING.sub(lambda m: m.group(1), super().__str__())
 
 
 class ReportError(UserError):

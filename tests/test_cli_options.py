@@ -55,3 +55,16 @@ def test_a_library_message_is_worded_as_flags_on_the_command_line_and_as_keyword
     assert str(error) == "give id_column to match rows by id"
     assert error.worded({"id_column": "--id-column"}) == "give --id-column to match rows by id"
     assert build_parser().parse_args(["evaluate", "a.csv", "b.csv"]).flags["id_column"] == "--id-column"
+
+
+def test_a_dollar_word_in_a_path_the_message_quotes_is_left_as_it_is(tmp_path, capsys):
+    from cxrlabel.cli import main
+
+    folder = tmp_path / "$scratch"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("a file of the user's\n")
+    source = tmp_path / "r.csv"
+    source.write_text("report\nNo effusion.\n")
+    assert main(["extract", str(source), "-o", str(folder) + "/", "--parser", "none", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "$scratch: this folder holds files" in err and "give --output a new or empty folder" in err

@@ -50,6 +50,22 @@ def name_flags(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(flags=flags)
 
 
+def flags_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """How the command line words each setting: the running command's flag, else another command's (a name
+    means one thing in every command, so "fit with $keep_top" in evaluate's message is fit's flag)."""
+    every: dict[str, str] = {}
+
+    def gather(command: argparse.ArgumentParser) -> None:
+        every.update({k: v for k, v in command.get_default("flags").items() if k not in every})
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    gather(child)
+
+    gather(parser)
+    return {**every, **args.flags}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -57,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except UserError as exc:
-        print(f"{parser.prog}: error: {exc.worded(args.flags)}", file=sys.stderr)
+        print(f"{parser.prog}: error: {exc.worded(flags_of(parser, args))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # the shell's code for a command ended by a signal: 128 + SIGINT
         print(f"{parser.prog}: interrupted", file=sys.stderr)

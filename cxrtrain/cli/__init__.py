@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from cxrlabel.cli import name_flags
+from cxrlabel.cli import flags_of, name_flags
 from cxrlabel.errors import UserError
 
 from . import cam, evaluate, export, fit, predict
@@ -48,24 +48,13 @@ def _say(message: str) -> None:
         print(f"cxrtrain: error: {message}", file=sys.stderr)
 
 
-def every_flag(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """Each setting's flag in any command: a name means one thing in every command, so a message about a
-    setting of another command (evaluate's "fit with $keep_top 3") is worded with that command's flag."""
-    flags: dict[str, str] = {}
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                flags.update({k: v for k, v in child.get_default("flags").items() if k not in flags})
-    return flags
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except UserError as exc:  # the library names a setting as $name; here it is the flag
-        _say(exc.worded({**every_flag(parser), **args.flags}))
+        _say(exc.worded(flags_of(parser, args)))
         return exc.exit_code
     except KeyboardInterrupt:
         print("cxrtrain: interrupted; continue a fit with --resume", file=sys.stderr)
