@@ -9,11 +9,10 @@ from typing import Iterable
 import pandas as pd
 
 from .archive.local_engine import hidden_while
-from .en.labeler import LabelerConfig, labeler_for, labels_frame
+from .en.labeler import BATCH_SIZE, LabelerConfig, labeler_for, labels_frame
 from .en.mentions import mention_records, render
 from .errors import UserError
 
-BATCH = 256  # reports labelled at a time, as extract does: memory stays flat for a long iterable
 OPTIONS = tuple(f.name for f in dataclasses.fields(LabelerConfig))
 
 
@@ -50,8 +49,8 @@ class Labeler:
         texts = list(texts)
         results = []
         with self._libraries():
-            for begin in range(0, len(texts), BATCH):
-                results += self.labeler.label(texts[begin:begin + BATCH])
+            for begin in range(0, len(texts), BATCH_SIZE):
+                results += self.labeler.label(texts[begin:begin + BATCH_SIZE])
         frame = labels_frame(results, self.observations)
         if index is not None:
             frame.index = index

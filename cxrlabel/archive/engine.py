@@ -21,7 +21,13 @@ Progress = Callable[[int], None]  # told the rows of each piece as it is done
 
 
 class Engine(Protocol):
+    """Opened with `with`, which starts and stops its workers; `workers` is how many it has once open."""
+
     workers: int
+
+    def __enter__(self) -> "Engine": ...
+
+    def __exit__(self, exc_type, exc, tb) -> None: ...
 
     def map(self, tasks: Iterable[ChunkTask], spec: TaskSpec, progress: Progress | None = None) -> Iterator[ChunkResult]: ...
 

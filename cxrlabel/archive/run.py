@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from tqdm import tqdm
@@ -14,6 +14,7 @@ from ..errors import UserError
 from ..tables import ChunkedTable
 from .chunk_task import ChunkResult, ChunkTask, Failure, TaskSpec
 from .dask_engine import DaskEngine
+from .engine import Engine
 from .ids import RepeatedIds
 from .local_engine import LocalEngine
 from .parts import PartStore
@@ -71,7 +72,7 @@ class RunTally:
     workers: int
     cache_hits: int = 0
     cache_misses: int = 0
-    repeated: RepeatedIds | None = None
+    repeated: RepeatedIds = field(default_factory=RepeatedIds)
 
 
 def worker_count(scale: Scale, rows_left: int | None, batch_size: int) -> int:
@@ -114,8 +115,8 @@ def label_archive(table: ChunkedTable, text_column: str, id_column: str | None, 
     workers = worker_count(scale, None if total is None else total - store.rows_done, spec.batch_size)
     if configure is not None:
         spec = configure(spec, workers, scale.engine)
-    tally = RunTally(workers, repeated=RepeatedIds())
-    engine = (DaskEngine(workers, work, scale.scheduler, hidden) if scale.engine == "dask"
+    tally = RunTally(workers)
+    engine: Engine = (DaskEngine(workers, work, scale.scheduler, hidden) if scale.engine == "dask"
               else LocalEngine(workers, work, hidden))
     tasks = chunk_tasks(table, text_column, id_column, store, tally.repeated)
     with engine, tqdm(total=total, initial=store.rows_done, unit="report", disable=quiet or None,

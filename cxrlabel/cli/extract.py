@@ -19,7 +19,7 @@ from ..archive.parts import PartStore
 from ..archive.run import ChunkFailed, RunTally, default_workers, label_archive
 from ..archive.run_identity import run_identity
 from ..en.chunks import JobSpec, label_chunk
-from ..en.labeler import CACHE_LIMIT
+from ..en.labeler import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import check_output, refuse_foreign
 from ..tables import PARQUET_SUFFIXES, ChunkedTable, find_column
@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         resume_refused="the input or an option that changes labels differs")
     scale.add_argument("--no-cache", action="store_true",
                        help="analyse every sentence afresh instead of reusing repeated ones (for benchmarks)")
-    scale.add_argument("--batch-size", type=int, default=256, help="reports labelled per batch (default: 256)")
+    scale.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                       help=f"reports labelled per batch (default: {BATCH_SIZE})")
     p.add_argument("--log-text", action="store_true",
                    help="let messages quote report text (e.g. the report that failed); by default they name rows and ids only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -122,7 +123,7 @@ def _outputs(args: argparse.Namespace, source: Path) -> Outputs:
 def _repeated_warning(tally: RunTally) -> str | None:
     """Counts only, never an id: they may identify patients."""
     repeated = tally.repeated
-    if repeated is None or not repeated.ids:
+    if not repeated.ids:
         return None
     return (f"cxrlabel: warning: {repeated.ids} {'id appears' if repeated.ids == 1 else 'ids appear'} more than once "
             f"({repeated.rows} rows); `cxrlabel evaluate` refuses duplicate ids, so make them unique before scoring")

@@ -22,6 +22,7 @@ from ..resources import lexicons_dir, rules_dir
 from ..memo import Memo
 
 CACHE_LIMIT = 200_000  # analysed sentences kept per process
+BATCH_SIZE = 256  # reports labelled at a time: memory stays flat however many are given
 
 
 @dataclass(frozen=True)
