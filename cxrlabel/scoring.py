@@ -14,14 +14,32 @@ from .tables import find_column
 
 CLASSES = {"positive": 1.0, "negation": 0.0, "uncertain": -1.0}
 
-def _labels(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
-    values = frame[column].astype(str).str.strip().replace({"": "nan", "None": "nan"})
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & ~values.str.lower().isin({"nan"})
-    if bad.any():
+def _cell_text(value: object) -> str:
+    """A cell as a CSV file holds it: blank for a missing value, else its text."""
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text, as a CSV of the table would hold it: a Parquet file (numbers, NaN for blank) then
+    scores exactly as the same table in CSV, and ids match as text whatever type each file stored them as."""
+    return pd.DataFrame({c: [_cell_text(v) for v in frame[c]] for c in frame.columns}, index=frame.index,
+                        columns=frame.columns, dtype=object)
+
+
+def _labels(frame: pd.DataFrame, column: str, path: str, log_text: bool = False) -> np.ndarray:
+    values = as_text(frame[[column]])[column].str.strip().replace({"None": "", "nan": "", "NaN": ""})
+    numbers = pd.to_numeric(values.replace({"": None}), errors="coerce")
+    bad = numbers.isna() & (values != "")
+    if bad.any():  # a cell of text may be a report: quoted only with --log-text
         row = int(np.argmax(bad.values))
-        raise UserError(f"{path}: row {row + 2}, column {column!r}: {values.iloc[row]!r} is not a label "
-                        "(use 1.0, 0.0, -1.0 or blank)")
+        shown = (f"{values.iloc[row]!r}" if log_text
+                 else f"a cell of {len(values.iloc[row])} characters, not quoted (add $log_text to show it),")
+        raise UserError(f"{path}: row {row + 2}, column {column!r}: {shown} is not a label "
+                        "(use 1.0, 0.0, -1.0 or blank); is it a label column?")
     odd = numbers.notna() & ~numbers.isin(list(CLASSES.values()))
     if odd.any():
         row = int(np.argmax(odd.values))
@@ -73,10 +91,12 @@ def _mean(values: list) -> float | None:
 
 
 def evaluate(pred_frame: pd.DataFrame, gold_frame: pd.DataFrame, observations: list[str], pred_path: str,
-             gold_path: str, positive_only: bool = False, uncertain_positive: bool = False) -> dict:
+             gold_path: str, positive_only: bool = False, uncertain_positive: bool = False,
+             log_text: bool = False) -> dict:
+    """`log_text`: a message may quote a cell that is not a label (it may hold report text)."""
     per = {}
     for obs in observations:
-        p, g = _labels(pred_frame, obs, pred_path), _labels(gold_frame, obs, gold_path)
+        p, g = _labels(pred_frame, obs, pred_path, log_text), _labels(gold_frame, obs, gold_path, log_text)
         per[obs] = score_positive_only(p, g, uncertain_positive) if positive_only else score_observation(p, g)
     if positive_only:
         scored = [o for o in observations if per[o]["support"] > 0]
@@ -95,6 +115,7 @@ def align(pred: pd.DataFrame, gold: pd.DataFrame, id_column: str | None, paths: 
         return pred.reset_index(drop=True), gold.reset_index(drop=True)
     pid = find_column(pred, id_column, what="ids", setting="id_column")
     gid = find_column(gold, id_column, what="ids", setting="id_column")
+    pred, gold = pred.assign(**{pid: as_text(pred[[pid]])[pid]}), gold.assign(**{gid: as_text(gold[[gid]])[gid]})
     for frame, col, path in ((pred, pid, paths[0]), (gold, gid, paths[1])):
         dup = frame[col].duplicated()
         if dup.any():

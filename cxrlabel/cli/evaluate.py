@@ -12,6 +12,7 @@ import json
 from ..errors import UserError
 from ..scoring import align, evaluate
 from ..tables import describe_columns, read_table
+from .options import add_common_options
 
 NOT_LABELS = {"reports", "report", "text", "judgeable", "findings", "impression", "report_text"}
 
@@ -19,6 +20,7 @@ EPILOG = """\
 examples:
   cxrlabel evaluate labels.csv corpora/en/gold.csv --id-column id
   cxrlabel evaluate labels.csv gold.csv --json > scores.json
+  cxrlabel evaluate labels.parquet gold.csv --id-column id     # Parquet and CSV mix; ids match as text
   cxrlabel evaluate labels.csv openi_gold.csv --id-column uid --positive-only --uncertain-as negative
 """
 
@@ -35,12 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--uncertain-as", choices=("negative", "positive"), default="negative",
                    help="with --positive-only: how a predicted -1.0 counts (default: negative)")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    add_common_options(p, encoding="text encoding of both files, if detection fails (utf-8, gb18030 …)", quiet=False)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    pred = read_table(args.predictions, header=True).frame  # label files always have a header row
-    gold = read_table(args.gold, header=True).frame
+    # label files always have a header row; Parquet's numbers and NaN are read as the text a CSV holds
+    pred = read_table(args.predictions, encoding=args.encoding, header=True).frame
+    gold = read_table(args.gold, encoding=args.encoding, header=True).frame
+    if gold.empty:
+        raise UserError(f"{args.gold}: no rows to score against (the file has a header only)")
     pred, gold = align(pred, gold, args.id_column, (args.predictions, args.gold))
     if args.observations:
         observations = [o.strip() for o in args.observations.split(",") if o.strip()]
@@ -54,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if not observations:
             raise UserError("the two files share no observation columns")
     result = evaluate(pred, gold, observations, args.predictions, args.gold, args.positive_only,
-                      args.uncertain_as == "positive")
+                      args.uncertain_as == "positive", args.log_text)
     print(json.dumps(result, indent=2) if args.json else format_table(result, args.positive_only))
     return 0
 

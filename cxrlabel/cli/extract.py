@@ -23,7 +23,7 @@ from ..en.labeler import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import check_output, refuse_foreign
 from ..tables import PARQUET_SUFFIXES, ChunkedTable, find_column
-from .options import add_archive_options, add_labeler_options, config_from, scale_from
+from .options import add_archive_options, add_common_options, add_labeler_options, config_from, scale_from
 
 EPILOG = """\
 examples:
@@ -71,7 +71,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--column", help="column holding the report text (default: detected from names such as "
                                     "Reports, report, text, Report Impression)")
     p.add_argument("--id-column", help="column carried through to the output to identify each report")
-    p.add_argument("--encoding", help="text encoding of a CSV/JSONL input (default: UTF-8, with GB18030 detected)")
     p.add_argument("--no-header", action="store_true", help="the CSV has no header row (detected for one-column files)")
     p.add_argument("--mentions-out", metavar="FILE.jsonl",
                    help="write one JSON line per mention: report id, observation, sentence, phrase, offsets, label, rule")
@@ -84,9 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="analyse every sentence afresh instead of reusing repeated ones (for benchmarks)")
     scale.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                        help=f"reports labelled per batch (default: {BATCH_SIZE})")
-    p.add_argument("--log-text", action="store_true",
-                   help="let messages quote report text (e.g. the report that failed); by default they name rows and ids only")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    add_common_options(p)
     add_labeler_options(p)
     p.set_defaults(run=run)
 

@@ -1,6 +1,7 @@
-"""Options shared by several commands, each declared once: how text is labelled (extract, explain), where
-parser models are (extract, explain, parsers), and how an archive run is spread (extract, zh label).
-Each name means one thing in every command: --workers is always processes that label."""
+"""Options shared by several commands, each declared once: what every command that reads reports takes
+(--encoding, --log-text, -q), how text is labelled (extract, explain), where parser models are (extract,
+explain, parsers), and how an archive run is spread (extract, zh label). Each name means one thing in every
+command: --workers is always processes that label."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +10,20 @@ from ..archive.run import DEFAULT_CHUNK_SIZE, ENGINES, Scale
 from ..en.labeler import LabelerConfig
 from ..en.parsers import PARSER_CHOICES
 from ..en.sections import SECTION_CHOICES
+
+
+ENCODING_HELP = "text encoding of a CSV/JSONL input (default: UTF-8, with GB18030 and UTF-16 detected)"
+LOG_TEXT_HELP = ("let messages quote report text (e.g. the report or cell that failed); by default they name rows, "
+                 "columns and ids only")
+
+
+def add_common_options(p: argparse.ArgumentParser, encoding: str = ENCODING_HELP, quiet: bool = True) -> None:
+    """--encoding (what it reads: `encoding`), --log-text and -q/--quiet; `quiet` False where the command
+    prints only its result."""
+    p.add_argument("--encoding", help=encoding)
+    p.add_argument("--log-text", action="store_true", help=LOG_TEXT_HELP)
+    if quiet:
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
