@@ -22,7 +22,7 @@ def _is_missing(item: object) -> bool:
     return item is None or item is pd.NA or (isinstance(item, float) and math.isnan(item))
 
 
-def report_texts(texts: str | Iterable[str | None] | pd.Series) -> list:
+def reports_of(texts: str | Iterable[str | None] | pd.Series) -> list:
     """The reports of `texts`, one per item; a single string is one report (never its characters).
 
     Anything else a list may hold (a number, a bool, bytes, an object) would be labelled as its printed
@@ -77,7 +77,7 @@ class Labeler:
         text that was labelled, then one column per observation with 1.0, 0.0, -1.0 or NaN (not mentioned),
         as `extract` writes them. A TypeError names an item that is not a str, None or NaN."""
         index = texts.index if isinstance(texts, pd.Series) else None
-        texts = report_texts(texts)
+        texts = reports_of(texts)
         results = []
         with self._libraries():
             for begin in range(0, len(texts), BATCH_SIZE):

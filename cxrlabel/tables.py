@@ -104,10 +104,15 @@ def decode(raw: bytes, encoding: str | None, path: Path, final: bool = True) -> 
     well_read = len(text) - len(text.encode("ascii", errors="ignore")) - flaws  # non-ASCII read without a flaw
     if flaws > MAX_FLAW_SHARE * max(len(text), 1) or (damaged > MAX_BAD_LINE_SHARE * len(lines) and flaws > well_read):
         binary = " and NUL bytes, so it may not be a text file" if b"\x00" in raw else ""
-        raise UserError(f"{path}: cannot tell which encoding this file uses (read as {used.upper()}, it has {flaws} "
+        raise UnknownEncoding(f"{path}: cannot tell which encoding this file uses (read as {used.upper()}, it has {flaws} "
                         f"undecodable bytes, control or unlikely characters{binary}); say which it uses with $encoding, "
                         "e.g. cp1252, latin-1 or gb18030")
     return text, used, replaced
+
+
+class UnknownEncoding(UserError):
+    """No candidate encoding reads the file cleanly: the caller may word the fix its own way, where
+    $encoding does not apply to the file (a reviewer's label map, say)."""
 
 
 def looks_headerless(first_line: str, named: tuple[str, ...] = ()) -> bool:
@@ -435,6 +440,53 @@ def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
         return columns[0]
     raise UserError(f"cannot tell which column holds the report {what}; name it with ${setting}; "
                     f"{describe_columns(columns)}")
+
+
+def check_id_column(text_column: str, id_column: str | None, taken: tuple[str, ...] = ()) -> None:
+    """An id column must be another column than the reports' and must not take the name of a column the
+    output writes itself (`taken`): either would give the output two columns of one name."""
+    if id_column is None:
+        return
+    if id_column == text_column:
+        raise UserError(f"$id_column {id_column!r} is the column of reports, not of ids; give a column that "
+                        "identifies each report, or leave $id_column out to name reports by their row")
+    if id_column in taken:
+        raise UserError(f"$id_column {id_column!r} has the name of a column the output writes itself; rename that "
+                        "column of the input, or leave $id_column out to name reports by their row")
+
+
+NUMBER = re.compile(r"\s*[-+]?(\d+[.,]?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def report_texts(values: list, column: str, source: object, first_row: int, encoding: str | None = None,
+                 whole_column: bool = True) -> list:
+    """The reports of a chunk's text column, each a str or None (missing), so that no cell is labelled as its
+    printed form: bytes (a Parquet binary column) are decoded with `encoding` (else UTF-8); a number, bool or
+    other value, or (with `whole_column`, the first chunk) a column holding only numbers, is refused: the
+    column is not one of reports. Rows are named from 1, as in the file; no cell is quoted."""
+    texts, numeric, filled = [], 0, 0
+    for row, value in enumerate(values, first_row + 1):
+        if isinstance(value, (bytes, bytearray)):
+            try:
+                value = bytes(value).decode(encoding or "utf-8")
+            except (UnicodeDecodeError, LookupError):
+                raise UserError(f"{source}: row {row}, column {column!r}: bytes that are not "
+                                f"{(encoding or 'utf-8').upper()} text; say which encoding they use with $encoding, "
+                                "or name the column of reports with $column") from None
+        elif value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            texts.append(None)
+            continue
+        elif not isinstance(value, str):
+            raise UserError(f"{source}: column {column!r} holds {type(value).__name__} values (row {row}), not report "
+                            "text; name the column of reports with $column")
+        texts.append(value)
+        if value.strip():
+            filled += 1
+            numeric += bool(NUMBER.fullmatch(value))
+    if whole_column and filled and numeric == filled:
+        raise UserError(f"{source}: column {column!r} holds only numbers, not report text; name the column of "
+                        "reports with $column")
+    return texts
 
 
 def concat_parquet(sources: list, target) -> None:

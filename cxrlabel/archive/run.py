@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from ..errors import UserError
-from ..tables import ChunkedTable
+from ..tables import ChunkedTable, report_texts
 from .chunk_task import ChunkResult, ChunkTask, Failure, TaskSpec
 from .dask_engine import DaskEngine
 from .engine import Engine
@@ -95,8 +95,10 @@ def chunk_tasks(table: ChunkedTable, text_column: str, id_column: str | None, st
             ids = chunk.frame[id_column].tolist() if id_column else None
             if ids is not None:
                 repeated.add(ids)
+            texts = report_texts(chunk.frame[text_column].tolist(), text_column, chunk.source, chunk.first_row,
+                                 table.encoding, whole_column=index == 0)
             if not store.is_done(index, start, size):
-                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, chunk.frame[text_column].tolist(), ids)
+                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, texts, ids)
     except UserError:
         store.discard()
         raise

@@ -22,7 +22,7 @@ from ..en.chunks import JobSpec, label_chunk
 from ..en.labeler import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import check_output, refuse_foreign
-from ..tables import PARQUET_SUFFIXES, ChunkedTable, find_column
+from ..tables import PARQUET_SUFFIXES, ChunkedTable, check_id_column, find_column
 from .options import add_archive_options, add_common_options, add_labeler_options, config_from, scale_from
 
 EPILOG = """\
@@ -186,6 +186,7 @@ def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tupl
     columns = pd.DataFrame(columns=table.columns)
     text_column = find_column(columns, args.column)
     id_column = find_column(columns, args.id_column, what="ids", setting="id_column") if args.id_column else None
+    check_id_column(text_column, id_column, taken=("Reports",))
     return table, text_column, id_column
 
 
