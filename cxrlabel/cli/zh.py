@@ -5,10 +5,13 @@ Nothing printed here contains report text: only counts, ids, file names and clus
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
+import io
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -17,19 +20,21 @@ from ..archive.parts import PartStore
 from ..archive.run import default_workers, label_archive
 from ..errors import UserError
 from ..output_guard import check_output
-from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, find_column, read_table
+from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, check_id_column, find_column, read_table, report_texts
 from ..zh.data_files import load_zh_data
 from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
-from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
-from ..zh.label_run import COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format
+from ..zh.label import OVERRIDES_FILE, new_override_labels, read_label_map, read_overrides
+from ..zh.label_run import (
+    COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format, override_count,
+)
 from ..zh.mine import MineSettings, mine
 from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
-from ..zh.model_file import MODEL_FILE, load_model
+from ..zh.model_file import MODEL_FILE, SavedModel, load_model
 from ..zh.preprocess import ClausePreprocessor
 from ..zh.sections import SECTION_CHOICES
 from ..zh.split import split_cluster
 from ..zh.weighted_kmedoids import ENGINES
-from .options import add_archive_options, scale_from
+from .options import add_archive_options, add_common_options, scale_from
 
 # Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
 TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",
@@ -138,10 +143,10 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--column", help="column holding the diagnosis or the whole report (default: detect "
                                           "诊断, 诊断意见, 影像诊断, 印象, 结论, 报告内容 …)")
     parser.add_argument("--id-column", help="column holding the report id (default: detect id/report_id, else row numbers)")
-    parser.add_argument("--encoding", help="file encoding if detection fails (utf-8, gb18030 …)")
     parser.add_argument("--no-header", action="store_true",
                         help="the CSV has no header row (detected for one-column files); its columns are then "
                              "Reports, column_1, ...")
+    add_common_options(parser, encoding="text encoding of the reports if detection fails (utf-8, gb18030 …)")
 
 
 def add_threads_option(parser: argparse.ArgumentParser) -> None:
@@ -149,6 +154,18 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
     scripts written before the rename)."""
     parser.add_argument("--threads", type=int, default=-1, help="threads computing distances (default: all cores)")
     parser.add_argument("--workers", type=int, dest="threads", help=argparse.SUPPRESS)
+
+
+def _quietly(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """-q for a command that writes no table to standard output: the counts it prints there are left out;
+    warnings and errors (standard error) are not."""
+    @functools.wraps(run)
+    def command(args: argparse.Namespace) -> int:
+        if not args.quiet:
+            return run(args)
+        with contextlib.redirect_stdout(io.StringIO()):
+            return run(args)
+    return command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -193,7 +210,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--rules-dir",
                    help="folder with the cue and scope lists rules/zh/README.md names (default: shipped rules/zh)")
     m.add_argument("--lexicon-dir", help="folder with the dictionary and word lists (default: shipped lexicons/zh)")
-    m.set_defaults(run=run_mine)
+    m.set_defaults(run=_quietly(run_mine))
 
     lab = zh_sub.add_parser("label", help="label reports with reviewed clusters",
                             description="Assign every clause to its nearest mined cluster and write one label row per report.",
@@ -231,7 +248,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help=f"as given to zh mine: clusters.html lists clauses farther than this apart (default "
                          f"{DEFAULT_MAX_DISTANCE})")
     add_threads_option(sp)
-    sp.set_defaults(run=run_split)
+    add_common_options(sp, encoding="text encoding of the edited label_map.csv if detection fails (utf-8, gb18030 …)")
+    sp.set_defaults(run=_quietly(run_split))
 
 
 def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | None]:
@@ -239,7 +257,9 @@ def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | No
     frame = pd.DataFrame(columns=columns)
     text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS)
     if args.id_column:
-        return text_col, find_column(frame, args.id_column, what="id", setting="id_column")
+        id_col = find_column(frame, args.id_column, what="id", setting="id_column")
+        check_id_column(text_col, id_col)
+        return text_col, id_col
     keys = {str(c).lower(): c for c in columns}
     return text_col, next((keys[c] for c in ID_CANDIDATES if c in keys and keys[c] != text_col), None)
 
@@ -257,7 +277,8 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
     if repeated:
         print(f"cxrlabel: warning: {repeated} reports share an id with an earlier report in column {id_col!r}; "
               "every row is kept, in input order, so match labels to reports by row", file=sys.stderr)
-    texts = frame[text_col].fillna("").astype(str)
+    texts = pd.Series(["" if t is None else t for t in report_texts(frame[text_col].tolist(), text_col, args.input, 0,
+                                                                     args.encoding)], dtype=object)
     note = f", {table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows" if table.replaced_chars else ""
     print(f"read {len(frame)} reports from {args.input} ({table.encoding}{note}); text column {text_col!r}, id column {id_col!r}")
     return ids.reset_index(drop=True), texts.reset_index(drop=True), id_col, text_col
@@ -278,7 +299,7 @@ def run_mine(args: argparse.Namespace) -> int:
     settings = MineSettings(k=args.k, k_range=args.k_range, distance=args.distance, guide=args.guide,
                             engine=args.kmedoids,
                             max_distance=args.max_distance, seed=args.seed, sample=args.sample, n_samples=args.samples, workers=args.threads)
-    result = mine(ids.tolist(), texts.tolist(), settings, pre, progress=sys.stderr.isatty())
+    result = mine(ids.tolist(), texts.tolist(), settings, pre, progress=sys.stderr.isatty() and not args.quiet)
     parts = result.clauses
     members = parts[parts["member"]]
     print(f"clause parts: {len(members)} findings clustered ({members['normalized'].nunique()} distinct), "
@@ -290,6 +311,10 @@ def run_mine(args: argparse.Namespace) -> int:
         print(f"{n_mixed} clusters flagged mixed: " + ", ".join(
             f"#{c}" for c in result.clusters.loc[result.clusters["mixed"], "cluster_id"]))
     if result.silhouette:
+        if settings.k_range and max(result.silhouette) < settings.k_range[1]:
+            print(f"cxrlabel: note: --k-range {settings.k_range[0]}:{settings.k_range[1]} cut to "
+                  f"{settings.k_range[0]}:{max(result.silhouette)}, as many clusters as there are distinct clauses",
+                  file=sys.stderr)
         print("k   weighted silhouette")
         best = max(result.silhouette, key=result.silhouette.get)
         for k, score in result.silhouette.items():
@@ -325,8 +350,9 @@ def run_label(args: argparse.Namespace) -> int:
         raise UserError(f"--clause-overrides {overrides_path}: no such file")
     check_output(args.output, [args.input, args.label_map, model_path, overrides_path])
     model = load_model(model_path)
-    mapping = read_label_map(args.label_map, model, model_path)
+    mapping = read_label_map(args.label_map, model, model_path, log_text=args.log_text)
     overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
+    _warn_new_labels(overrides, mapping, model, overrides_path)
     with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=scale.chunk_size_for(store),
@@ -340,13 +366,14 @@ def run_label(args: argparse.Namespace) -> int:
         clash = {id_col, text_col} & set(labels)
         if clash:
             raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
-        print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}")
+        if not args.quiet:
+            print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}")
         store.begin(identity(table, spec, table.chunk_size, args.encoding, args.no_header, args.label_map, model_path,
                              overrides_path), scale.resume)
-        if scale.resume:
+        if scale.resume and not args.quiet:
             print(store.resume_note(), file=sys.stderr)
         tally = label_archive(table, text_col, None if found is None else id_col, store, spec, label_zh_chunk, scale,
-                              configure=configured)
+                              quiet=args.quiet, configure=configured)
         store.assemble(args.output, False, None)
         if not scale.keep_parts:
             store.discard()
@@ -358,6 +385,9 @@ def run_label(args: argparse.Namespace) -> int:
     if table.replaced_chars:
         print(f"{table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows; give --encoding "
               "to read them correctly", file=sys.stderr)
+    _warn_unmatched(overrides, store, overrides_path)
+    if args.quiet:
+        return 0
     share = counts["unassigned"] / counts["clauses"] if counts["clauses"] else 0.0
     print(f"clauses: {counts['clauses']}; unassigned (farther than {args.max_distance} from every medoid): "
           f"{counts['unassigned']} ({share:.1%}); in dropped clusters: {counts['dropped']}; labelled by "
@@ -366,9 +396,31 @@ def run_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_new_labels(overrides: dict[str, str | None], mapping: dict[int, str | None], model: SavedModel,
+                     path: Path) -> None:
+    """An override label the map does not know becomes a column of its own: say so, with the closest name."""
+    names = load_zh_data(model.rules_dir, model.lexicon_dir).chexpert_names
+    for label, close in new_override_labels(overrides, mapping, names).items():
+        hint = f"; did you mean {close!r}?" if close else ""
+        print(f"cxrlabel: warning: {path}: label {label!r} is no label of the label map nor a CheXpert name, so it "
+              f"becomes a column of its own{hint}", file=sys.stderr)
+
+
+def _warn_unmatched(overrides: dict[str, str | None], store: PartStore, path: Path) -> None:
+    """Overrides that labelled no clause part, by line: each is written otherwise than the reports split it."""
+    lines = [position + 2 for position in range(len(overrides))
+             if not sum(p.get("counts", {}).get(override_count(position), 0) for p in store.parts.values())]
+    if lines:
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        print(f"cxrlabel: warning: {path}: {len(lines)} of {len(overrides)} clause overrides matched no clause part "
+              f"(line {shown}); write each clause as clusters.html lists it (one part: zh splits clauses at "
+              "，、及和 and cues)", file=sys.stderr)
+
+
 def run_split(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
-    result = split_cluster(args.mined, args.cluster, args.k, args.max_distance, args.threads)
+    result = split_cluster(args.mined, args.cluster, args.k, args.max_distance, args.threads, args.encoding,
+                           args.log_text)
     numbers = ", ".join(f"#{c}" for c in [result.cluster, *result.new])
     print(f"split cluster #{result.cluster} ({result.n_members} finding parts, {result.n_distinct} distinct) into "
           f"{numbers}; {result.moved} clause parts changed cluster")

@@ -47,10 +47,10 @@ class ClauseKMedoids:
         ks = list(range(self.k_range[0], self.k_range[1] + 1)) if self.k_range else [self.n_clusters]
         if ks[0] < 1 or (self.k_range and ks[0] < 2):
             raise UserError("k must be at least 1 (and $k_range must start at 2 or more)")
-        if ks[-1] > n:
-            raise UserError(f"k={ks[-1]} but there are only {n} distinct clauses after normalisation; "
+        if ks[0] > n:  # a range is cut to what the clauses allow (the silhouette curve shows what was tried)
+            raise UserError(f"k={ks[0]} but there are only {n} distinct clauses after normalisation; "
                             f"use a k of at most {n}")
-        return ks
+        return [k for k in ks if k <= n]
 
     def _solver(self) -> Callable[[np.ndarray, np.ndarray, int], np.ndarray]:
         return partial(weighted_kmedoids.solve, engine=self.engine, seed=self.random_state, max_iter=self.max_iter)

@@ -5,6 +5,7 @@ multiprocessing pool or Dask can call it on chunks of an archive.
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..tables import describe_columns
-from ..tables import read_table
+from ..tables import UnknownEncoding, looks_like_name, read_table
 from .cues import CUE_VALUE, Cue
 from .distance import Metric, TokenEncoder
 from .known_findings import NORMAL, finding_guide, output_name
@@ -25,15 +25,36 @@ from .preprocess import ClausePreprocessor
 DROP = "-"
 EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
 OVERRIDES_FILE = "clause_overrides.csv"
+SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and run again"
+
+
+def read_review_file(path: Path, needed: tuple[str, ...], what: str, encoding: str | None = None) -> pd.DataFrame:
+    """A file a reviewer edits (the label map, the clause overrides): always with a header row, its columns
+    named from `needed` when one is missing. `encoding`: given only where the command's $encoding reads this
+    file (zh split); elsewhere the fix for an encoding not detected is to save the file as UTF-8."""
+    try:
+        frame = read_table(path, encoding=encoding, header=True).frame
+    except UnknownEncoding:
+        raise UserError(f"{path}: cannot tell which encoding this file uses; {SAVE_AS_UTF8}") from None
+    missing = [c for c in needed if c not in frame.columns]
+    if not missing:
+        return frame
+    names = [str(c) for c in frame.columns]
+    sep = next((s for s in (";", "\t", "|") if len(names) == 1 and s in names[0]), None)
+    if sep:
+        raise UserError(f"{path}: its columns are separated by {sep!r}, not commas (as Excel saves CSV in some "
+                        f"languages); {what} needs the columns {', '.join(needed)} separated by commas: save it as "
+                        "comma-separated UTF-8 (in Excel: Save As, CSV UTF-8) and run again")
+    found = (f"the columns are: {', '.join(repr(n) for n in names)}" if all(looks_like_name(n) for n in names)
+             else "its first line is not a header")
+    raise UserError(f"{path}: missing column(s) {', '.join(missing)}; {what} needs a header line "
+                    f"{','.join(needed)} ({found})")
 
 
 def read_overrides(path: Path) -> dict[str, str | None]:
-    """Clause part as written -> label (None to drop), from a reviewer's clause_overrides.csv."""
-    frame = read_table(path).frame
-    missing = [c for c in ("clause", "label") if c not in frame.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; clause overrides need a clause and a "
-                        f"label column ({describe_columns(frame.columns)})")
+    """Clause part as written -> label (None to drop), from a reviewer's clause_overrides.csv; the n-th
+    entry is on line n + 2 (each line is one entry, or an error)."""
+    frame = read_review_file(path, ("clause", "label"), "the clause overrides file")
     overrides: dict[str, str | None] = {}
     for line, (clause, label) in enumerate(zip(frame["clause"], frame["label"]), start=2):
         key, label = tidy_whitespace(to_halfwidth(str(clause))), str(label).strip()
@@ -48,17 +69,29 @@ def read_overrides(path: Path) -> dict[str, str | None]:
     return overrides
 
 
-def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int, str | None]:
-    """cluster_id -> label (None to drop), validated against the mined clusters.
+def new_override_labels(overrides: dict[str, str | None], mapping: dict[int, str | None],
+                        chexpert_names: tuple[tuple[str, str], ...]) -> dict[str, str | None]:
+    """Override labels that are no label of the map nor a CheXpert name, so each becomes a column of its
+    own (often a typo), with the closest known label as a suggestion (None when nothing is close)."""
+    known = {name for pair in chexpert_names for name in pair}
+    for label in mapping.values():
+        if label:
+            known |= {label, output_name(label, chexpert_names)}
+    new = dict.fromkeys(label for label in overrides.values()
+                        if label and label not in known and output_name(label, chexpert_names) not in known)
+    return {label: next(iter(difflib.get_close_matches(label, sorted(known), n=1)), None) for label in new}
+
+
+def read_label_map(path: Path, model: SavedModel, model_path: Path, encoding: str | None = None,
+                   log_text: bool = False) -> dict[int, str | None]:
+    """cluster_id -> label (None to drop), validated against the mined clusters: every cluster needs its line.
 
     Cluster ids are only numbers: a map from another mine run would pair its labels with this model's
-    clusters and mislabel without a sign, so each line's medoid must be the model's medoid for that id."""
-    frame = read_table(path).frame
-    missing = [c for c in ("cluster_id", "label", "medoid") if c not in frame.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; the label map needs cluster_id, label "
-                        f"and medoid, which ties it to its {model_path.name} ({describe_columns(frame.columns)}); "
-                        "copy them back from the label_map.csv zh mine wrote")
+    clusters and mislabel without a sign, so each line's medoid must be the model's medoid for that id.
+    `encoding`: the command's $encoding, where it reads this file; `log_text`: a message may quote a medoid."""
+    frame = read_review_file(path, ("cluster_id", "label", "medoid"),
+                             f"the label map (its medoid column ties it to its {model_path.name}; copy lost columns "
+                             "back from the label_map.csv zh mine wrote)", encoding)
     medoids = dict(zip(model.cluster_ids, model.medoids))
     mapping: dict[int, str | None] = {}
     differ: list[str] = []
@@ -78,6 +111,12 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int,
         if str(medoid).strip() != medoids[int(raw_id)]:
             differ.append(raw_id)
         mapping[int(raw_id)] = None if label == DROP else label
+    absent = [cid for cid in model.cluster_ids if cid not in mapping]
+    if absent:
+        shown = ", ".join(f"{cid}" + (f" (medoid {medoids[cid]!r})" if log_text else "") for cid in absent[:10])
+        raise UserError(f"{path}: no line for cluster_id {shown}{' …' if len(absent) > 10 else ''} of "
+                        f"{model_path.name}, so it would be dropped without a word; write {DROP} as its label to "
+                        "drop it, or restore its line from clusters.csv")
     if differ:
         shown = ", ".join(differ[:10]) + (" …" if len(differ) > 10 else "")
         raise UserError(f"{path}: {len(differ)} of {len(mapping)} clusters (cluster_id {shown}) have a different "
@@ -140,6 +179,7 @@ class LabelBatch:
     n_unassigned: int
     n_dropped: int
     n_overridden: int = 0
+    override_hits: dict[str, int] = field(default_factory=dict)  # override clause -> parts it labelled
 
 
 def _precedence(values: list[float]) -> float:
@@ -157,7 +197,7 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
               for t in texts]
     where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
                                                if c.normalized and c.text not in labeler.overrides)))
-    rows, n_clauses, n_unassigned, n_dropped, n_overridden = [], 0, 0, 0, 0
+    rows, n_clauses, n_unassigned, n_dropped, n_overridden, hits = [], 0, 0, 0, 0, {}
     for clauses in parsed:
         values: dict[str, list[float]] = {}
         all_normal, unassigned = bool(clauses), 0
@@ -166,6 +206,7 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
             if clause.text in labeler.overrides:
                 label = labeler.overrides[clause.text]
                 n_overridden += 1
+                hits[clause.text] = hits.get(clause.text, 0) + 1
             elif not clause.normalized:
                 label = None
             else:
@@ -188,4 +229,4 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
         rows.append(row)
     frame = pd.DataFrame(rows, columns=[*labeler.labels, *EXTRA_COLUMNS])
     frame[["n_labels", "unassigned"]] = frame[["n_labels", "unassigned"]].astype(int)
-    return LabelBatch(frame, n_clauses, n_unassigned, n_dropped, n_overridden)
+    return LabelBatch(frame, n_clauses, n_unassigned, n_dropped, n_overridden, hits)

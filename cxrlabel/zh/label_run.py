@@ -26,6 +26,12 @@ from .preprocess import ClausePreprocessor
 COUNTS = ("clauses", "unassigned", "dropped", "overridden")
 
 
+def override_count(position: int) -> str:
+    """The name of the count of clause parts the override at `position` labelled (its position, not its
+    clause: the parts' manifest holds no report text)."""
+    return f"override {position}"
+
+
 @dataclass(frozen=True)
 class ZhJobSpec:
     """What every chunk of a zh label run shares; picklable, it travels with each task. `cache_limit`,
@@ -69,6 +75,8 @@ def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
         frames.append(batch.frame.astype({label: "float64" for label in labeler.labels}))
         for name, n in zip(COUNTS, (batch.n_clauses, batch.n_unassigned, batch.n_dropped, batch.n_overridden)):
             counts[name] += n
+        for position, clause in enumerate(spec.overrides):
+            counts[override_count(position)] = counts.get(override_count(position), 0) + batch.override_hits.get(clause, 0)
     frame = pd.concat(frames, ignore_index=True)
     ids = ([str(v) for v in task.ids] if not spec.row_ids else [str(task.start + i + 1) for i in range(len(texts))])
     frame.insert(0, spec.text_column, texts)

@@ -57,20 +57,22 @@ def _assignments(out: Path) -> pd.DataFrame:
     return frame
 
 
-def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers: int = -1) -> SplitResult:
-    """Split `cluster` of the mine folder `out` into `k` and rewrite the folder's outputs to match."""
+def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers: int = -1,
+                  encoding: str | None = None, log_text: bool = False) -> SplitResult:
+    """Split `cluster` of the mine folder `out` into `k` and rewrite the folder's outputs to match; `encoding`:
+    of the reviewer's label_map.csv, when not detected; `log_text`: a message may quote a medoid."""
     if k < 2:
         raise UserError(f"-k {k}: a split needs at least 2 clusters")
     label_map, model_path = out / LABEL_MAP_FILE, out / MODEL_FILE
     if not is_ours(out) or not label_map.is_file():
         raise UserError(f"{out}: not a folder zh mine wrote (no marker or no {LABEL_MAP_FILE}); give the folder zh mine wrote")
     model = load_model(model_path)
-    read_label_map(label_map, model, model_path)  # the map must be this model's, with every label written
+    read_label_map(label_map, model, model_path, encoding, log_text)  # this model's map, with every label written
     if cluster not in model.cluster_ids:
         raise UserError(f"--cluster {cluster} is not one of the mined clusters "
                         f"({min(model.cluster_ids)}..{max(model.cluster_ids)})")
     edited = not map_is_as_written(out)
-    reviewed = read_table(label_map).frame
+    reviewed = read_table(label_map, encoding=encoding, header=True).frame
     clauses = _assignments(out)
     data = load_zh_data(model.rules_dir, model.lexicon_dir)
     pre = ClausePreprocessor(data, drop_laterality=model.drop_laterality, sections=model.sections)
