@@ -352,7 +352,6 @@ def run_label(args: argparse.Namespace) -> int:
     model = load_model(model_path)
     mapping = read_label_map(args.label_map, model, model_path, log_text=args.log_text)
     overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
-    _warn_new_labels(overrides, mapping, model, overrides_path)
     with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=scale.chunk_size_for(store),
@@ -385,6 +384,7 @@ def run_label(args: argparse.Namespace) -> int:
     if table.replaced_chars:
         print(f"{table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows; give --encoding "
               "to read them correctly", file=sys.stderr)
+    _warn_new_labels(overrides, mapping, model, overrides_path)
     _warn_unmatched(overrides, store, overrides_path)
     if args.quiet:
         return 0
@@ -403,7 +403,7 @@ def _warn_new_labels(overrides: dict[str, str | None], mapping: dict[int, str | 
     for label, close in new_override_labels(overrides, mapping, names).items():
         hint = f"; did you mean {close!r}?" if close else ""
         print(f"cxrlabel: warning: {path}: label {label!r} is no label of the label map nor a CheXpert name, so it "
-              f"becomes a column of its own{hint}", file=sys.stderr)
+              f"is a column of its own{hint}", file=sys.stderr)
 
 
 def _warn_unmatched(overrides: dict[str, str | None], store: PartStore, path: Path) -> None:
