@@ -2,6 +2,11 @@
 
 Numbered impressions ("1. Cardiomegaly 2. No effusion") are split at their numbers first, because
 reports often leave out the full stop between items.
+
+Punkt sees at most MAX_SPAN characters at a time, so no sentence is longer: nltk runs each regex under a
+5-second wall-clock limit over the whole text it is given, and a report of megabytes ran past it (more so
+on a busy machine). Bounded, the work per call is milliseconds whatever the report's length or the load,
+and reports shorter than MAX_SPAN are split as before.
 """
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ _NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s.;:]))\(?\d{1,2}[.)](?=\s+\S)(?!\d)")
 _BARE_NUMBER = re.compile(r"\(?\d{1,2}[.)]")
 DECISIONS_KEPT = 100_000
 _BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•]\s)")
+MAX_SPAN = 5_000  # characters Punkt sees at once: far beyond any report section, milliseconds of work
+# Where a longer span is cut, best first: after a sentence end, at a line break, at any space.
+_CUTS = (re.compile(r"[.!?;]\s"), re.compile(r"\n"), re.compile(r"\s"))
 
 
 def _abbreviations(path: Path) -> set[str]:
@@ -77,12 +85,34 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(ordered, ordered[1:]) if text[a:b].strip() and not _BARE_NUMBER.fullmatch(text[a:b].strip())]
 
 
+def _cut(text: str, start: int, stop: int) -> int:
+    """Where to end a span that must end by `stop`: after the last sentence end, line break or space from
+    `start` on, the best kind found (so a cut falls where Punkt would most likely cut too), else at `stop`."""
+    for pattern in _CUTS:
+        last = None
+        for last in pattern.finditer(text, start, stop):
+            pass
+        if last is not None:
+            return last.end()
+    return stop
+
+
+def _bounded(text: str, start: int, end: int, limit: int = MAX_SPAN) -> list[tuple[int, int]]:
+    """The span as spans of at most `limit` characters, each cut in its second half (see `_cut`)."""
+    spans = []
+    while end - start > limit:
+        cut = _cut(text, start + limit // 2, start + limit)
+        spans.append((start, cut))
+        start = cut
+    return spans + [(start, end)]
+
+
 def split(text: str, spans: list[tuple[int, int]], abbreviations_file: str | None = None) -> list[tuple[int, int]]:
     """Sentence spans (start, end) inside the given spans of `text`, stripped of outer whitespace."""
     punkt = tokenizer(abbreviations_file)
     out: list[tuple[int, int]] = []
     for span_start, span_end in spans:
-        for a, b in _pieces(text, span_start, span_end):
+        for a, b in (bounded for piece in _pieces(text, span_start, span_end) for bounded in _bounded(text, *piece)):
             for s, e in punkt.span_tokenize(text[a:b]):
                 s, e = a + s, a + e
                 while s < e and text[s].isspace():

@@ -1,0 +1,49 @@
+"""Long reports are labelled with bounded work per call to Punkt, whose regexes run under nltk's wall-clock
+limit: no span it sees (and so no sentence) is longer than MAX_SPAN, whatever the report's length."""
+import pandas as pd
+
+from cxrlabel.cli import main
+from cxrlabel.en import sentences
+
+
+def spans_seen(monkeypatch):
+    seen = []
+    punkt = sentences.tokenizer(None)
+    original = type(punkt).span_tokenize
+
+    def recording(self, text, *args, **kwargs):
+        seen.append(len(text))
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(type(punkt), "span_tokenize", recording)
+    return seen
+
+
+def test_punkt_never_sees_more_than_max_span(monkeypatch):
+    seen = spans_seen(monkeypatch)
+    text = "Lungs are clear. " * 2000 + "word " * 3000 + "x" * 12_000 + ". Small right pneumothorax."
+    spans = sentences.split(text, [(0, len(text))])
+    assert max(seen) <= sentences.MAX_SPAN and sum(seen) == len(text)
+    assert max(e - s for s, e in spans) <= sentences.MAX_SPAN
+    assert text[spans[0][0]:spans[0][1]] == "Lungs are clear."
+    assert text[spans[-1][0]:spans[-1][1]] == "Small right pneumothorax."
+    cut = [text[s:e] for s, e in spans[:2000]]
+    assert cut == ["Lungs are clear."] * 2000  # cut at sentence ends: the same sentences as one pass gives
+
+
+def test_a_short_report_is_split_as_one_span(monkeypatch):
+    seen = spans_seen(monkeypatch)
+    text = "Heart size normal. No effusion. Dr. Smith was called."
+    assert len(sentences.split(text, [(0, len(text))])) == 3
+    assert seen == [len(text)]
+
+
+def test_a_report_of_megabytes_is_labelled_and_its_neighbours_too(tmp_path, capsys):
+    path = tmp_path / "long.csv"
+    huge = "word " * 100_000 + ". Small right pneumothorax."  # 500 kB with no sentence end until the last
+    pd.DataFrame({"text": ["No edema.", huge, "Cardiomegaly."]}).to_csv(path, index=False)
+    out = tmp_path / "o.csv"
+    assert main(["extract", str(path), "-o", str(out), "--parser", "none", "-q"]) == 0, capsys.readouterr().err
+    frame = pd.read_csv(out)
+    assert frame["Edema"].tolist()[0] == 0.0 and frame["Pneumothorax"].tolist()[1] == 1.0
+    assert frame["Cardiomegaly"].tolist()[2] == 1.0
