@@ -18,7 +18,7 @@ from ..archive.chunk_task import Failure
 from ..archive.parts import PartStore
 from ..archive.run import ChunkFailed, RunTally, default_workers, label_archive
 from ..archive.run_identity import run_identity
-from ..en.chunks import JobSpec, label_chunk
+from ..en.chunks import NO_SECTION, JobSpec, label_chunk
 from ..en.labeler import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import check_output, refuse_foreign
@@ -198,5 +198,11 @@ def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, out
     warning = _repeated_warning(tally)
     if warning:
         print(warning, file=sys.stderr)
+    unlabelled = sum(part.get("counts", {}).get(NO_SECTION, 0) for part in store.parts.values())
+    if unlabelled:
+        print(f"cxrlabel: warning: {unlabelled} of {store.rows_done} reports have text but none in the sections "
+              f"--sections {args.sections} labels (no such header), so their rows are blank; --sections "
+              "impression-or-all labels the whole text of a report without the section, --sections all every report's",
+              file=sys.stderr)
     if not args.quiet:
         print(_summary(store, output, tally, args.no_cache), file=sys.stderr)

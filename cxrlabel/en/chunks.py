@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from ..archive.chunk_task import ChunkResult, ChunkTask, Failure, encode_labels
 from ..archive.ids import id_values
 from ..errors import ReportError
-from .labeler import Labeler, LabelerConfig, labeler_for, labels_frame
+from .labeler import Labeler, LabelerConfig, ReportLabels, labeler_for, labels_frame
 from .mentions import mention_records
+
+
+NO_SECTION = "no_section"  # the count of reports with text but none in the chosen sections, kept per part
+
+
+def unlabelled_reports(texts: list, results: list[ReportLabels]) -> int:
+    """Reports that hold text of which --sections chose none (no IMPRESSION header, say): their rows are blank."""
+    return sum(1 for text, result in zip(texts, results) if not result.text and isinstance(text, str) and text.strip())
 
 
 @dataclass(frozen=True)
@@ -66,4 +74,5 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
                            for rid, result in zip(ids, results) for record in mention_records(rid, result)).encode("utf-8")
     positives = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
     return ChunkResult(task.index, task.start, len(out), [str(c) for c in out.columns], labels, mentions, positives,
-                       labeler.cache_hits - hits, labeler.cache_misses - misses)
+                       labeler.cache_hits - hits, labeler.cache_misses - misses,
+                       counts={NO_SECTION: unlabelled_reports(task.texts, results)})

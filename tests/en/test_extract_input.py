@@ -66,3 +66,24 @@ def test_an_id_column_that_is_the_text_column_or_the_outputs_is_refused(tmp_path
     pd.DataFrame({"report": ["No edema.", "Edema."], "Reports": ["x", "y"]}).to_csv(path, index=False)
     code, err = extract(capsys, path, "--column", "report", "--id-column", ids, "-o", tmp_path / "out.csv")
     assert code == 2 and f"--id-column {ids!r}" in err and "Traceback" not in err and "cannot insert" not in err
+
+
+def test_reports_without_the_chosen_section_are_counted_across_chunks_workers_and_resume(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    reports = ["Small left effusion.", "IMPRESSION: Edema.", "", "No pneumothorax.", "FINDINGS: Clear.", "Cardiomegaly."]
+    pd.DataFrame({"report": reports}).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    code, err = extract(capsys, path, "--sections", "impression", "--chunk-size", 2, "--workers", 2, "--keep-parts",
+                        "-o", out)
+    assert code == 0, err
+    warning = ("4 of 6 reports have text but none in the sections --sections impression labels (no such header), "
+               "so their rows are blank; --sections impression-or-all")
+    assert warning in err and len(err.strip().splitlines()) == 1
+    manifest = tmp_path / "out.csv.parts" / "manifest.json"
+    state = json.loads(manifest.read_text(encoding="utf-8"))
+    state["parts"] = state["parts"][:1]  # as if stopped after the first chunk
+    manifest.write_text(json.dumps(state), encoding="utf-8")
+    code, err = extract(capsys, path, "--sections", "impression", "--resume", "-o", out)
+    assert code == 0 and warning in err
+    code, err = extract(capsys, path, "--sections", "impression-or-all", "-o", tmp_path / "all.csv")
+    assert code == 0 and err == ""
