@@ -82,6 +82,11 @@ def _flaws(raw: bytes, text: str, replaced: int, encoding: str) -> int:
     return flaws
 
 
+class UnknownEncoding(UserError):
+    """No candidate encoding reads the file cleanly: the caller may word the fix its own way, where
+    $encoding does not apply to the file (a reviewer's label map, say)."""
+
+
 def decode(raw: bytes, encoding: str | None, path: Path, final: bool = True) -> tuple[str, str, int]:
     """(text, encoding used, replaced characters) of a file's first block; `final`: the block is the whole file."""
     if encoding:
@@ -104,15 +109,10 @@ def decode(raw: bytes, encoding: str | None, path: Path, final: bool = True) -> 
     well_read = len(text) - len(text.encode("ascii", errors="ignore")) - flaws  # non-ASCII read without a flaw
     if flaws > MAX_FLAW_SHARE * max(len(text), 1) or (damaged > MAX_BAD_LINE_SHARE * len(lines) and flaws > well_read):
         binary = " and NUL bytes, so it may not be a text file" if b"\x00" in raw else ""
-        raise UnknownEncoding(f"{path}: cannot tell which encoding this file uses (read as {used.upper()}, it has {flaws} "
-                        f"undecodable bytes, control or unlikely characters{binary}); say which it uses with $encoding, "
-                        "e.g. cp1252, latin-1 or gb18030")
+        raise UnknownEncoding(f"{path}: cannot tell which encoding this file uses (read as {used.upper()}, it has "
+                              f"{flaws} undecodable bytes, control or unlikely characters{binary}); say which it uses "
+                              "with $encoding, e.g. cp1252, latin-1 or gb18030")
     return text, used, replaced
-
-
-class UnknownEncoding(UserError):
-    """No candidate encoding reads the file cleanly: the caller may word the fix its own way, where
-    $encoding does not apply to the file (a reviewer's label map, say)."""
 
 
 def looks_headerless(first_line: str, named: tuple[str, ...] = ()) -> bool:
