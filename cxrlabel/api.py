@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Iterable
 
 import pandas as pd
 
 from .archive.local_engine import hidden_while
-from .en.labeler import BATCH_SIZE, LabelerConfig, labeler_for, labels_frame
+from .en.labeler import BATCH_SIZE, LabelerConfig, labeler_for, labels_frame, unlabelled_reports, unlabelled_warning
 from .en.mentions import mention_records, render
 from .errors import UserError
 
@@ -82,6 +83,9 @@ class Labeler:
         with self._libraries():
             for begin in range(0, len(texts), BATCH_SIZE):
                 results += self.labeler.label(texts[begin:begin + BATCH_SIZE])
+        unlabelled = unlabelled_reports(texts, results)
+        if unlabelled:
+            warnings.warn(str(UserError(unlabelled_warning(unlabelled, len(texts), self.config.sections))), stacklevel=2)
         frame = labels_frame(results, self.observations)
         if index is not None:
             frame.index = index

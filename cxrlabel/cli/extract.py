@@ -19,7 +19,7 @@ from ..archive.parts import PartStore
 from ..archive.run import ChunkFailed, RunTally, default_workers, label_archive
 from ..archive.run_identity import run_identity
 from ..en.chunks import NO_SECTION, JobSpec, label_chunk
-from ..en.labeler import BATCH_SIZE, CACHE_LIMIT
+from ..en.labeler import BATCH_SIZE, CACHE_LIMIT, unlabelled_warning
 from ..errors import UserError
 from ..output_guard import check_output, refuse_foreign
 from ..tables import PARQUET_SUFFIXES, ChunkedTable, check_id_column, find_column
@@ -200,9 +200,7 @@ def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, out
         print(warning, file=sys.stderr)
     unlabelled = sum(part.get("counts", {}).get(NO_SECTION, 0) for part in store.parts.values())
     if unlabelled:
-        print(f"cxrlabel: warning: {unlabelled} of {store.rows_done} reports have text but none in the sections "
-              f"--sections {args.sections} labels (no such header), so their rows are blank; --sections "
-              "impression-or-all labels the whole text of a report without the section, --sections all every report's",
-              file=sys.stderr)
+        message = UserError(unlabelled_warning(unlabelled, store.rows_done, args.sections)).worded(args.flags)
+        print(f"cxrlabel: warning: {message}", file=sys.stderr)
     if not args.quiet:
         print(_summary(store, output, tally, args.no_cache), file=sys.stderr)

@@ -7,16 +7,11 @@ from dataclasses import dataclass
 from ..archive.chunk_task import ChunkResult, ChunkTask, Failure, encode_labels
 from ..archive.ids import id_values
 from ..errors import ReportError
-from .labeler import Labeler, LabelerConfig, ReportLabels, labeler_for, labels_frame
+from .labeler import Labeler, LabelerConfig, labeler_for, labels_frame, unlabelled_reports
 from .mentions import mention_records
 
 
 NO_SECTION = "no_section"  # the count of reports with text but none in the chosen sections, kept per part
-
-
-def unlabelled_reports(texts: list, results: list[ReportLabels]) -> int:
-    """Reports that hold text of which --sections chose none (no IMPRESSION header, say): their rows are blank."""
-    return sum(1 for text, result in zip(texts, results) if not result.text and isinstance(text, str) and text.strip())
 
 
 @dataclass(frozen=True)

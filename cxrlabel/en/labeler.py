@@ -222,6 +222,18 @@ def labels_frame(results: list[ReportLabels], observations: list[str]) -> pd.Dat
     return frame
 
 
+def unlabelled_reports(texts: Sequence[object], results: list[ReportLabels]) -> int:
+    """Reports that hold text of which `sections` chose none (no IMPRESSION header, say): their rows are blank."""
+    return sum(1 for text, result in zip(texts, results) if not result.text and isinstance(text, str) and text.strip())
+
+
+def unlabelled_warning(count: int, total: int, choice: str) -> str:
+    """What extract and the Python API say of such reports: a count, never a report."""
+    return (f"{count} of {total} reports have text but none in the sections chosen ($sections {choice!r}: no such "
+            "header), so their rows are blank; $sections 'impression-or-all' labels the whole text of a report "
+            "without the section, $sections 'all' every report's")
+
+
 @lru_cache(maxsize=2)
 def labeler_for(config: LabelerConfig, cache_limit: int = CACHE_LIMIT) -> Labeler:
     """One Labeler per process, configuration and sentence memory size."""

@@ -47,3 +47,9 @@ def test_explain_takes_one_string():
     assert "Edema" in cxrlabel.explain("Edema.", parser="none")
     with pytest.raises(TypeError, match="explain takes one report as a str, not list"):
         cxrlabel.explain(["Edema."], parser="none")
+
+
+def test_reports_without_the_chosen_section_are_warned_about_by_count():
+    with pytest.warns(UserWarning, match=r"2 of 3 reports have text but none in the sections chosen \(sections 'impression'"):
+        labels = cxrlabel.label(["Edema.", "IMPRESSION: Edema.", "No effusion."], parser="none", sections="impression")
+    assert labels["Edema"].tolist()[1] == 1.0

@@ -76,8 +76,8 @@ def test_reports_without_the_chosen_section_are_counted_across_chunks_workers_an
     code, err = extract(capsys, path, "--sections", "impression", "--chunk-size", 2, "--workers", 2, "--keep-parts",
                         "-o", out)
     assert code == 0, err
-    warning = ("4 of 6 reports have text but none in the sections --sections impression labels (no such header), "
-               "so their rows are blank; --sections impression-or-all")
+    warning = ("4 of 6 reports have text but none in the sections chosen (--sections 'impression': no such "
+               "header), so their rows are blank; --sections 'impression-or-all'")
     assert warning in err and len(err.strip().splitlines()) == 1
     manifest = tmp_path / "out.csv.parts" / "manifest.json"
     state = json.loads(manifest.read_text(encoding="utf-8"))
