@@ -99,3 +99,17 @@ def test_k_range_beyond_the_distinct_clauses_is_cut(tmp_path, capsys):
     assert main(["zh", "mine", str(tmp_path / "few.csv"), "--k-range", "2:100", "--out", str(tmp_path / "m")]) == 0
     out, err = capsys.readouterr()
     assert "cut to 2:3" in err and "<- chosen" in out
+
+
+def test_a_bytes_column_is_decoded_with_the_encoding(mined, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = mined / "bytes.parquet"
+    pq.write_table(pa.table({"id": ["1", "2"], "诊断": pa.array([t.encode("gb18030") for t in ("心影增大", "主动脉硬化")],
+                                                               type=pa.binary())}), path)
+    out = mined / "bytes.csv"
+    args = ["zh", "label", str(path), "--label-map", str(mined / "m" / "label_map.csv"), "-o", str(out), "-q"]
+    assert main(args) == 2 and "--encoding" in capsys.readouterr().err  # GB18030 bytes are not UTF-8
+    assert main([*args, "--encoding", "gb18030"]) == 0
+    assert pd.read_csv(out)["诊断"].tolist() == ["心影增大", "主动脉硬化"]
