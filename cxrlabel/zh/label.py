@@ -20,7 +20,7 @@ from .distance import Metric, TokenEncoder
 from .known_findings import NORMAL, finding_guide, output_name
 from .model_file import SavedModel
 from .normalize import tidy_whitespace, to_halfwidth
-from .preprocess import ClausePreprocessor
+from .preprocess import Clause, ClausePreprocessor
 
 DROP = "-"
 EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
@@ -142,6 +142,44 @@ class LabelBatch:
     n_overridden: int = 0
 
 
+@dataclass(frozen=True)
+class PartVerdict:
+    """What `zh label` makes of one clause part: its label (None: none) and why."""
+
+    label: str | None
+    how: str  # override, cluster, dropped (its cluster is labelled -), unassigned (beyond --max-distance), none
+    center: int | None = None  # index of the nearest medoid
+    distance: float | None = None
+
+
+def part_verdict(clause: Clause, where: dict[str, tuple[int, float]], labeler: Labeler) -> PartVerdict:
+    """One part's label: its clause override, else its nearest medoid's label within --max-distance."""
+    if clause.text in labeler.overrides:
+        return PartVerdict(labeler.overrides[clause.text], "override")
+    if not clause.normalized:
+        return PartVerdict(None, "none")
+    center, d = where[clause.normalized]
+    if d > labeler.max_distance:
+        return PartVerdict(None, "unassigned", center, d)
+    label = labeler.center_labels[center]
+    return PartVerdict(label, "cluster" if label else "dropped", center, d)
+
+
+def _parsed(texts: Sequence[str], labeler: Labeler) -> tuple[list[list[Clause]], dict[str, tuple[int, float]]]:
+    """The parts of each text that `zh label` reads, and each distinct part's nearest medoid."""
+    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
+              for t in texts]
+    where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
+                                               if c.normalized and c.text not in labeler.overrides)))
+    return parsed, where
+
+
+def part_verdicts(texts: Sequence[str], labeler: Labeler) -> list[list[tuple[Clause, PartVerdict]]]:
+    """Each text's parts with their verdicts, as `label_reports` labels them: what the review page shows."""
+    parsed, where = _parsed(texts, labeler)
+    return [[(clause, part_verdict(clause, where, labeler)) for clause in clauses] for clauses in parsed]
+
+
 def _precedence(values: list[float]) -> float:
     """CheXpert: any positive, else any uncertain, else any negative."""
     return 1.0 if 1.0 in values else -1.0 if -1.0 in values else 0.0
@@ -153,27 +191,19 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
     A part with no finding text left once its normal descriptor or negation is removed (未见异常 alone)
     still counts towards No Finding.
     """
-    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
-              for t in texts]
-    where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
-                                               if c.normalized and c.text not in labeler.overrides)))
+    parsed, where = _parsed(texts, labeler)
     rows, n_clauses, n_unassigned, n_dropped, n_overridden = [], 0, 0, 0, 0
     for clauses in parsed:
         values: dict[str, list[float]] = {}
         all_normal, unassigned = bool(clauses), 0
         for clause in clauses:
             n_clauses += 1
-            if clause.text in labeler.overrides:
-                label = labeler.overrides[clause.text]
-                n_overridden += 1
-            elif not clause.normalized:
-                label = None
-            else:
-                center, d = where[clause.normalized]
-                label = labeler.center_labels[center] if d <= labeler.max_distance else None
-                # A normal description far from every finding still says "normal": it is not unassigned.
-                unassigned += d > labeler.max_distance and clause.cue is not Cue.NORMAL
-                n_dropped += d <= labeler.max_distance and label is None
+            verdict = part_verdict(clause, where, labeler)
+            label = verdict.label
+            n_overridden += verdict.how == "override"
+            # A normal description far from every finding still says "normal": it is not unassigned.
+            unassigned += verdict.how == "unassigned" and clause.cue is not Cue.NORMAL
+            n_dropped += verdict.how == "dropped"
             if label and label != NORMAL:
                 values.setdefault(label, []).append(CUE_VALUE[clause.cue])
             all_normal = all_normal and (clause.normal_statement or (label == NORMAL and clause.cue is Cue.NONE))
