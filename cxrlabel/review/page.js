@@ -311,7 +311,8 @@ document.getElementById("help-toggle").addEventListener("click",
 state.at = Math.max(0, Math.min(N - 1, state.at || 0));
 startCursor();
 draw();
-if (!autosave.save(D.key, state)) {
+if (!autosave.save(D.key + ":probe", 1)) {  // the review itself is saved on its first change, never before
   canSave = false;
   notice("This browser does not let the page save; download reviewed.csv before you close it.", true);
 }
+autosave.forget(D.key + ":probe");

@@ -183,4 +183,5 @@ document.addEventListener("click", (event) => {
 });
 document.addEventListener("keydown", (event) => { if (event.key === "Escape") closePopover(); });
 refresh();
-if (!autosave.save(D.key, state)) say("This browser does not let the page save its edits; download both files before you close it.", true);
+if (!autosave.save(D.key + ":probe", 1)) say("This browser does not let the page save its edits; download both files before you close it.", true);
+autosave.forget(D.key + ":probe");
