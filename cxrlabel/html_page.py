@@ -54,7 +54,7 @@ def page(title: str, body: str, styles: list[str], scripts: list[str], data: obj
     script = "\n".join([asset("cxrlabel", "html_page.js"), *scripts])
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="generator" content="{html.escape(generator)}">'
-            f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy(style, script))}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy(style, script), quote=False)}">'
             '<meta name="referrer" content="no-referrer">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
             f"<style>{style}</style></head><body>{body}"

@@ -132,14 +132,15 @@ function drawChinese(r, text, parts) {
       : p.how === "none" ? "no finding text" : `#${p.cluster}, distance ${p.d}`;
     parts.append(el("span", {class: classes.join(" "), title: `${p.cue}: ${NAMES[key(p.v)]}; ${where}`},
       el("span", {class: "part-text"}, p.text),
-      el("span", {class: "part-tag"}, p.label || "—"),
+      el("span", {class: "part-tag"}, (p.cluster !== null ? `#${p.cluster} ` : "") + (p.label || "—")),
       el("span", {class: "part-cue"}, p.cue === "none" ? "" : p.cue)));
   }
 }
 
 function rulesFor(r, o) {
   if (D.language === "zh") {
-    return [...new Set(r.parts.filter((p) => p.o === o).map((p) => `${p.cue === "none" ? "stated" : p.cue}`))];
+    return [...new Set(r.parts.filter((p) => p.o === o).map((p) =>
+      `${p.text}: ${p.cue === "none" ? "stated" : p.cue} (${p.how === "override" ? "clause override" : "#" + p.cluster})`))];
   }
   const found = r.marks.filter((m) => m.o === o && m.decides).map((m) => m.rule);
   const derived = (r.derived || []).filter((d) => d.o === o).map((d) => d.rule);
@@ -179,7 +180,7 @@ function drawAsk(i) {
     el("span", {class: "ask-value v" + key(v)}, `${SHORT[key(v)]} ${NAMES[key(v)]}`),
     rules.length ? el("span", {class: "muted"}, `decided by ${rules.join(", ")}`)
                  : el("span", {class: "muted"}, v === null ? "not mentioned" : ""),
-    el("span", {class: "ask-keys muted"}, "Enter: all right · 1 0 u x: this label is …"));
+    el("span", {class: "ask-keys muted"}, "Enter: all right · 1 0 u x: set this label"));
 }
 
 function draw() {
@@ -190,10 +191,10 @@ function draw() {
   document.getElementById("progress-fill").style.width = `${(100 * done / N).toFixed(1)}%`;
   const status = confirmed(i) ? el("span", {class: "status confirmed"}, `confirmed${row(i).reviewer ? " by " + row(i).reviewer : ""}`)
                               : el("span", {class: "status"}, "unreviewed");
-  document.getElementById("meta").replaceChildren(
+  document.getElementById("meta").replaceChildren(el("span", {}, 
     el("span", {class: "rid"}, `${D.id_column} ${r.id}`), status,
     r.reason ? el("span", {class: "muted"}, `drawn: ${r.reason}`) : null,
-    r.focus.length ? el("span", {class: "muted"}, "for " + r.focus.map((o) => OBS[o]).join(", ")) : null);
+    r.focus.length ? el("span", {class: "muted"}, "for " + r.focus.map((o) => OBS[o]).join(", ")) : null));
   const text = document.getElementById("text"), parts = document.getElementById("parts");
   text.replaceChildren(); parts.replaceChildren();
   text.lang = D.language === "zh" ? "zh-CN" : "en";

@@ -93,7 +93,7 @@ function counts() {
   const edited = D.rows.filter((r) => state.labels[r[COL.id]] !== written.labels[r[COL.id]]).length;
   document.getElementById("counts").textContent =
     `${labels.length} clusters: ${new Set(labels.filter((l) => l !== DROP)).size} labels, ${dropped} dropped, ` +
-    `${edited} renamed · ${Object.keys(state.overrides).length} clause overrides`;
+    `${edited} edited · ${Object.keys(state.overrides).length} clause overrides`;
 }
 
 function clusterEditors() {
@@ -120,18 +120,18 @@ function refresh() {
     input.classList.toggle("invalid", !!bad);
     input.title = bad || "";
     box.classList.toggle("dropped", label.trim() === DROP);
-    box.querySelector(".name").textContent = label;
+    box.querySelector(".name").textContent = label.trim() === DROP ? "- (dropped)" : label;
     box.querySelector(".state").textContent = label !== written.labels[id] ? "edited" : "";
   }
   for (const node of document.querySelectorAll("[data-clause]")) {
     const label = state.overrides[node.dataset.clause];
     node.classList.toggle("overridden", label !== undefined);
     node.querySelector(".override-tag")?.remove();
-    if (label !== undefined) node.append(el("span", {class: "override-tag"}, `→ ${label}`));
+    if (label !== undefined) node.append(el("span", {class: "override-tag"}, label.trim() === DROP ? "→ dropped" : `→ ${label}`));
   }
   const list = document.getElementById("overrides");
   list.replaceChildren(...Object.entries(state.overrides).map(([clause, label]) => el("li", {},
-    el("span", {lang: "zh-CN"}, clause), " → ", el("b", {}, label), " ",
+    el("span", {lang: "zh-CN"}, clause), " → ", el("b", {}, label.trim() === DROP ? "- (dropped)" : label), " ",
     el("button", {type: "button", class: "remove", onclick: () => { delete state.overrides[clause]; save(); refresh(); }},
        "remove"))));
   document.getElementById("overrides-head").textContent =
