@@ -51,10 +51,11 @@ examples:
   cxrlabel zh mine reports.csv --column 诊断 --k-range 5:40 --out mined/
   cxrlabel zh mine archive.parquet --column 诊断 -k 20 --sample 5000 --out mined/   # 1M reports
 
-then review mined/clusters.html (mixed clusters are flagged, unassigned clauses listed apart), edit
-the label column of mined/label_map.csv (Chinese names are fine: 正常 is No Finding, 心影增大 becomes
-Cardiomegaly, see lexicons/zh/chexpert_names.tsv), optionally write mined/clause_overrides.csv
-(clause,label) for single clauses, and run
+then open mined/clusters.html in a browser (mixed clusters are flagged, unassigned clauses listed
+apart; it works offline): name each cluster or drop it (-), choosing a CheXpert name or a known
+finding or typing one (Chinese names are fine: 正常 is No Finding, 心影增大 becomes Cardiomegaly, see
+lexicons/zh/chexpert_names.tsv), click a clause to give it its own label, download label_map.csv
+and clause_overrides.csv into mined/ (replacing label_map.csv), and run
   cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
 
 --out: a new or empty folder, or one zh mine wrote (it holds a .cxrlabel-output marker); a folder
@@ -310,7 +311,8 @@ def run_mine(args: argparse.Namespace) -> int:
                           args.rules_dir and str(Path(args.rules_dir).resolve()),
                           args.lexicon_dir and str(Path(args.lexicon_dir).resolve()))
     print("wrote " + ", ".join(str(p) for p in paths))
-    print(f"next: review {paths[-1]}, edit the label column of {args.out / LABEL_MAP_FILE}, then run "
+    print(f"next: open {paths[-1]} in a browser, name the clusters there, download {LABEL_MAP_FILE} (and "
+          f"clause_overrides.csv) into {args.out}, then run "
           f"`cxrlabel zh label {args.input} --label-map {args.out / LABEL_MAP_FILE} -o labels.csv`")
     return 0
 
@@ -375,5 +377,6 @@ def run_split(args: argparse.Namespace) -> int:
     kept = "edited, kept as edited" if result.map_was_edited else "as zh mine wrote it"
     print(f"{args.mined / LABEL_MAP_FILE} ({kept}): every label kept; new rows "
           f"{', '.join(f'#{c}' for c in result.new)} have a suggested label and split_from {result.cluster}")
-    print(f"next: review {args.mined / 'clusters.html'} and name the new clusters in {args.mined / LABEL_MAP_FILE}")
+    print(f"next: open {args.mined / 'clusters.html'}, name the new clusters there and download {LABEL_MAP_FILE} "
+          f"into {args.mined}")
     return 0

@@ -73,3 +73,15 @@ def test_labels_the_explanations_do_not_match_are_counted(sample, tmp_path, caps
     (copy / "sample.json").write_bytes((folder / "sample.json").read_bytes())
     assert main(["review", str(copy), "--parser", "none"]) == 0
     assert "the labeller gives 1 of the 4 sampled reports other labels than the labels file" in capsys.readouterr().err
+
+
+def test_report_text_cannot_close_the_data_block(sample, tmp_path):
+    folder, labels = sample
+    hostile = tmp_path / "hostile.csv"
+    text = "No effusion. </script><script>alert(1)</script> <!-- \u2028 & done"
+    pd.DataFrame({"id": labels["id"], "report": [text] * len(labels)}).to_csv(hostile, index=False)
+    out = tmp_path / "hostile.html"
+    assert main(["review", str(folder), "--parser", "none", "--reports", str(hostile), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count("</script>") == 2  # the data block's and the page script's own
+    assert "<script>alert" not in page and "<!--" not in page and "\\u003c/script\\u003e" in page
