@@ -139,10 +139,10 @@ function drawChinese(r, text, parts) {
 
 function rulesFor(r, o) {
   if (D.language === "zh") {
-    return [...new Set(r.parts.filter((p) => p.o === o).map((p) =>
+    return [...new Set((r.parts || []).filter((p) => p.o === o).map((p) =>
       `${p.text}: ${p.cue === "none" ? "stated" : p.cue} (${p.how === "override" ? "clause override" : "#" + p.cluster})`))];
   }
-  const found = r.marks.filter((m) => m.o === o && m.decides).map((m) => m.rule);
+  const found = (r.marks || []).filter((m) => m.o === o && m.decides).map((m) => m.rule);
   const derived = (r.derived || []).filter((d) => d.o === o).map((d) => d.rule);
   return [...new Set([...found, ...derived])];
 }

@@ -111,7 +111,7 @@ def english_details(texts: Sequence[str], observations: Sequence[str], config: L
         results = labeler_for(config).label(list(texts))
     details = []
     for text, result in zip(texts, results):
-        read = en_sections.select(text, config.sections) if config.parser != "ptb" else [(0, len(text))]
+        read = en_sections.select(text, config.sections)
         marks = []
         for m in result.mentions:
             if m.observation not in column:
@@ -123,7 +123,11 @@ def english_details(texts: Sequence[str], observations: Sequence[str], config: L
                           "decides": m.label == result.labels.get(m.observation)})
         derived = [{"o": column[obs], "v": value, "rule": rule} for obs, value, rule in result.decisions
                    if value is not None and obs in column]
+        if config.parser == "ptb":  # the cell holds trees: show the sentences they hold, which the offsets index
+            text = result.text
+            read = [(0, len(text))]
         details.append({
+            "text": text,
             "sections": [[kind, start, end, any(s < end and start < e for s, e in read)]
                          for kind, start, end in en_sections.split_sections(text)],
             "marks": marks, "derived": derived,

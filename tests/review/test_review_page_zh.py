@@ -50,3 +50,15 @@ def test_clause_parts_show_cluster_label_and_polarity(browser, zh_sample, tmp_pa
     assert got["status"].tolist() == ["unreviewed", "confirmed", "confirmed", "unreviewed", "unreviewed"]
     assert got.loc[1, "Pneumonia"] == "-1.0" and got.loc[1, "Pleural Effusion"] == "1.0"
     assert view.requests == [] and view.errors == []
+
+
+def test_without_the_label_map_the_text_alone_is_shown(browser, zh_sample, tmp_path, capsys):
+    folder, labels, _ = zh_sample
+    out = tmp_path / "plain.html"
+    assert main(["review", str(folder), "-o", str(out)]) == 0
+    assert "no --label-map, so the page shows each report without its clause parts" in capsys.readouterr().err
+    view = Watched(browser.new_context(), out.as_uri())
+    assert view.page.inner_text("#text") == REPORTS[0] and view.page.locator("#parts .part").count() == 0
+    view.page.keyboard.press("Enter")
+    assert view.page.inner_text("#progress").startswith("1 / 5 confirmed")
+    assert view.requests == [] and view.errors == []
