@@ -15,8 +15,11 @@ from ..review.page import (PAGE_FILE, SAMPLE_CSV, SAMPLE_JSON, chinese_details, 
                            page_data, read_sample, render, sampled_texts)
 from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, find_column
 from ..zh.distance import DEFAULT_MAX_DISTANCE
+from ..zh.label import Labeler as ZhLabeler
+from ..zh.label import read_reviewed, reviewed_paths
+from ..zh.label_run import reviewed_labeler
+from ..zh.sections import TEXT_COLUMNS as ZH_TEXT_COLUMNS
 from .options import add_labeler_options, config_from
-from .zh import TEXT_COLUMNS as ZH_TEXT_COLUMNS
 
 EPILOG = """\
 The page shows one sampled report at a time with the labels the labels file gave it: for English the
@@ -73,27 +76,15 @@ def _reports_table(args: argparse.Namespace, recorded: dict) -> tuple[ChunkedTab
     return ChunkedTable(path, encoding=encoding, named=tuple(c for c in (args.column, args.id_column) if c)), path
 
 
-def _zh_labeler(args: argparse.Namespace):
+def _zh_labeler(args: argparse.Namespace) -> tuple[ZhLabeler, list[int]] | None:
     """The labeller zh label ran with, or None without --label-map (the page then shows the text alone)."""
-    from ..zh.data_files import load_zh_data
-    from ..zh.label import OVERRIDES_FILE, Labeler, read_label_map, read_overrides
-    from ..zh.model_file import MODEL_FILE, load_model
-    from ..zh.preprocess import ClausePreprocessor
-
     if args.label_map is None:
         return None
-    model_path = args.model or args.label_map.parent / MODEL_FILE
-    overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
-    if args.clause_overrides and not overrides_path.is_file():
-        raise UserError(f"--clause-overrides {overrides_path}: no such file")
     if not 0.0 <= args.max_distance <= 1.0:
         raise UserError(f"$max_distance {args.max_distance} is outside 0..1 (distances are normalised)")
-    model = load_model(model_path)
-    mapping = read_label_map(args.label_map, model, model_path)
-    overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
-    pre = ClausePreprocessor(load_zh_data(model.rules_dir, model.lexicon_dir), drop_laterality=model.drop_laterality,
-                             sections=model.sections)
-    return Labeler.build(pre, model, mapping, args.max_distance, overrides=overrides), model.cluster_ids
+    model, mapping, overrides = read_reviewed(args.label_map,
+                                              *reviewed_paths(args.label_map, args.model, args.clause_overrides))
+    return reviewed_labeler(model, mapping, overrides, args.max_distance), model.cluster_ids
 
 
 def _empty(table: ChunkedTable) -> pd.DataFrame:

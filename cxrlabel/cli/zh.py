@@ -17,23 +17,20 @@ from ..archive.parts import PartStore
 from ..archive.run import default_workers, label_archive
 from ..errors import UserError
 from ..output_guard import check_output
-from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, find_column, read_table
+from ..tables import ChunkedTable, find_column, read_table
 from ..zh.data_files import load_zh_data
 from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
-from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
+from ..zh.label import OVERRIDES_FILE, read_reviewed, reviewed_paths
 from ..zh.label_run import COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format
 from ..zh.mine import MineSettings, mine
 from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
-from ..zh.model_file import MODEL_FILE, load_model
+from ..zh.model_file import MODEL_FILE
 from ..zh.preprocess import ClausePreprocessor
-from ..zh.sections import SECTION_CHOICES
+from ..zh.sections import SECTION_CHOICES, TEXT_COLUMNS
 from ..zh.split import split_cluster
 from ..zh.weighted_kmedoids import ENGINES
 from .options import add_archive_options, scale_from
 
-# Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
-TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",
-                *TEXT_COLUMN_NAMES)
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
 
 MINE_EPILOG = """\
@@ -321,14 +318,9 @@ def run_label(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
     scale = scale_from(args)
     scale.check()
-    model_path = args.model or args.label_map.parent / MODEL_FILE
-    overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
-    if args.clause_overrides and not overrides_path.is_file():
-        raise UserError(f"--clause-overrides {overrides_path}: no such file")
+    model_path, overrides_path = reviewed_paths(args.label_map, args.model, args.clause_overrides)
     check_output(args.output, [args.input, args.label_map, model_path, overrides_path])
-    model = load_model(model_path)
-    mapping = read_label_map(args.label_map, model, model_path)
-    overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
+    model, mapping, overrides = read_reviewed(args.label_map, model_path, overrides_path)
     with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=scale.chunk_size_for(store),

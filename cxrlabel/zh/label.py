@@ -18,7 +18,7 @@ from ..tables import read_table
 from .cues import CUE_VALUE, Cue
 from .distance import Metric, TokenEncoder
 from .known_findings import NORMAL, finding_guide, output_name
-from .model_file import SavedModel
+from .model_file import MODEL_FILE, SavedModel, load_model
 from .normalize import tidy_whitespace, to_halfwidth
 from .preprocess import Clause, ClausePreprocessor
 
@@ -85,6 +85,22 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path) -> dict[int,
                         f"{model_path.name} written beside this map ($model), or review the label map written "
                         "with this model")
     return mapping
+
+
+def reviewed_paths(label_map: Path, model: Path | None, overrides: Path | None) -> tuple[Path, Path]:
+    """(model.json, clause overrides) of a label map: the ones named, else those beside the map."""
+    overrides_path = overrides or label_map.parent / OVERRIDES_FILE
+    if overrides and not overrides_path.is_file():
+        raise UserError(f"$clause_overrides {overrides_path}: no such file")
+    return model or label_map.parent / MODEL_FILE, overrides_path
+
+
+def read_reviewed(label_map: Path, model_path: Path,
+                  overrides_path: Path) -> tuple[SavedModel, dict[int, str | None], dict[str, str | None]]:
+    """The model, the label map checked against it, and the clause overrides (none without the file)."""
+    model = load_model(model_path)
+    return (model, read_label_map(label_map, model, model_path),
+            read_overrides(overrides_path) if overrides_path.is_file() else {})
 
 
 @dataclass
