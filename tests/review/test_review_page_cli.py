@@ -9,7 +9,7 @@ import pytest
 
 from cxrlabel.cli import main
 
-from .browser_pages import english_sample
+from .browser_pages import english_sample, write_sample
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,19 @@ def test_report_text_cannot_close_the_data_block(sample, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.count("</script>") == 2  # the data block's and the page script's own
     assert "<script>alert" not in page and "<!--" not in page and "\\u003c/script\\u003e" in page
+
+
+def test_row_numbers_stand_for_ids_when_the_reports_have_none(sample, tmp_path):
+    """zh label numbers the rows of a table without ids (column `row`, from 1): the page finds them the same way."""
+    folder, labels = sample
+    reports = pd.read_csv(folder.parent / "reports.csv", dtype=str)[["report"]]
+    plain = tmp_path / "plain.csv"
+    reports.iloc[::-1].reset_index(drop=True).to_csv(plain, index=False)  # reversed: row 4 is en001
+    numbered = labels.rename(columns={"id": "row"}).assign(row=["4", "3", "2", "1"])
+    observations = [c for c in labels.columns if c != "id"]
+    review = write_sample(tmp_path / "numbered", numbered, "row", observations, [""] * 4, plain)
+    assert main(["review", str(review), "--parser", "none"]) == 0
+    html = (review / "review.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('<script type="application/json" id="data">')[1].split("</script>")[0])
+    assert [r["id"] for r in data["reports"]] == ["4", "3", "2", "1"]
+    assert [r["text"] for r in data["reports"]] == reports["report"].tolist()
