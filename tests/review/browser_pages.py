@@ -1,6 +1,6 @@
 """Helpers for the browser tests of review.html and clusters.html: a headless Chromium (Debian's `chromium`, driven by
 Playwright for Python through `executable_path`, no browser download), and sample folders built by hand as
-`cxrlabel sample` writes them (docs: /REVIEW contract: sample.csv + sample.json)."""
+`cxrlabel sample` writes them (issue 23's contract: sample.csv + sample.json)."""
 from __future__ import annotations
 
 import hashlib
