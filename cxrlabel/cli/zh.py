@@ -20,25 +20,22 @@ from ..archive.parts import PartStore
 from ..archive.run import default_workers, label_archive
 from ..errors import UserError
 from ..output_guard import check_output
-from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, check_id_column, find_column, read_table, report_texts
+from ..tables import ChunkedTable, check_id_column, find_column, read_table, report_texts
 from ..zh.data_files import load_zh_data
 from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
-from ..zh.label import OVERRIDES_FILE, new_override_labels, read_label_map, read_overrides
+from ..zh.label import OVERRIDES_FILE, new_override_labels, read_reviewed, reviewed_paths
 from ..zh.label_run import (
     COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format, override_count,
 )
 from ..zh.mine import MineSettings, mine
 from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
-from ..zh.model_file import MODEL_FILE, SavedModel, load_model
+from ..zh.model_file import MODEL_FILE, SavedModel
 from ..zh.preprocess import ClausePreprocessor
-from ..zh.sections import SECTION_CHOICES
+from ..zh.sections import SECTION_CHOICES, TEXT_COLUMNS
 from ..zh.split import split_cluster
 from ..zh.weighted_kmedoids import ENGINES
 from .options import add_archive_options, add_common_options, scale_from
 
-# Diagnosis columns first: a table that has both 诊断意见 and 报告内容 is labelled from its diagnosis.
-TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",
-                *TEXT_COLUMN_NAMES)
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
 
 MINE_EPILOG = """\
@@ -56,10 +53,11 @@ examples:
   cxrlabel zh mine reports.csv --column 诊断 --k-range 5:40 --out mined/
   cxrlabel zh mine archive.parquet --column 诊断 -k 20 --sample 5000 --out mined/   # 1M reports
 
-then review mined/clusters.html (mixed clusters are flagged, unassigned clauses listed apart), edit
-the label column of mined/label_map.csv (Chinese names are fine: 正常 is No Finding, 心影增大 becomes
-Cardiomegaly, see lexicons/zh/chexpert_names.tsv), optionally write mined/clause_overrides.csv
-(clause,label) for single clauses, and run
+then open mined/clusters.html in a browser (mixed clusters are flagged, unassigned clauses listed
+apart; it works offline): name each cluster or drop it (-), choosing a CheXpert name or a known
+finding or typing one (Chinese names are fine: 正常 is No Finding, 心影增大 becomes Cardiomegaly, see
+lexicons/zh/chexpert_names.tsv), click a clause to give it its own label, download label_map.csv
+and clause_overrides.csv into mined/ (replacing label_map.csv), and run
   cxrlabel zh label reports.csv --label-map mined/label_map.csv -o labels.csv
 
 --out: a new or empty folder, or one zh mine wrote (it holds a .cxrlabel-output marker); a folder
@@ -335,7 +333,8 @@ def run_mine(args: argparse.Namespace) -> int:
                           args.rules_dir and str(Path(args.rules_dir).resolve()),
                           args.lexicon_dir and str(Path(args.lexicon_dir).resolve()))
     print("wrote " + ", ".join(str(p) for p in paths))
-    print(f"next: review {paths[-1]}, edit the label column of {args.out / LABEL_MAP_FILE}, then run "
+    print(f"next: open {paths[-1]} in a browser, name the clusters there, download {LABEL_MAP_FILE} (and "
+          f"clause_overrides.csv) into {args.out}, then run "
           f"`cxrlabel zh label {args.input} --label-map {args.out / LABEL_MAP_FILE} -o labels.csv`")
     return 0
 
@@ -344,14 +343,9 @@ def run_label(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
     scale = scale_from(args)
     scale.check()
-    model_path = args.model or args.label_map.parent / MODEL_FILE
-    overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
-    if args.clause_overrides and not overrides_path.is_file():
-        raise UserError(f"--clause-overrides {overrides_path}: no such file")
+    model_path, overrides_path = reviewed_paths(args.label_map, args.model, args.clause_overrides)
     check_output(args.output, [args.input, args.label_map, model_path, overrides_path])
-    model = load_model(model_path)
-    mapping = read_label_map(args.label_map, model, model_path, log_text=args.log_text)
-    overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
+    model, mapping, overrides = read_reviewed(args.label_map, model_path, overrides_path, log_text=args.log_text)
     with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=scale.chunk_size_for(store),
@@ -427,5 +421,6 @@ def run_split(args: argparse.Namespace) -> int:
     kept = "edited, kept as edited" if result.map_was_edited else "as zh mine wrote it"
     print(f"{args.mined / LABEL_MAP_FILE} ({kept}): every label kept; new rows "
           f"{', '.join(f'#{c}' for c in result.new)} have a suggested label and split_from {result.cluster}")
-    print(f"next: review {args.mined / 'clusters.html'} and name the new clusters in {args.mined / LABEL_MAP_FILE}")
+    print(f"next: open {args.mined / 'clusters.html'}, name the new clusters there and download {LABEL_MAP_FILE} "
+          f"into {args.mined}")
     return 0

@@ -18,9 +18,9 @@ from ..tables import UnknownEncoding, looks_like_name, read_table
 from .cues import CUE_VALUE, Cue
 from .distance import Metric, TokenEncoder
 from .known_findings import NORMAL, finding_guide, output_name
-from .model_file import SavedModel
+from .model_file import MODEL_FILE, SavedModel, load_model
 from .normalize import tidy_whitespace, to_halfwidth
-from .preprocess import ClausePreprocessor
+from .preprocess import Clause, ClausePreprocessor
 
 DROP = "-"
 EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
@@ -126,6 +126,23 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path, encoding: st
     return mapping
 
 
+def reviewed_paths(label_map: Path, model: Path | None, overrides: Path | None) -> tuple[Path, Path]:
+    """(model.json, clause overrides) of a label map: the ones named, else those beside the map."""
+    overrides_path = overrides or label_map.parent / OVERRIDES_FILE
+    if overrides and not overrides_path.is_file():
+        raise UserError(f"$clause_overrides {overrides_path}: no such file")
+    return model or label_map.parent / MODEL_FILE, overrides_path
+
+
+def read_reviewed(label_map: Path, model_path: Path, overrides_path: Path,
+                  log_text: bool = False) -> tuple[SavedModel, dict[int, str | None], dict[str, str | None]]:
+    """The model, the label map checked against it, and the clause overrides (none without the file);
+    `log_text`: a message may quote a medoid."""
+    model = load_model(model_path)
+    return (model, read_label_map(label_map, model, model_path, log_text=log_text),
+            read_overrides(overrides_path) if overrides_path.is_file() else {})
+
+
 @dataclass
 class Labeler:
     """Everything `label_reports` needs: the preprocessor, medoids, the reviewed map and overrides."""
@@ -182,6 +199,44 @@ class LabelBatch:
     override_hits: dict[str, int] = field(default_factory=dict)  # override clause -> parts it labelled
 
 
+@dataclass(frozen=True)
+class PartVerdict:
+    """What `zh label` makes of one clause part: its label (None: none) and why."""
+
+    label: str | None
+    how: str  # override, cluster, dropped (its cluster is labelled -), unassigned (beyond --max-distance), none
+    center: int | None = None  # index of the nearest medoid
+    distance: float | None = None
+
+
+def part_verdict(clause: Clause, where: dict[str, tuple[int, float]], labeler: Labeler) -> PartVerdict:
+    """One part's label: its clause override, else its nearest medoid's label within --max-distance."""
+    if clause.text in labeler.overrides:
+        return PartVerdict(labeler.overrides[clause.text], "override")
+    if not clause.normalized:
+        return PartVerdict(None, "none")
+    center, d = where[clause.normalized]
+    if d > labeler.max_distance:
+        return PartVerdict(None, "unassigned", center, d)
+    label = labeler.center_labels[center]
+    return PartVerdict(label, "cluster" if label else "dropped", center, d)
+
+
+def _parsed(texts: Sequence[str], labeler: Labeler) -> tuple[list[list[Clause]], dict[str, tuple[int, float]]]:
+    """The parts of each text that `zh label` reads, and each distinct part's nearest medoid."""
+    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
+              for t in texts]
+    where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
+                                               if c.normalized and c.text not in labeler.overrides)))
+    return parsed, where
+
+
+def part_verdicts(texts: Sequence[str], labeler: Labeler) -> list[list[tuple[Clause, PartVerdict]]]:
+    """Each text's parts with their verdicts, as `label_reports` labels them: what the review page shows."""
+    parsed, where = _parsed(texts, labeler)
+    return [[(clause, part_verdict(clause, where, labeler)) for clause in clauses] for clauses in parsed]
+
+
 def _precedence(values: list[float]) -> float:
     """CheXpert: any positive, else any uncertain, else any negative."""
     return 1.0 if 1.0 in values else -1.0 if -1.0 in values else 0.0
@@ -193,28 +248,21 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
     A part with no finding text left once its normal descriptor or negation is removed (未见异常 alone)
     still counts towards No Finding.
     """
-    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
-              for t in texts]
-    where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
-                                               if c.normalized and c.text not in labeler.overrides)))
+    parsed, where = _parsed(texts, labeler)
     rows, n_clauses, n_unassigned, n_dropped, n_overridden, hits = [], 0, 0, 0, 0, {}
     for clauses in parsed:
         values: dict[str, list[float]] = {}
         all_normal, unassigned = bool(clauses), 0
         for clause in clauses:
             n_clauses += 1
-            if clause.text in labeler.overrides:
-                label = labeler.overrides[clause.text]
+            verdict = part_verdict(clause, where, labeler)
+            label = verdict.label
+            if verdict.how == "override":
                 n_overridden += 1
                 hits[clause.text] = hits.get(clause.text, 0) + 1
-            elif not clause.normalized:
-                label = None
-            else:
-                center, d = where[clause.normalized]
-                label = labeler.center_labels[center] if d <= labeler.max_distance else None
-                # A normal description far from every finding still says "normal": it is not unassigned.
-                unassigned += d > labeler.max_distance and clause.cue is not Cue.NORMAL
-                n_dropped += d <= labeler.max_distance and label is None
+            # A normal description far from every finding still says "normal": it is not unassigned.
+            unassigned += verdict.how == "unassigned" and clause.cue is not Cue.NORMAL
+            n_dropped += verdict.how == "dropped"
             if label and label != NORMAL:
                 values.setdefault(label, []).append(CUE_VALUE[clause.cue])
             all_normal = all_normal and (clause.normal_statement or (label == NORMAL and clause.cue is Cue.NONE))

@@ -54,13 +54,19 @@ class ZhJobSpec:
 _LABELERS: Memo[tuple[str, int], Labeler] = Memo(1)  # the run's, and at most the one before it
 
 
+def reviewed_labeler(model: SavedModel, mapping: dict[int, str | None], overrides: dict[str, str | None],
+                     max_distance: float, distance_threads: int = -1) -> Labeler:
+    """The Labeler of a reviewed map: the clauses read as the model was mined (its word lists, sections and
+    laterality), labelled through the map and overrides; zh label's and the review page's."""
+    pre = ClausePreprocessor(load_zh_data(model.rules_dir, model.lexicon_dir), drop_laterality=model.drop_laterality,
+                             sections=model.sections)
+    return Labeler.build(pre, model, mapping, max_distance, distance_threads, overrides)
+
+
 def labeler_for_spec(spec: ZhJobSpec) -> Labeler:
     """The Labeler for `spec`, built once per process (jieba and the word lists load once)."""
     def build(_: tuple[str, int]) -> Labeler:
-        model = spec.model
-        pre = ClausePreprocessor(load_zh_data(model.rules_dir, model.lexicon_dir),
-                                 drop_laterality=model.drop_laterality, sections=model.sections)
-        return Labeler.build(pre, model, spec.mapping, spec.max_distance, spec.distance_threads, spec.overrides)
+        return reviewed_labeler(spec.model, spec.mapping, spec.overrides, spec.max_distance, spec.distance_threads)
 
     return _LABELERS.recall((spec.key, spec.distance_threads), build)
 

@@ -101,5 +101,6 @@ def write_tables(clusters: pd.DataFrame, clauses: pd.DataFrame, out: Path) -> No
 def write_html(clusters: pd.DataFrame, labels: list[str], n_reports_with_clauses: int, max_distance: float,
                out: Path) -> None:
     (out / HTML_FILE).write_text(report_html.render(clusters, labels, n_reports_with_clauses, max_distance,
-                                                    f"cxrlabel zh mine: {len(clusters)} clause clusters"),
+                                                    f"cxrlabel zh mine: {len(clusters)} clause clusters",
+                                                    **report_html.editor_inputs(out)),
                                  encoding="utf-8")

@@ -3,41 +3,50 @@
 Each cluster is a box of its members; like the method's cluster figure, a clause's font size grows
 with its frequency. Normal descriptions assigned to a cluster (心影不大 beside 心影增大: value 0.0)
 and clauses beyond --max-distance (unassigned: no label at all) are listed apart, with counts, and
-mixed clusters are flagged. No scripts, fonts or stylesheets are fetched, so the page opens on an
-offline hospital workstation.
+mixed clusters are flagged.
+
+The page is also the editor of what it shows (clusters.js): a reviewer names each cluster (a CheXpert name, a
+known finding or a new name), drops one with `-`, gives a single clause part its own label by clicking it, and
+downloads label_map.csv and clause_overrides.csv exactly as `zh label` reads them (the medoid column kept, so
+the map still fits its model.json). Edits are saved in the browser as they are made. Nothing is fetched or sent
+(`cxrlabel.html_page`), so the page opens on an offline hospital workstation.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
+
+from ..html_page import asset, page
+from ..tables import read_table
+from .data_files import load_zh_data
+from .label import OVERRIDES_FILE
+from .model_file import MODEL_FILE, load_model
 
 MIN_PX, MAX_PX = 11, 34
 MEMBERS_SHOWN = 40
 
-_STYLE = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5em;background:#fafafa;color:#222}
-h1{font-size:1.3em}h2{font-size:1.1em}.grid{display:flex;flex-wrap:wrap;gap:12px}
-.box{border:1px solid #999;border-radius:6px;background:#fff;padding:8px 10px;width:340px}
-.box.mixed{border:2px solid #c62828}.flag{color:#c62828;font-weight:bold}
-.head{font-weight:bold;border-bottom:1px solid #ddd;margin-bottom:6px;padding-bottom:4px}
-.meta{font-size:12px;color:#555;margin-bottom:6px}.clause{display:inline-block;margin:1px 6px 1px 0;line-height:1.2}
-.count{font-size:10px;color:#777;vertical-align:super}.more{font-size:11px;color:#777}
-.sub{font-size:12px;color:#555;margin-top:6px;border-top:1px dashed #ddd;padding-top:4px}
-table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ccc;padding:2px 8px;font-size:13px}
-"""
+GENERATOR = "cxrlabel zh mine"
+LABEL_MAP = "label_map.csv"
 
 
-def font_px(count: int, largest: int) -> float:
-    """Font size in proportion to frequency, between MIN_PX and MAX_PX."""
-    return round(MIN_PX + (MAX_PX - MIN_PX) * count / max(largest, 1), 1)
+def font_px(count: int, largest: int) -> int:
+    """Font size in proportion to frequency, between MIN_PX and MAX_PX (whole pixels: each size is a class,
+    since the page's policy allows no inline style attribute)."""
+    return round(MIN_PX + (MAX_PX - MIN_PX) * count / max(largest, 1))
+
+
+def _size_classes() -> str:
+    return "".join(f".fs{px}{{font-size:{px}px}}" for px in range(MIN_PX, MAX_PX + 1))
 
 
 def _spans(members: Sequence[tuple[str, int]], largest: int, css: str = "clause") -> str:
     esc = html.escape
     shown = "".join(
-        f'<span class="{css}" style="font-size:{font_px(count, largest)}px" title="{count}">'
+        f'<span class="{css} fs{font_px(count, largest)}" data-clause="{esc(text)}" title="{count}">'
         f'{esc(text)}<span class="count">{count}</span></span>'
         for text, count in members[:MEMBERS_SHOWN])
     more = len(members) - MEMBERS_SHOWN
@@ -55,7 +64,7 @@ def _box(row: pd.Series, label: str, largest: int) -> str:
     normal = (f'<div class="sub normal">normal descriptions of this finding, value 0.0 '
               f'({row["n_normal"]}): {_spans(row["normal_members"], largest)}</div>') if row["n_normal"] else ""
     return (f'<div class="box{" mixed" if row["mixed"] else ""}" id="cluster-{row["cluster_id"]}">'
-            f'<div class="head">#{row["cluster_id"]} {esc(str(label))}</div>{flag}'
+            f'<div class="head">#{row["cluster_id"]} <span class="name">{esc(str(label))}</span></div>{flag}'
             f'<div class="meta">medoid: {esc(row["medoid"])}<br>{row["n_clauses"]} clauses, '
             f'{row["n_unique"]} distinct · {row["n_reports"]} reports ({row["report_share"]:.1%}) · '
             f'negated {row["negated_share"]:.0%} · uncertain {row["uncertain_share"]:.0%} · '
@@ -70,28 +79,60 @@ def _unassigned(clusters: pd.DataFrame, max_distance: float, largest: int) -> st
     if not rows:
         return f'<h2 id="unassigned">Unassigned clauses: none beyond --max-distance {max_distance}</h2>'
     rows.sort(key=lambda r: -r[2])
-    body = "".join(f'<tr><td class="unassigned">{esc(text)}</td><td>{count}</td><td>#{cid}</td></tr>'
+    body = "".join(f'<tr><td class="unassigned" data-clause="{esc(text)}">{esc(text)}</td><td>{count}</td><td>#{cid}</td></tr>'
                    for cid, text, count in rows[:MEMBERS_SHOWN * 5])
     more = len(rows) - MEMBERS_SHOWN * 5
     return (f'<h2 id="unassigned">Unassigned clauses: {total} ({len(rows)} distinct)</h2>'
             f"<p>Farther than --max-distance {max_distance} from every medoid: zh label gives them no label and "
-            f"counts them in its unassigned column. Give them a label in clause_overrides.csv (clause,label), "
+            f"counts them in its unassigned column. Click one to give it a label (a clause override), "
             f"or mine with a larger -k.</p>"
             f"<table><tr><th>clause</th><th>count</th><th>nearest cluster</th></tr>{body}</table>"
             + (f'<div class="more">+ {more} more distinct clauses</div>' if more > 0 else ""))
 
 
 def render(clusters: pd.DataFrame, labels: Sequence[str], n_reports_with_clauses: int, max_distance: float,
-           title: str) -> str:
-    """The whole page; every piece of report text is HTML-escaped."""
+           title: str, label_map: pd.DataFrame | None = None, names: Sequence[str] = (),
+           overrides: Sequence[tuple[str, str]] = ()) -> str:
+    """The whole page; every piece of report text is HTML-escaped. `label_map`: the label_map.csv beside the page,
+    as strings, which the editor downloads again with the labels changed (made from `labels` when not given);
+    `names`: the label names it offers; `overrides`: the clause overrides already written."""
     esc = html.escape
     largest = max((members[0][1] for members in clusters["members"] if members), default=1)
     boxes = "".join(_box(row, label, largest) for (_, row), label in zip(clusters.iterrows(), labels))
     n_mixed = int(clusters["mixed"].sum())
-    return (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-            f"<style>{_STYLE}</style></head><body><h1>{esc(title)}</h1>"
+    if label_map is None:
+        label_map = pd.DataFrame({"cluster_id": clusters["cluster_id"].astype(str), "label": list(labels),
+                                  "medoid": clusters["medoid"]})
+    label_map = label_map.astype(str)
+    written = label_map.to_csv(index=False) + repr(list(overrides))
+    data = {"key": "cxrlabel-clusters:" + hashlib.sha256(written.encode("utf-8")).hexdigest(),
+            "columns": list(label_map.columns), "rows": label_map.values.tolist(),
+            "names": list(dict.fromkeys(names)), "overrides": [list(o) for o in overrides]}
+    body = (f'<div id="toolbar"></div><h1>{esc(title)}</h1>'
             f"<p>{len(clusters)} clusters over {n_reports_with_clauses} reports with clauses; "
             f'<span class="flag">{n_mixed} flagged mixed</span> (red border). Font size is proportional to how '
             f"often a clause occurs; shares are of reports. This page shows what zh label does at "
             f"--max-distance {max_distance}.</p>"
-            f'<div class="grid">{boxes}</div>{_unassigned(clusters, max_distance, largest)}</body></html>\n')
+            f'<div class="grid">{boxes}</div>{_unassigned(clusters, max_distance, largest)}')
+    return page(title, body, [asset("cxrlabel.zh", "clusters.css") + _size_classes()],
+                [asset("cxrlabel.zh", "clusters.js")], data, GENERATOR, lang="zh")
+
+
+def label_names(data_names: Sequence[tuple[str, str]], known: Sequence[tuple[str, str]]) -> list[str]:
+    """What the editor offers to name a cluster: the CheXpert names, then the known findings' labels."""
+    return list(dict.fromkeys([name for _, name in data_names] + [label for _, label in known]))
+
+
+def editor_inputs(folder: Path) -> dict:
+    """The editor's inputs from a zh mine folder: its label_map.csv as written, the label names of the lexicons
+    its model.json was mined with, and its clause_overrides.csv when there is one."""
+    model = load_model(folder / MODEL_FILE)
+    data = load_zh_data(model.rules_dir, model.lexicon_dir)
+    overrides_path = folder / OVERRIDES_FILE
+    overrides = []
+    if overrides_path.is_file():
+        frame = read_table(overrides_path).frame.fillna("").astype(str)
+        if {"clause", "label"} <= set(frame.columns):
+            overrides = list(zip(frame["clause"], frame["label"]))
+    return {"label_map": read_table(folder / LABEL_MAP).frame.fillna("").astype(str),
+            "names": label_names(data.chexpert_names, data.known_findings), "overrides": overrides}

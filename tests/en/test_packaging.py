@@ -20,6 +20,8 @@ def test_wheel_works_outside_the_checkout(tmp_path):
     assert "cxrlabel/rules/en/negation.txt" in names
     assert "cxrlabel/rules/en/aggregation.ini" in names
     assert "cxrlabel/lexicons/en/mention/Pleural Effusion.txt" in names
+    assert {"cxrlabel/html_page.js", "cxrlabel/review/page.js", "cxrlabel/review/page.html",
+            "cxrlabel/zh/clusters.js", "cxrlabel/zh/clusters.css"} <= set(names)  # the pages' templates
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = ("import cxrlabel, cxrlabel.resources as r; from cxrlabel.en.labeler import Labeler, LabelerConfig;"
