@@ -29,9 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cxrlabel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from . import evaluate, explain, extract, parsers, zh
+    from . import evaluate, explain, extract, parsers, sample, zh
 
-    for command in (extract, explain, evaluate, parsers, zh):
+    for command in (extract, explain, evaluate, parsers, zh, sample):
         command.register(sub)
     name_flags(parser)
     return parser

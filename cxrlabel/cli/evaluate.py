@@ -20,6 +20,7 @@ examples:
   cxrlabel evaluate labels.csv corpora/en/gold.csv --id-column id
   cxrlabel evaluate labels.csv gold.csv --json > scores.json
   cxrlabel evaluate labels.csv openi_gold.csv --id-column uid --positive-only --uncertain-as negative
+  cxrlabel evaluate labels.csv reviewed.csv --sample review/     # a review of cxrlabel sample's sample
 """
 
 
@@ -35,10 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--uncertain-as", choices=("negative", "positive"), default="negative",
                    help="with --positive-only: how a predicted -1.0 counts (default: negative)")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.add_argument("--sample", metavar="FOLDER",
+                   help="score a review: GOLD is the reviewed.csv of the sample cxrlabel sample wrote to FOLDER; gives "
+                        "plain and archive-level (weighted) precision, recall and F1 with 95%% intervals, written to "
+                        "FOLDER/scores.json and FOLDER/scores.png")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sample:
+        from ..review.evaluate import evaluate_review
+
+        return evaluate_review(args.predictions, args.gold, args.sample, args.json)
     pred = read_table(args.predictions, header=True).frame  # label files always have a header row
     gold = read_table(args.gold, header=True).frame
     pred, gold = align(pred, gold, args.id_column, (args.predictions, args.gold))
