@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                           "(default: <labels name>_review/ beside the labels)")
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed draws the same sample (default: 0)")
     p.add_argument("--id-column", help="the labels' id column (default: the column extract or zh label put first; "
-                                       f"without one, reports are named by their row, from 0, in a column {ROW_ID!r})")
+                                       f"without one, reports are named by their row number, from 1, in a column {ROW_ID!r})")
     p.add_argument("--observations", help="comma-separated label columns to sample for (default: every one)")
     p.add_argument("--allocation", choices=tuple(ALLOCATIONS), default="sqrt",
                    help="how -n is shared among the strata: in proportion to the square root of their size (default), "

@@ -28,7 +28,7 @@ CLASS_VALUES = (1.0, 0.0, -1.0)  # class codes 0, 1, 2; blank is code 3
 CLASS_NAMES = ("1", "0", "-1", "blank")
 BLANK = 3
 ZH_EXTRA = ("n_labels", "single_label", "unassigned")  # what `zh label` writes after its label columns
-ROW_ID = "row"  # the id column of a sample drawn from labels without ids: the row's position, from 0
+ROW_ID = "row"  # the id column of a sample drawn from labels without ids: the row number, from 1 (as zh label)
 ALLOCATIONS = {"sqrt": 0.5, "equal": 0.0, "proportional": 1.0}  # the power of a stratum's size it is given
 DEFAULT_UNCERTAIN_SHARE = 0.25
 
@@ -75,7 +75,7 @@ class LabelTable:
                                 f"cxrlabel extract or zh label wrote, or name them with $observations")
         values = np.column_stack([_labels(frame, o, path) for o in chosen])
         if id_column is None:
-            ids = [str(i) for i in range(len(frame))]
+            ids = [str(i + 1) for i in range(len(frame))]
         else:
             ids = frame[id_column].astype(str).tolist()
             seen: set[str] = set()
@@ -126,7 +126,10 @@ def least_sure(table: LabelTable, mentions: Path | None = None, compare: LabelTa
 
 
 def _hedged_mentions(table: LabelTable, path: Path) -> np.ndarray:
+    """Cells where an uncertainty rule decided a mention. Without ids, extract names a report by its row from 0."""
     row_of = {rid: row for row, rid in enumerate(table.ids)}
+    if table.id_column == ROW_ID and ROW_ID not in table.frame.columns:
+        row_of = {str(row): row for row in range(len(table.ids))}
     column_of = {o: j for j, o in enumerate(table.observations)}
     flagged = np.zeros(table.classes.shape, dtype=bool)
     try:

@@ -69,8 +69,8 @@ def score_review(table: LabelTable, reviewed: Reviewed, census: np.ndarray, prog
         advice = None
         if more is not None and (seen or reviewed.archive[j, 0]):
             interval = f"F1 interval {f1['low']:.2f}-{f1['high']:.2f} is too wide" if f1["low"] is not None else "no F1 yet"
-            advice = (f"{obs}: {seen} reviewed positive{'' if seen == 1 else 's'} ({interval}), review "
-                      f"{more} more")
+            advice = (f"{obs}: {seen} reviewed positive{'' if seen == 1 else 's'} (in the labels or the review; "
+                      f"{interval}), review about {more} more")
             result["advice"].append(advice)
         result["observations"][obs] = {
             "archive_predicted": {CLASS_NAMES[k]: int(reviewed.archive[j, k]) for k in range(4)},
@@ -89,7 +89,8 @@ def format_table(result: dict) -> str:
     intervals, and the plain F1 on the sample."""
     lines = [f"{result['reviewed']} reviewed reports of {result['drawn']} sampled, from an archive of "
              f"{result['archive_reports']}; archive estimates weighted by the sample's inclusion probabilities, "
-             f"{round(result['interval']['level'] * 100)}% intervals",
+             f"{round(result['interval']['level'] * 100)}% intervals; pred, rev: reviewed reports in the class by the "
+             "labels, by the reviewer",
              f"{'observation':26s} {'class':9s} {'pred':>4s} {'rev':>4s}  {'archive precision':17s}  "
              f"{'archive recall':17s}  {'archive F1':17s}  {'sample F1':17s}"]
     for obs, r in result["observations"].items():

@@ -149,7 +149,9 @@ def test_labels_without_ids_are_named_by_row(tmp_path, capsys):
     frame.to_csv(labels, index=False)
     assert main(["sample", str(labels), "-n", "10", "-o", str(tmp_path / "s")]) == 0
     sample = pd.read_csv(tmp_path / "s" / "sample.csv", dtype=str, keep_default_na=False)
-    assert sample.columns[0] == "row" and sample["row"].astype(int).between(0, 29).all()
+    assert sample.columns[0] == "row" and sample["row"].astype(int).between(1, 30).all()
+    chosen = sample["row"].astype(int) - 1  # the row numbers the review page finds the report text by
+    assert (sample["Edema"].to_numpy() == frame["Edema"].iloc[chosen].to_numpy()).all()
     assert json.loads((tmp_path / "s" / "sample.json").read_text())["row_ids"] is True
 
 
@@ -159,3 +161,14 @@ def test_help_teaches_the_whole_loop(capsys):
     text = capsys.readouterr().out
     for step in ("cxrlabel extract", "cxrlabel sample", "cxrlabel review", "cxrlabel evaluate labels.csv reviewed.csv --sample"):
         assert step in text
+
+
+def test_mentions_of_labels_without_ids_name_reports_by_row_from_0(tmp_path):
+    """extract without --id-column names a report in the mentions file by its row from 0; the sample from 1."""
+    frame = archive(5).drop(columns="id")
+    frame.loc[0, "Edema"] = "1.0"  # positive in the end: only the mention says the labeler hedged
+    table = LabelTable.from_frame(frame, "labels.csv")
+    mentions = tmp_path / "m.jsonl"
+    mentions.write_text(json.dumps({"report": 0, "observation": "Edema", "label": -1.0, "rule": "u1"}) + "\n")
+    cells, _ = least_sure(table, mentions)
+    assert table.ids[0] == "1" and cells[0, 1]
