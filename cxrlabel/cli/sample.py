@@ -20,8 +20,14 @@ from .. import __version__
 from ..errors import UserError
 from ..output_guard import check_output
 from ..review.folder import labels_digest, write_sample
-from ..review.sample import ALLOCATIONS, DEFAULT_UNCERTAIN_SHARE, ROW_ID, Drawn, LabelTable, draw_sample, least_sure
+from ..review.sample import (ALLOCATIONS, DEFAULT_NEAR, DEFAULT_UNCERTAIN_SHARE, ROW_ID, Drawn, LabelTable,
+                              draw_sample, least_sure)
 from ..tables import ChunkedTable, find_column, read_table
+from ..zh.distance import DEFAULT_MAX_DISTANCE
+from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
+from ..zh.label import Labeler as ZhLabeler
+from ..zh.label_run import ZhJobSpec, labeler_for_spec
+from ..zh.model_file import MODEL_FILE, load_model
 
 EPILOG = """\
 the whole loop:
@@ -32,7 +38,7 @@ the whole loop:
 
 more examples:
   cxrlabel sample labels.csv -n 300 --seed 7 -o review/          # another seed draws another sample
-  cxrlabel sample zh_labels.csv -n 200 -o review_zh/ --uncertain    # zh label output works the same
+  cxrlabel sample zh_labels.csv -n 200 -o review_zh/ --uncertain --label-map mined/label_map.csv   # zh label output
   cxrlabel sample labels.csv -o review/ --uncertain --compare labels_rule_only.csv   # parsers disagree
 
 what is written to the folder (-o):
@@ -42,7 +48,7 @@ what is written to the folder (-o):
 
 --uncertain also draws the reports the labeler is least sure of: a -1.0 label, a mention an uncertainty rule
 decided (with --mentions), a cell where --compare's labels differ, or (zh label) a clause part beyond
---max-distance of every cluster. They form strata of their own that get --uncertain-share of -n, and
+--max-distance of every cluster or, with --label-map, within --near of it. They form strata of their own that get --uncertain-share of -n, and
 their inclusion probabilities are in the same column, so the archive estimates stay unbiased.
 
 The same labels, -n, --seed and options always draw the same sample. No report text is copied: the
@@ -63,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--observations", help="comma-separated label columns to sample for (default: every one)")
     p.add_argument("--allocation", choices=tuple(ALLOCATIONS), default="sqrt",
                    help="how -n is shared among the strata: in proportion to the square root of their size (default), "
-                        "equally, or in proportion to their size (a plain random sample)")
+                        "equally, or in proportion to their size (close to a plain random sample)")
     least = p.add_argument_group("least sure reports")
     least.add_argument("--uncertain", action="store_true",
                        help="also draw the reports the labeler is least sure of (see below)")
@@ -74,6 +80,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     least.add_argument("--compare", metavar="LABELS",
                        help="with --uncertain: labels of the same reports by another parser (e.g. --parser none); "
                             "cells where the two differ count as least sure")
+    near = p.add_argument_group("least sure Chinese reports (zh label output, with --uncertain)")
+    near.add_argument("--label-map", type=Path,
+                      help="the label_map.csv zh label ran with: clause parts whose nearest cluster lies within --near "
+                           "of --max-distance count as least sure")
+    near.add_argument("--model", type=Path, help=f"model file (default: {MODEL_FILE} beside the label map)")
+    near.add_argument("--clause-overrides", type=Path,
+                      help=f"clause overrides (default: {OVERRIDES_FILE} beside the label map, if there is one)")
+    near.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
+                      help=f"the --max-distance zh label ran with (default: {DEFAULT_MAX_DISTANCE})")
+    near.add_argument("--near", type=float, default=DEFAULT_NEAR,
+                      help=f"how close to --max-distance, on either side, a clause part must lie (default: {DEFAULT_NEAR})")
     reports = p.add_argument_group("the reports, for the review page (recorded in sample.json)")
     reports.add_argument("--reports", metavar="REPORTS", help="the reports file the labels were made from")
     reports.add_argument("--column", help="its text column (default: detected, as extract does)")
@@ -95,9 +112,22 @@ def _reports(args: argparse.Namespace, id_column: str | None) -> dict:
             "encoding": args.encoding or table.layout.encoding}
 
 
+def _zh_labeler(args: argparse.Namespace) -> ZhLabeler:
+    """The labeler zh label ran with: the label map, its model and clause overrides, and --max-distance."""
+    model_path = args.model or args.label_map.parent / MODEL_FILE
+    overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
+    if args.clause_overrides and not overrides_path.is_file():
+        raise UserError(f"{overrides_path}: no such file; check $clause_overrides")
+    model = load_model(model_path)
+    spec = ZhJobSpec(model, read_label_map(args.label_map, model, model_path),
+                     read_overrides(overrides_path) if overrides_path.is_file() else {}, args.max_distance, -1,
+                     "sample", "", "", False, "csv", 1)
+    return labeler_for_spec(spec)
+
+
 def run(args: argparse.Namespace) -> int:
-    if not args.uncertain and (args.mentions or args.compare):
-        raise UserError("$mentions and $compare find the least sure reports; give $uncertain too")
+    if not args.uncertain and (args.mentions or args.compare or args.label_map):
+        raise UserError("$mentions, $compare and $label_map find the least sure reports; give $uncertain too")
     labels = Path(args.labels)
     output = Path(args.output) if args.output else labels.with_name(labels.stem + "_review")
     inputs = [labels, args.mentions, args.compare, args.reports]
@@ -110,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
         if args.compare:
             compare = LabelTable.from_frame(read_table(args.compare, header=True).frame, args.compare,
                                             args.id_column, table.observations)
+        near = (_zh_labeler(args), args.near) if args.label_map else None
         cells, reports_flagged = least_sure(table, Path(args.mentions) if args.mentions else None, compare,
-                                            args.compare or "")
+                                            args.compare or "", near)
     drawn = draw_sample(table, args.n, args.seed, args.allocation, cells, reports_flagged, args.uncertain_share)
     row_ids = table.id_column == ROW_ID and args.id_column is None and ROW_ID not in table.frame.columns
     meta = {"version": 1, "tool": "cxrlabel sample", "cxrlabel": __version__, "language": table.language,
@@ -121,7 +152,10 @@ def run(args: argparse.Namespace) -> int:
             "options": {"n": args.n, "seed": args.seed, "allocation": args.allocation, "id_column": args.id_column,
                         "observations": observations, "uncertain": args.uncertain,
                         "uncertain_share": args.uncertain_share if args.uncertain else None,
-                        "mentions": args.mentions, "compare": args.compare},
+                        "mentions": args.mentions, "compare": args.compare,
+                        "label_map": str(args.label_map) if args.label_map else None,
+                        "max_distance": args.max_distance if args.label_map else None,
+                        "near": args.near if args.label_map else None},
             "reports": _reports(args, None if row_ids else table.id_column)}
     write_sample(output, drawn, table, meta)
     _summary(table, drawn, output, args.n)

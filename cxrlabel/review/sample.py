@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from ..errors import UserError
 from ..scoring import _labels
 from ..tables import describe_columns, find_column
 
+if TYPE_CHECKING:  # the zh labeler (jieba, rapidfuzz) loads only for zh label output
+    from ..zh.label import Labeler as ZhLabeler
+
 CLASS_VALUES = (1.0, 0.0, -1.0)  # class codes 0, 1, 2; blank is code 3
 CLASS_NAMES = ("1", "0", "-1", "blank")
 BLANK = 3
@@ -31,6 +35,7 @@ ZH_EXTRA = ("n_labels", "single_label", "unassigned")  # what `zh label` writes 
 ROW_ID = "row"  # the id column of a sample drawn from labels without ids: the row number, from 1 (as zh label)
 ALLOCATIONS = {"sqrt": 0.5, "equal": 0.0, "proportional": 1.0}  # the power of a stratum's size it is given
 DEFAULT_UNCERTAIN_SHARE = 0.25
+DEFAULT_NEAR = 0.05  # zh: a clause part this close to --max-distance (either side) counts as least sure
 
 
 def class_codes(values: np.ndarray) -> np.ndarray:
@@ -108,12 +113,13 @@ def _label_columns(frame: pd.DataFrame, language: str, not_labels: set) -> list[
 
 
 def least_sure(table: LabelTable, mentions: Path | None = None, compare: LabelTable | None = None,
-               compare_path: str = "") -> tuple[np.ndarray, np.ndarray]:
+               compare_path: str = "", near: tuple[ZhLabeler, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Where the labeler is least sure: (cells, reports). A cell is flagged where its label is -1.0, where an
     uncertainty rule decided a mention of it (the mentions file of `extract --mentions-out`) although another
     mention may have won, or where a second labelling (rule-only against spaCy, say) differs. A report is
     flagged where any of its cells is, or (zh label) where a clause part lay beyond --max-distance of every
-    cluster and so was left unlabelled."""
+    cluster and so was left unlabelled, or, given `near` (the labeler zh label ran with and a margin), where a
+    clause part's nearest cluster lies within the margin of --max-distance, on either side."""
     cells = table.classes == CLASS_VALUES.index(-1.0)
     reports = np.zeros(len(table.ids), dtype=bool)
     if table.language == "zh":
@@ -122,7 +128,36 @@ def least_sure(table: LabelTable, mentions: Path | None = None, compare: LabelTa
         cells |= _hedged_mentions(table, mentions)
     if compare is not None:
         cells |= _disagreements(table, compare, compare_path)
+    if near is not None:
+        near_cells, near_reports = _near_max_distance(table, *near)
+        cells, reports = cells | near_cells, reports | near_reports
     return cells, reports | cells.any(axis=1)
+
+
+def _near_max_distance(table: LabelTable, labeler: ZhLabeler, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """Reports with a finding part whose nearest cluster lies within `margin` of the labeler's --max-distance: a
+    slightly other threshold would label them otherwise. The cell flagged is that cluster's label."""
+    if table.language != "zh":
+        raise UserError("$label_map finds the clause parts near $max_distance in zh label output; these labels are "
+                        "extract's")
+    from ..zh.cues import Cue
+
+    texts = table.frame[table.frame.columns[1]].fillna("").astype(str).tolist()  # zh label writes id, text, labels
+    parts = [[c for c in labeler.pre.clauses(text) if not c.boilerplate and c.normalized and c.cue is not Cue.NORMAL
+              and c.text not in labeler.overrides] for text in texts]
+    where = labeler.nearest(list(dict.fromkeys(c.normalized for found in parts for c in found)))
+    column_of = {o: j for j, o in enumerate(table.observations)}
+    cells = np.zeros(table.classes.shape, dtype=bool)
+    reports = np.zeros(len(texts), dtype=bool)
+    for row, found in enumerate(parts):
+        for part in found:
+            center, distance = where[part.normalized]
+            if abs(distance - labeler.max_distance) <= margin:
+                reports[row] = True
+                label = labeler.center_labels[center]
+                if label in column_of:
+                    cells[row, column_of[label]] = True
+    return cells, reports
 
 
 def _hedged_mentions(table: LabelTable, path: Path) -> np.ndarray:
