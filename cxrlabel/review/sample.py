@@ -250,8 +250,8 @@ def strata_of(classes: np.ndarray, rarest: np.ndarray, most: int) -> np.ndarray:
 
 def stratum_name(table: LabelTable, rows: np.ndarray, rarest: np.ndarray) -> str:
     """A stratum named by its reports' rarest cells, e.g. `Pneumothorax=1`."""
-    cells = dict.fromkeys(f"{table.observations[rarest[i]]}={CLASS_NAMES[table.classes[i, rarest[i]]]}" for i in rows)
-    names = list(cells)
+    keys, first = np.unique(rarest[rows] * 4 + table.classes[rows, rarest[rows]], return_index=True)
+    names = [f"{table.observations[key // 4]}={CLASS_NAMES[key % 4]}" for key in keys[np.argsort(first)]]
     return " | ".join(names[:3]) + (f" | {len(names) - 3} more" if len(names) > 3 else "")
 
 
