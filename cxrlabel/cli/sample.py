@@ -22,7 +22,7 @@ from ..output_guard import check_output
 from ..review.folder import labels_digest, write_sample
 from ..review.sample import (ALLOCATIONS, DEFAULT_NEAR, DEFAULT_UNCERTAIN_SHARE, ROW_ID, Drawn, LabelTable,
                               draw_sample, least_sure)
-from ..tables import ChunkedTable, find_column, read_table
+from ..tables import ChunkedTable, find_column
 from ..zh.distance import DEFAULT_MAX_DISTANCE
 from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
 from ..zh.label import Labeler as ZhLabeler
@@ -133,13 +133,12 @@ def run(args: argparse.Namespace) -> int:
     inputs = [labels, args.mentions, args.compare, args.reports]
     check_output(output, inputs)
     observations = [o.strip() for o in args.observations.split(",") if o.strip()] if args.observations else None
-    table = LabelTable.from_frame(read_table(labels, header=True).frame, str(labels), args.id_column, observations)
+    table = LabelTable.read(labels, args.id_column, observations)
     cells = reports_flagged = None
     if args.uncertain:
         compare = None
         if args.compare:
-            compare = LabelTable.from_frame(read_table(args.compare, header=True).frame, args.compare,
-                                            args.id_column, table.observations)
+            compare = LabelTable.read(args.compare, args.id_column, table.observations)
         near = (_zh_labeler(args), args.near) if args.label_map else None
         cells, reports_flagged = least_sure(table, Path(args.mentions) if args.mentions else None, compare,
                                             args.compare or "", near)

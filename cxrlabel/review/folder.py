@@ -119,5 +119,5 @@ def reviewed_for(table: LabelTable, meta: dict, ids: list[str], gold: np.ndarray
 
 def load_labels(path: str | Path, meta: dict) -> LabelTable:
     id_column = None if meta.get("row_ids") else meta["id_column"]
-    return LabelTable.from_frame(read_table(path, header=True).frame, str(path), id_column, meta["observations"])
+    return LabelTable.read(path, id_column, meta["observations"])
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import UserError
 from ..scoring import _labels
-from ..tables import describe_columns, find_column
+from ..tables import WHOLE_CHUNK, ChunkedTable, describe_columns, find_column
 
 if TYPE_CHECKING:  # the zh labeler (jieba, rapidfuzz) loads only for zh label output
     from ..zh.label import Labeler as ZhLabeler
@@ -56,6 +56,20 @@ class LabelTable:
     observations: list[str]
     classes: np.ndarray  # (reports, observations) class codes
     language: str  # en or zh
+
+    @classmethod
+    def read(cls, path: str | Path, id_column: str | None = None,
+             observations: Sequence[str] | None = None) -> LabelTable:
+        """A labels file, read without extract's Reports column (the report text: most of the file's size, and
+        not needed here), which stays as an empty column so the file's layout is still recognised."""
+        table = ChunkedTable(Path(path), header=True, chunk_size=WHOLE_CHUNK)
+        columns = [str(c) for c in table.columns]
+        kept = [c for c in columns if c != "Reports" or all(c in columns for c in ZH_EXTRA)]
+        frames = [chunk.frame for chunk in table.chunks(kept)]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=kept, dtype=str)
+        if len(kept) < len(columns):
+            frame.insert(columns.index("Reports"), "Reports", "")
+        return cls.from_frame(frame, str(path), id_column, observations)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, path: str, id_column: str | None = None,
