@@ -196,3 +196,20 @@ def test_zh_clause_parts_near_max_distance_count_as_least_sure(tmp_path, capsys)
                  "--label-map", str(label_map)]) == 0
     meta = json.loads((tmp_path / "s" / "sample.json").read_text(encoding="utf-8"))
     assert meta["options"]["near"] == 0.05 and meta["options"]["label_map"] == str(label_map)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--mentions", "m.jsonl"], "--mentions, --compare and --label-map find the least sure reports; give --uncertain"),
+    (["-n", "0"], "-n must be at least 1"),
+    (["--uncertain", "--uncertain-share", "1.5"], "--uncertain-share must lie between 0 and 1"),
+    (["-o", "mine"], "this folder holds files that cxrlabel did not write"),
+])
+def test_sample_refuses_in_one_line(tmp_path, capsys, monkeypatch, extra, message):
+    monkeypatch.chdir(tmp_path)
+    archive(30).to_csv("labels.csv", index=False)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("the user's\n")
+    assert main(["sample", "labels.csv", "-o", "out", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "the user's\n"
