@@ -16,10 +16,11 @@ from tests.review.test_sample import OBSERVATIONS, archive
 
 
 def reviewer_of(table: LabelTable, seed: int = 0) -> np.ndarray:
-    """A reviewer who agrees with most labels: gold class codes (reports, observations)."""
+    """A reviewer who agrees with most labels, as on Open-i: few false positives (4%), and missed positives
+    mostly among the -1.0 labels. Gold class codes (reports, observations)."""
     rng = np.random.default_rng(seed)
     gold = np.where(table.classes == 0, 0, 1).astype(np.int8)  # predicted positive -> positive, else negative
-    flip_fp = (table.classes == 0) & (rng.random(table.classes.shape) < 0.15)
+    flip_fp = (table.classes == 0) & (rng.random(table.classes.shape) < 0.04)
     flip_fn = (table.classes != 0) & (rng.random(table.classes.shape) < np.where(table.classes == 2, 0.4, 0.01))
     gold[flip_fp] = 1
     gold[flip_fn] = 0
@@ -27,7 +28,9 @@ def reviewer_of(table: LabelTable, seed: int = 0) -> np.ndarray:
 
 
 def test_archive_intervals_cover_the_archive_value_on_synthetic_data():
-    """A small version of bench.review: 60 samples of 150 from 1,500 reports, positive precision and recall."""
+    """A small version of bench.review: 60 samples of 150 from 1,500 reports, positive precision and recall. Errors
+    are few, so many samples hold none of some observation's false positives: there the design bootstrap's
+    interval shrinks to 1.0 (it covers in 20% of samples for the rarest observation), the posterior's does not."""
     table = LabelTable.from_frame(archive(1500, seed=2), "labels.csv")
     gold = reviewer_of(table)
     predicted, actual = table.classes == 0, gold == 0
@@ -41,11 +44,11 @@ def test_archive_intervals_cover_the_archive_value_on_synthetic_data():
         stratum = {rid: h for h, s in enumerate(drawn.strata) for rid in s["ids"]}
         reviewed = Reviewed(table.classes[rows], gold[rows], 1 / drawn.frame["inclusion_probability"].to_numpy(),
                             np.array([stratum[i] for i in drawn.frame["id"]]), counts)
-        est = estimate(reviewed, weighted=True, replicates=500, seed=seed)  # the design bootstrap: 83% here
+        est = estimate(reviewed, weighted=True, replicates=500, seed=seed)
         hits.append((est.low[:, 0, :2] <= true + 1e-9) & (true <= est.high[:, 0, :2] + 1e-9))
         errors.append(est.value[:, 0, :2] - true)
     coverage = np.mean(hits, axis=0)
-    assert coverage.min() >= 0.85, coverage
+    assert coverage.min() >= 0.9, coverage
     assert np.abs(np.mean(errors, axis=0)).max() < 0.03  # the estimate is centred on the archive's value
 
 
