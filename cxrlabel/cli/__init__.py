@@ -29,9 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cxrlabel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from . import evaluate, explain, extract, parsers, review, zh
+    from . import evaluate, explain, extract, parsers, review, sample, zh
 
-    for command in (extract, explain, evaluate, parsers, zh, review):
+    for command in (extract, explain, evaluate, parsers, zh, sample, review):
         command.register(sub)
     name_flags(parser)
     return parser

@@ -22,6 +22,7 @@ examples:
   cxrlabel evaluate labels.csv gold.csv --json > scores.json
   cxrlabel evaluate labels.parquet gold.csv --id-column id     # Parquet and CSV mix; ids match as text
   cxrlabel evaluate labels.csv openi_gold.csv --id-column uid --positive-only --uncertain-as negative
+  cxrlabel evaluate labels.csv reviewed.csv --sample review/     # a review of cxrlabel sample's sample
 """
 
 
@@ -38,10 +39,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --positive-only: how a predicted -1.0 counts (default: negative)")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     add_common_options(p, encoding="text encoding of both files, if detection fails (utf-8, gb18030 …)", quiet=False)
+    p.add_argument("--sample", metavar="FOLDER",
+                   help="score a review: GOLD is the reviewed.csv of the sample cxrlabel sample wrote to FOLDER; gives "
+                        "plain and archive-level (weighted) precision, recall and F1 with 95%% intervals, written to "
+                        "FOLDER/scores.json and FOLDER/scores.png")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sample:
+        from ..review.evaluate import evaluate_review
+
+        return evaluate_review(args.predictions, args.gold, args.sample, args.json)
     # label files always have a header row; Parquet's numbers and NaN are read as the text a CSV holds
     pred = read_table(args.predictions, encoding=args.encoding, header=True).frame
     gold = read_table(args.gold, encoding=args.encoding, header=True).frame
