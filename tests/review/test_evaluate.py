@@ -140,7 +140,7 @@ def test_labels_changed_since_sampling_are_refused(review, capsys):
 
 @pytest.mark.parametrize("damage, message", [
     (lambda r: r.drop(columns="Edema"), "no column 'Edema'"),
-    (lambda r: r.assign(Edema="maybe"), "row 2, column 'Edema': 'maybe' is not a label"),
+    (lambda r: r.assign(Edema="maybe"), "row 2, column 'Edema': a cell of 5 characters, not quoted"),
     (lambda r: pd.concat([r, r.head(1)]), "appears more than once"),
     (lambda r: r.assign(status="unreviewed"), "no reviewed report yet"),
 ])
