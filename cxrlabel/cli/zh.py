@@ -16,7 +16,7 @@ import pandas as pd
 from ..archive.parts import PartStore
 from ..archive.run import default_workers, label_archive
 from ..errors import UserError
-from ..output_guard import check_output
+from ..output_guard import STDOUT, check_output
 from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, find_column, read_table
 from ..zh.data_files import load_zh_data
 from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
@@ -210,7 +210,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="reports labelled at a time by one process, and the least share of a chunk a worker gets "
                           "(default 5000)")
     lab.add_argument("-o", "--output", type=Path, required=True,
-                     help="labels to write: .csv, or .parquet/.pq for Parquet")
+                     help="labels to write: .csv, or .parquet/.pq for Parquet; - writes CSV to standard output (a "
+                          "device, FIFO or pipe is written into, never replaced)")
     add_archive_options(
         lab.add_argument_group("archive scale (as cxrlabel extract)"),
         workers=f"processes labelling in parallel (default: the cores this process may use, {default_workers()} "
@@ -318,7 +319,8 @@ def run_mine(args: argparse.Namespace) -> int:
 def run_label(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
     scale = scale_from(args)
-    scale.check()
+    scale.check(args.output)
+    say = sys.stderr if str(args.output) == STDOUT else sys.stdout  # -o -: the labels alone on standard output
     model_path = args.model or args.label_map.parent / MODEL_FILE
     overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
     if args.clause_overrides and not overrides_path.is_file():
@@ -327,7 +329,7 @@ def run_label(args: argparse.Namespace) -> int:
     model = load_model(model_path)
     mapping = read_label_map(args.label_map, model, model_path)
     overrides = read_overrides(overrides_path) if overrides_path.is_file() else {}
-    with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
+    with PartStore.claim(args.output, "cxrlabel zh label") as store:  # locked before its manifest is read; let go however this ends
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=scale.chunk_size_for(store),
                              named=tuple(c for c in (args.column, args.id_column) if c))
@@ -340,7 +342,7 @@ def run_label(args: argparse.Namespace) -> int:
         clash = {id_col, text_col} & set(labels)
         if clash:
             raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
-        print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}")
+        print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}", file=say)
         store.begin(identity(table, spec, table.chunk_size, args.encoding, args.no_header, args.label_map, model_path,
                              overrides_path), scale.resume)
         if scale.resume:
@@ -361,8 +363,8 @@ def run_label(args: argparse.Namespace) -> int:
     share = counts["unassigned"] / counts["clauses"] if counts["clauses"] else 0.0
     print(f"clauses: {counts['clauses']}; unassigned (farther than {args.max_distance} from every medoid): "
           f"{counts['unassigned']} ({share:.1%}); in dropped clusters: {counts['dropped']}; labelled by "
-          f"{len(overrides)} clause overrides: {counts['overridden']}")
-    print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}")
+          f"{len(overrides)} clause overrides: {counts['overridden']}", file=say)
+    print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}", file=say)
     return 0
 
 
