@@ -136,12 +136,16 @@ class PartStore:
                                 "move it away or choose another $output")
             created = not folder.exists()
             make_folder(folder)  # -o may name folders still to be made
-            if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
-                mark_folder(folder, "extract parts")
             try:
+                if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
+                    mark_folder(folder, "extract parts")
                 lock = _lock(folder / LOCK, output, command)
             except OSError as exc:
                 raise write_error(folder / LOCK, exc) from None
+            except UserError:
+                if created:
+                    shutil.rmtree(folder, ignore_errors=True)  # made by this call, holding nothing of anyone's
+                raise
             if lock is not None:
                 return cls(folder, lock, created)
 
