@@ -143,6 +143,22 @@ def make_folder(folder: str | Path, setting: str = "output") -> None:
         raise write_error(Path(folder), exc, setting) from None
 
 
+def probe_writable(path: str | Path, setting: str = "output") -> None:
+    """Refuse, before any long work, an output whose folder (or the nearest one that exists) takes no new file:
+    one is created there and removed at once, so the answer is the disk's own (read-only, no permission)."""
+    if is_stream(path):
+        return
+    folder = Path(os.path.abspath(path)).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        if not is_write_error(exc):
+            raise
+        raise write_error(Path(path), exc, setting) from None
+
+
 def is_stream(path: str | Path) -> bool:
     """Whether an output is written into rather than replaced: `-` (standard output), anything that is not a
     regular file or folder (a device, a FIFO, a socket, a `>(cmd)` pipe), or a name in /dev or /proc

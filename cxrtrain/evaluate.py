@@ -11,7 +11,9 @@ import pandas as pd
 import torch
 
 from cxrlabel.errors import UserError
-from cxrlabel.output_guard import STDOUT, check_output, claim_folder, is_stream, make_folder, write_atomically
+from cxrlabel.output_guard import (
+    STDOUT, check_output, claim_folder, is_stream, make_folder, probe_writable, write_atomically,
+)
 
 from .errors import OptionError
 from . import distributed
@@ -117,6 +119,7 @@ def output_file(output: str | Path, inputs: list[Path | str], setting: str = "ou
     if path.is_dir():
         raise UserError(f"{path}: ${setting} is a folder; give a file name")
     if not is_stream(path):
+        probe_writable(path, setting)  # before the work: a read-only folder is said at once
         make_folder(path.parent, setting)
     return path
 
