@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cxrlabel.output_guard import write_atomically
+from cxrlabel.output_guard import STDOUT, is_stream, write_atomically
 
 from .errors import OptionError
 from .losses import probabilities
@@ -53,8 +54,8 @@ def describe(run_meta: dict, thresholds: dict, run_folder: Path) -> dict:
 
 
 def _refuse_foreign(path: Path) -> None:
-    """Replace an earlier export of ours, never any other file."""
-    if not path.exists():
+    """Replace an earlier export of ours, never any other file (a device or pipe is written into, not replaced)."""
+    if not path.exists() or is_stream(path):
         return
     if path.is_dir():
         raise OptionError("output", path, "is a folder; give a file name such as model.ts")
@@ -91,7 +92,7 @@ def export(run_folder: str, output: str, fmt: str = "torchscript", device: str =
         data = _onnx_bytes(module, example, description)
     write_atomically(path, data)
     print(f"exported {run.folder} ({run.meta['arch']}, {len(run.outputs)} outputs, input uint8 (N, {size}, {size})) "
-          f"as {fmt} to {path}")
+          f"as {fmt} to {path}", file=sys.stderr if str(path) == STDOUT else sys.stdout)
     return path
 
 
