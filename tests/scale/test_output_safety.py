@@ -332,6 +332,14 @@ def test_a_fifo_reader_gets_the_labels(reports_csv, tmp_path, extract):
     assert got == [(tmp_path / "file.csv").read_bytes()] and fifo.is_fifo()
     code, err = extract(source, "-o", str(fifo), "--resume", "-q", *NONE)
     assert code == 2 and "--resume: " in err and "keeps no parts beside it" in err
+    read, write = os.pipe()  # what bash's >(cmd) passes: /dev/fd/N
+    got = []
+    reader = threading.Thread(target=lambda: got.append(os.fdopen(read, "rb").read()))
+    reader.start()
+    code, err = extract(source, "-o", f"/dev/fd/{write}", "--chunk-size", 10, "-q", *NONE)
+    os.close(write)
+    reader.join()
+    assert code == 0 and got == [(tmp_path / "file.csv").read_bytes()], err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "file.csv", "reports.csv"]
 
 
