@@ -162,7 +162,7 @@ def probe_writable(path: str | Path, setting: str = "output") -> None:
 def is_stream(path: str | Path) -> bool:
     """Whether an output is written into rather than replaced: `-` (standard output), anything that is not a
     regular file or folder (a device, a FIFO, a socket, a `>(cmd)` pipe), or a name in /dev or /proc
-    (/dev/stdout names the shell's redirection, whatever that is)."""
+    (/dev/stdout names the shell's redirection, whatever that is; /dev/shm holds ordinary files)."""
     if str(path) == STDOUT:
         return True
     try:
@@ -171,8 +171,8 @@ def is_stream(path: str | Path) -> bool:
         mode = None
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return True
-    absolute = Path(os.path.abspath(path))
-    return absolute.parts[1:2] in (("dev",), ("proc",))
+    top = Path(os.path.abspath(path)).parts[1:3]
+    return top[:1] in (("dev",), ("proc",)) and top != ("dev", "shm")
 
 
 def write_error(path: Path, exc: OSError, setting: str = "output", kept: str = "", then: str = "") -> UserError:

@@ -357,3 +357,14 @@ def test_labels_to_standard_output(reports_csv, tmp_path, capfd):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.csv", "reports.csv"]
     assert main(["extract", str(source), "-o", "-", "--mentions-out", "-", *NONE]) == 2
     assert "--output and --mentions-out are both -" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("path, stream", [("-", True), ("/dev/null", True), ("/dev/stdout", True),
+                                          ("/proc/self/fd/1", True), ("/dev/shm/labels.csv", False),
+                                          ("labels.csv", False)])
+def test_which_outputs_are_written_into(path, stream):
+    """/dev/stdout is written into even when the shell redirected it to a regular file (a rename would replace
+    the link /dev/stdout itself); /dev/shm holds ordinary files, replaced as anywhere else."""
+    from cxrlabel.output_guard import is_stream
+
+    assert is_stream(path) is stream
