@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from cxrlabel.output_guard import replacing, write_atomically
+from cxrlabel.output_guard import make_folder, replacing, write_atomically
 
 from .images import ImageDecodeError, load_resized
 
@@ -76,7 +76,7 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
                progress: bool = True) -> ImagePack:
     """Return the pack for these files, decoding them (in threads) only if no valid pack exists."""
     cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(cache_dir, "cache_dir")
     stem = cache_dir / f"{size}px-{pack_key(paths, size)}"
     array_path, index_path = stem.with_suffix(".u8"), stem.with_suffix(".json")
     expected_bytes = len(paths) * size * size
@@ -87,20 +87,25 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
     ok = np.zeros(len(paths), dtype=bool)
     errors = [""] * len(paths)
     # Both files go through a temporary name beside them, so a killed run leaves no half-written pack.
-    with replacing(array_path) as tmp_array:
+    with replacing(array_path, "cache_dir") as tmp_array:
         _decode_into(tmp_array, paths, size, workers, progress, ok, errors)
         if not paths:
             tmp_array.write_bytes(b"")  # the memmap needed one row; an empty pack is an empty file
     # The index is written last: its presence means the pack is complete.
     write_atomically(index_path, json.dumps({"size": size, "paths": [str(p) for p in paths],
-                                             "ok": ok.tolist(), "errors": errors}).encode("utf-8"))
+                                             "ok": ok.tolist(), "errors": errors}).encode("utf-8"), "cache_dir")
     return ImagePack(array_path, size, ok, errors)
 
 
 def _decode_into(array_path: Path, paths: list[Path], size: int, workers: int, progress: bool,
                  ok: np.ndarray, errors: list[str]) -> None:
     """Decode every file into a new uint8 memmap at `array_path`, marking `ok` and `errors` per file."""
-    array = np.memmap(array_path, dtype=np.uint8, mode="w+", shape=(max(len(paths), 1), size, size))
+    shape = (max(len(paths), 1), size, size)
+    # The disk space is taken first: a memmap written on a full disk kills the process (SIGBUS) instead of
+    # raising an error that can be reported.
+    with open(array_path, "r+b") as handle:
+        os.posix_fallocate(handle.fileno(), 0, int(np.prod(shape)))
+    array = np.memmap(array_path, dtype=np.uint8, mode="r+", shape=shape)
 
     def work(i: int) -> None:
         try:

@@ -4,13 +4,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
 import torch
 
 from cxrlabel.errors import UserError
-from cxrlabel.output_guard import check_output, claim_folder
+from cxrlabel.output_guard import (
+    STDOUT, check_output, claim_folder, is_stream, make_folder, probe_writable, write_atomically,
+)
 
 from .errors import OptionError
 from . import distributed
@@ -107,14 +110,23 @@ class Run:
         return grad_cam(self.model, image, self.meta["task"], self.meta["widths"], output, self.temperatures)
 
 
-def output_file(output: str | Path, inputs: list[Path | str], setting: str = "output") -> Path:
-    """The file a command writes its result to, once it is known to replace none of its inputs."""
+def output_file(output: str | Path, inputs: list[Path | str], setting: str = "output",
+                owner: str | None = None) -> Path:
+    """The file a command writes its result to, once it is known to replace none of its inputs nor another
+    command's outputs (`owner`: the kind of folder of ours whose files this command may replace)."""
     path = Path(output)
-    check_output(path, inputs, setting)
+    check_output(path, inputs, setting, owner=owner)
     if path.is_dir():
         raise UserError(f"{path}: ${setting} is a folder; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not is_stream(path):
+        probe_writable(path, setting)  # before the work: a read-only folder is said at once
+        make_folder(path.parent, setting)
     return path
+
+
+def _messages(output: str | Path) -> TextIO:
+    """Where a command's summary goes: standard error when the result itself goes to standard output."""
+    return sys.stderr if str(output) == STDOUT else sys.stdout
 
 
 def evaluate(run_folder: str, labels: str | None = None, images: str | None = None, *, output: str | None = None,
@@ -131,7 +143,8 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     table = labels or opts["labels"]
     suffix = ("_ensemble" if ensemble else "") + ("_tta" if tta else "")
     target = output_file(output or run.folder / (f"evaluation_{Path(table).stem}{suffix}.json" if external
-                                                 else f"evaluation{suffix}.json"), [table, *run.files()])
+                                                 else f"evaluation{suffix}.json"), [table, *run.files()],
+                         owner="cxrtrain run")  # its reports belong in the run folder
     data = prepare_labels(
         table, images or opts["images"],
         path_column=path_column if external else opts["path_column"],
@@ -167,12 +180,13 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     result["skipped_images"] = len(skipped)
     result["notes"] = [f"label table layout: {data.layout}", *data.layout_notes]
     write_json(target, result)
+    say = _messages(target)
     for name in splits:
         report = result[name]
         print(f"{name}: {report['n_images']} images" + "".join(
             f", {key} {report[key]:.3f}" for key in ("mean_auc", "mean_average_precision", "top3_sensitivity")
-            if report.get(key) is not None))
-    print(f"written to {target}")
+            if report.get(key) is not None), file=say)
+    print(f"written to {target}", file=say)
     return result
 
 
@@ -221,10 +235,10 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
         logits, readable, errors = run.logits(paths, np.arange(len(paths)), cache_dir, workers, batch_size, tta)
         probs = run.probabilities(logits)
     table = prediction_table([str(p) for p in paths], probs, readable, errors, task, outputs, thresholds)
-    table.to_csv(output_path, index=False)
+    write_atomically(output_path, table.to_csv(index=False).encode("utf-8"))
     bad = sum(1 for e in errors if e)
     print(f"{len(paths) - bad} images predicted" + (f", {bad} unreadable (see the error column)" if bad else "")
-          + f"; written to {output_path}")
+          + f"; written to {output_path}", file=_messages(output_path))
     return table
 
 

@@ -9,7 +9,9 @@ inside the file: `extra/cxrtrain.json` in TorchScript, metadata key `cxrtrain` i
 """
 from __future__ import annotations
 
+import io
 import json
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cxrlabel.output_guard import replacing
+from cxrlabel.output_guard import STDOUT, is_stream, write_atomically
 
 from .errors import OptionError
 from .losses import probabilities
@@ -52,8 +54,8 @@ def describe(run_meta: dict, thresholds: dict, run_folder: Path) -> dict:
 
 
 def _refuse_foreign(path: Path) -> None:
-    """Replace an earlier export of ours, never any other file."""
-    if not path.exists():
+    """Replace an earlier export of ours, never any other file (a device or pipe is written into, not replaced)."""
+    if not path.exists() or is_stream(path):
         return
     if path.is_dir():
         raise OptionError("output", path, "is a folder; give a file name such as model.ts")
@@ -75,24 +77,29 @@ def export(run_folder: str, output: str, fmt: str = "torchscript", device: str =
     size = run.meta["image_size"]
     example = torch.randint(0, 256, (2, size, size), dtype=torch.uint8)
     description = json.dumps(describe(run.meta, run.label_thresholds(), run.folder), indent=2)
-    with replacing(path) as tmp:  # an earlier export stays whole until the new one is
-        if fmt == "torchscript":
-            # torch marks TorchScript deprecated and the tracer flags the run's constants (input channel count,
-            # temperatures), which are constants of an exported run by design; ONNX is the format that stays.
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore", (FutureWarning, torch.jit.TracerWarning))
-                traced = torch.jit.trace(module, example)
-                torch.jit.save(traced, str(tmp), _extra_files={EXTRA: description})
-        else:
-            _export_onnx(module, example, tmp, description)
+    # Serialised in memory, then written whole through a temporary name: torch's file writer aborts the
+    # process in C++ when the disk fills, and an earlier export stays whole until the new one is.
+    if fmt == "torchscript":
+        # torch marks TorchScript deprecated and the tracer flags the run's constants (input channel count,
+        # temperatures), which are constants of an exported run by design; ONNX is the format that stays.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", (FutureWarning, torch.jit.TracerWarning))
+            traced = torch.jit.trace(module, example)
+            buffer = io.BytesIO()
+            torch.jit.save(traced, buffer, _extra_files={EXTRA: description})
+            data = buffer.getvalue()
+    else:
+        data = _onnx_bytes(module, example, description)
+    write_atomically(path, data)
     print(f"exported {run.folder} ({run.meta['arch']}, {len(run.outputs)} outputs, input uint8 (N, {size}, {size})) "
-          f"as {fmt} to {path}")
+          f"as {fmt} to {path}", file=sys.stderr if str(path) == STDOUT else sys.stdout)
     return path
 
 
-def _export_onnx(module: nn.Module, example: torch.Tensor, path: Path, description: str) -> None:
+def _onnx_bytes(module: nn.Module, example: torch.Tensor, description: str) -> bytes:
+    """The ONNX file, the run's description in its metadata. (A model this size needs no external data.)"""
     try:
-        import onnx
+        import onnx  # noqa: F401  (torch.onnx needs it; said here in the user's words)
     except ImportError:
         raise OptionError("fmt", "onnx", f"needs the onnx extra: {ONNX_INSTALL}") from None
     batch = torch.export.Dim("batch", min=1)
@@ -101,11 +108,10 @@ def _export_onnx(module: nn.Module, example: torch.Tensor, path: Path, descripti
                                     input_names=["images"], output_names=["probabilities"])
     except ImportError as exc:
         raise OptionError("fmt", "onnx", f"{exc}; install {ONNX_INSTALL}") from None
-    program.save(str(path))
-    model = onnx.load(str(path))
+    model = program.model_proto
     entry = model.metadata_props.add()
     entry.key, entry.value = "cxrtrain", description
-    onnx.save(model, str(path))
+    return model.SerializeToString()
 
 
 def read_description(path: Path, quiet: bool = False) -> dict | None:

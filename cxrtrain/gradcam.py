@@ -5,12 +5,15 @@ the output's logit and summed over channels; the positive part, upsampled, is th
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
+
+from cxrlabel.output_guard import make_folder, write_atomically
 
 from .losses import probabilities, score_for_output
 from .models import CXRNet, cam_layer
@@ -72,5 +75,8 @@ def safe_name(text: str) -> str:
 
 
 def write_overlay(path: Path, gray: np.ndarray, cam: np.ndarray, caption: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    overlay(gray, cam, caption).save(path)
+    """The overlay as a PNG, written whole or not at all."""
+    make_folder(path.parent, "out")
+    buffer = io.BytesIO()
+    overlay(gray, cam, caption).save(buffer, format="PNG")
+    write_atomically(path, buffer.getvalue(), "out")

@@ -6,12 +6,15 @@ reported as null with the reason instead of crashing the run.
 """
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+
+from cxrlabel.output_guard import make_folder, write_atomically
 
 from .errors import OptionError
 
@@ -268,6 +271,8 @@ def _finish_square_plot(fig, ax, path: Path, labels: tuple[str, str], title: str
     ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc=legend, fontsize="small")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    make_folder(path.parent, "out")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix.lstrip(".") or "png", dpi=100, bbox_inches="tight")
     plt.close(fig)
+    write_atomically(path, buffer.getvalue(), "out")

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cxrlabel.errors import UserError
+from cxrlabel.output_guard import write_atomically
 
 from .errors import OptionError
 
@@ -40,8 +41,9 @@ def split_by_group(groups: list[str], val_frac: float, test_frac: float, seed: i
 
 
 def save_split(path: Path, images: list[Path], groups: list[str], split: np.ndarray) -> None:
-    pd.DataFrame({"row": np.arange(len(images)), "image": [str(p) for p in images],
-                  "patient": groups, "split": split}).to_csv(path, index=False)
+    table = pd.DataFrame({"row": np.arange(len(images)), "image": [str(p) for p in images], "patient": groups,
+                          "split": split})
+    write_atomically(path, table.to_csv(index=False).encode("utf-8"), "out")
 
 
 def load_split(path: Path, n_rows: int) -> np.ndarray:

@@ -8,10 +8,10 @@ makes it ours: fit starts a run only in a new or empty folder, or one it made.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from cxrlabel.errors import UserError
-from cxrlabel.output_guard import claim_folder, replacing, write_atomically
+from cxrlabel.output_guard import claim_folder, make_folder, write_atomically, writing
 
 from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
@@ -172,19 +172,34 @@ class RunLog:
         if not self.enabled:
             return
         print(f"cxrtrain: {message}", file=sys.stderr, flush=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
+        with writing(self.path, "out"), open(self.path, "a", encoding="utf-8") as handle:
             handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
 
 
 def save_atomic(obj: object, path: Path) -> None:
-    """torch.save through a temporary name beside `path`, so a kill never leaves a half-written checkpoint."""
-    with replacing(path) as tmp:
-        torch.save(obj, tmp)
+    """torch.save in memory, then written whole through a temporary name beside `path`: a kill never leaves a
+    half-written checkpoint, and a full disk gives one line, not torch's writer error."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_atomically(path, buffer.getvalue(), "out")
 
 
 def write_json(path: Path, obj: object) -> None:
     """JSON written whole or not at all, like the checkpoints: a reader never sees half a config."""
-    write_atomically(path, (json.dumps(obj, indent=2, default=str) + "\n").encode("utf-8"))
+    write_atomically(path, (json.dumps(obj, indent=2, default=str) + "\n").encode("utf-8"), "out")
+
+
+def write_csv_rows(path: Path, header: list[str], rows: list) -> None:
+    """A small CSV of the run folder (rows as lists, or dicts keyed by `header`), written whole or not at all."""
+    text = io.StringIO(newline="")
+    if rows and isinstance(rows[0], dict):
+        writer = csv.DictWriter(text, fieldnames=header)
+        writer.writeheader()
+    else:
+        writer = csv.writer(text)
+        writer.writerow(header)
+    writer.writerows(rows)
+    write_atomically(path, text.getvalue().encode("utf-8"), "out")
 
 
 def model_meta(opts: FitOptions, data: Labelled, input_norm: str) -> dict:
@@ -344,7 +359,7 @@ class Fit:
                 "train and in test, and the test metrics will be optimistic. Give the patient column with "
                 "--split-column")
         if ctx.main:
-            self.out.mkdir(parents=True, exist_ok=True)
+            make_folder(self.out, "out")
             if not opts.resume:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
             write_json(self.out / "config.json", {
@@ -369,11 +384,8 @@ class Fit:
             self.pack = build_pack(data.paths, opts.image_size, cache_dir, self.workers, progress=False)
         skipped = np.flatnonzero(~self.pack.ok)
         if ctx.main:
-            with open(self.out / "skipped_images.csv", "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["line", "image", "reason"])
-                for i in skipped:
-                    writer.writerow([data.lines[i], data.paths[i], self.pack.errors[i]])
+            write_csv_rows(self.out / "skipped_images.csv", ["line", "image", "reason"],
+                           [[data.lines[i], data.paths[i], self.pack.errors[i]] for i in skipped])
         if len(skipped):
             self.log(f"skipped {len(skipped)} unreadable or missing images; listed in {self.out / 'skipped_images.csv'}")
         keep = self.pack.ok & data.task.usable
@@ -506,7 +518,7 @@ class Fit:
             return
         entry = {"score": score, "stage": stage, "epoch": epoch, "file": f"checkpoints/stage{stage}_epoch{epoch:03d}.pt"}
         if self.ctx.main:
-            (self.out / "checkpoints").mkdir(exist_ok=True)
+            make_folder(self.out / "checkpoints", "out")
             save_atomic({"cxrtrain": model_meta(self.opts, self.data, self.input_norm), "model": self.model.state_dict(),
                          "stage": stage, "epoch": epoch, "score": score}, self.out / entry["file"])
         top.append(entry)
@@ -626,10 +638,7 @@ class Fit:
             state["history"] = history
             self.save_last(state)
             if ctx.main:
-                with open(self.out / "history.csv", "w", newline="", encoding="utf-8") as handle:
-                    writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS)
-                    writer.writeheader()
-                    writer.writerows(history)
+                write_csv_rows(self.out / "history.csv", HISTORY_FIELDS, history)
                 if board is not None:
                     step = (stage - 1) * opts.epochs + epoch + 1
                     for key in ("train_loss", "val_loss", "val_mean_auc", "images_per_s"):
@@ -661,7 +670,7 @@ class Fit:
             if stage < stages:
                 # U-SelfTrained: continue from the best first-stage model, with a fresh optimiser.
                 if self.ctx.main:
-                    shutil.copyfile(self.out / "best.pt", self.out / "stage1_best.pt")
+                    write_atomically(self.out / "stage1_best.pt", (self.out / "best.pt").read_bytes(), "out")
                 self.ctx.barrier()
                 best = torch.load(self.out / "stage1_best.pt", map_location=self.ctx.device, weights_only=True)
                 self.model.load_state_dict(best["model"])

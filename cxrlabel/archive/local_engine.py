@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Callable, Iterable, Iterator
 
 from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 from ..errors import UserError
 from .engine import Finished, Progress, in_pieces
@@ -54,9 +55,13 @@ def start_worker(hidden: tuple[str, ...]) -> None:
       (`LabelerConfig.unused_packages`): thinc imports torch, nltk imports scipy, which costs each worker
       seconds and hundreds of MB. Those not yet imported are hidden, and the libraries go on without them.
     - Each worker labels on one core: numpy's BLAS (the model's matrix products) gets one thread, where
-      it would otherwise start a thread per core in every worker and make them compete."""
+      it would otherwise start a thread per core in every worker and make them compete.
+    - tqdm's lock is a thread lock: tqdm would otherwise make a multiprocessing semaphore in each worker, which
+      a worker stopped at once (a run that fails, e.g. on a full disk) leaves behind, and the resource tracker
+      warns of "leaked semaphore objects" after the one-line error."""
     hide(hidden)
     one_blas_thread()
+    tqdm.set_lock(threading.RLock())  # workers show no progress bar; this one process needs no other
 
 
 def hide(names: Iterable[str]) -> _Hidden | None:

@@ -9,15 +9,19 @@ The folder carries our marker and is locked by the run writing it, so a second r
 is refused while the first is alive instead of labelling the same chunks; the lock goes with the process,
 however it ends. Temporary files are new hidden names this process created, so cleaning up after a
 failure never removes a file of the user's that happens to be called `<output>.tmp`.
+
+An output that is written into rather than replaced (standard output, a device, a FIFO or pipe:
+`output_guard.is_stream`) has no place beside it for parts: its parts go to a private temporary folder
+that goes with the run, so such a run cannot be resumed.
 """
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from types import TracebackType
 
@@ -25,7 +29,7 @@ import pandas as pd
 
 from .chunk_task import ChunkResult
 from ..errors import UserError
-from ..output_guard import is_ours, mark_folder, temporary, write_atomically
+from ..output_guard import is_ours, is_stream, make_folder, mark_folder, replacing, write_atomically, write_error
 from ..tables import concat_parquet
 
 MANIFEST = "manifest.json"
@@ -60,16 +64,6 @@ def _differences(old: dict, new: dict) -> list[str]:
     return out
 
 
-def _write_error(path: Path, exc: OSError, kept: str = "") -> UserError:
-    if exc.errno == errno.ENOSPC:
-        fix = "free some disk space"
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = "make the folder writable"
-    else:
-        fix = "fix that"
-    return UserError(f"{path}: cannot write ({exc.strerror or exc}); {kept}{fix}, then run the same command with $resume")
-
-
 def _made_before_markers(folder: Path) -> bool:
     """A parts folder of a cxrlabel from before the marker: its manifest says so."""
     try:
@@ -78,7 +72,7 @@ def _made_before_markers(folder: Path) -> bool:
         return False
 
 
-def _lock(path: Path, output: Path) -> int | None:
+def _lock(path: Path, output: Path, command: str) -> int | None:
     """Hold an exclusive lock on `path` and write our PID there; None when the folder was removed (by the run
     that held it) before the lock was taken, so the caller makes it again."""
     try:
@@ -92,7 +86,7 @@ def _lock(path: Path, output: Path) -> int | None:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             pid = f" (PID {holder})" if holder.isdigit() else ""
-            raise UserError(f"another cxrlabel extract{pid} is writing to {output}; wait for it to finish") from None
+            raise UserError(f"another {command}{pid} is writing to {output}; wait for it to finish") from None
         try:
             if not os.path.samestat(os.stat(path), os.fstat(fd)):
                 return None
@@ -110,9 +104,10 @@ def _lock(path: Path, output: Path) -> int | None:
 class PartStore:
     """The parts folder of one output, locked by this run from `claim` until it is closed."""
 
-    def __init__(self, folder: Path, lock: int, created: bool) -> None:
+    def __init__(self, folder: Path, lock: int, created: bool, scratch: bool = False) -> None:
         self.folder = folder
         self._lock = lock
+        self.scratch = scratch  # a private temporary folder (the output is a stream), removed with the run
         # no earlier run's parts are here (this run made the folder, or found nothing done), so the folder
         # may go when this run stops before finishing a part
         self.fresh = created
@@ -122,8 +117,17 @@ class PartStore:
         self.dropped = 0  # parts found damaged or missing on resume, to be labelled again
 
     @classmethod
-    def claim(cls, output: Path) -> "PartStore":
-        """Make or take `<output>.parts/` and lock it; refused when it is not ours or another run holds it."""
+    def claim(cls, output: Path, command: str = "cxrlabel extract") -> "PartStore":
+        """Make or take `<output>.parts/` and lock it; refused when it is not ours or another run holds it.
+        `command` names the run in the message to a second one. A stream output gets a scratch folder."""
+        if is_stream(output):
+            folder = Path(tempfile.mkdtemp(prefix="cxrlabel-parts-"))
+            try:
+                mark_folder(folder, "extract parts")
+                return cls(folder, os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600), True, scratch=True)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
         folder = output.with_name(output.name + ".parts")
         while True:
             if (folder.exists() and not is_ours(folder) and not _made_before_markers(folder)
@@ -131,13 +135,17 @@ class PartStore:
                 raise UserError(f"{folder}: exists but is not a part folder of cxrlabel (no marker); "
                                 "move it away or choose another $output")
             created = not folder.exists()
+            make_folder(folder)  # -o may name folders still to be made
             try:
-                folder.mkdir(parents=True, exist_ok=True)  # -o may name folders still to be made
                 if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
                     mark_folder(folder, "extract parts")
-                lock = _lock(folder / LOCK, output)
+                lock = _lock(folder / LOCK, output, command)
             except OSError as exc:
-                raise _write_error(folder, exc) from None
+                raise write_error(folder / LOCK, exc) from None
+            except UserError:
+                if created:
+                    shutil.rmtree(folder, ignore_errors=True)  # made by this call, holding nothing of anyone's
+                raise
             if lock is not None:
                 return cls(folder, lock, created)
 
@@ -146,7 +154,7 @@ class PartStore:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         """Release the lock; a run that stops before finishing any part leaves no folder that holds nothing."""
-        if kind is not None and self.fresh and not self.parts:
+        if self.scratch or (kind is not None and self.fresh and not self.parts):
             self.discard()
         os.close(self._lock)
 
@@ -229,22 +237,21 @@ class PartStore:
         self._save()
 
     def _write(self, name: str, data: bytes) -> dict:
-        try:
-            write_atomically(self.folder / name, data)
-        except OSError as exc:
-            raise self._write_error(self.folder / name, exc) from None
+        write_atomically(self.folder / name, data, **self._advice())
         return {"file": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
     def _save(self) -> None:
         state = {"cxrlabel_parts": MANIFEST_VERSION, "identity": self.identity, "columns": self.columns,
                  "parts": [self.parts[i] for i in sorted(self.parts)]}
-        try:
-            write_atomically(self.folder / MANIFEST, json.dumps(state, indent=1, ensure_ascii=False).encode("utf-8"))
-        except OSError as exc:
-            raise self._write_error(self.folder / MANIFEST, exc) from None
+        write_atomically(self.folder / MANIFEST, json.dumps(state, indent=1, ensure_ascii=False).encode("utf-8"),
+                         **self._advice())
 
-    def _write_error(self, path: Path, exc: OSError) -> UserError:
-        return _write_error(path, exc, f"the {len(self.parts)} finished parts are kept in {self.folder}: " if self.parts else "")
+    def _advice(self) -> dict[str, str]:
+        """What a write error says is kept and what to run next: $resume, where finished parts are kept for it."""
+        if self.scratch or not self.parts:
+            return {}
+        return {"kept": f"the {len(self.parts)} finished parts are kept in {self.folder}: ",
+                "then": ", then run the same command with $resume"}
 
     def discard(self) -> None:
         """Remove the folder and everything in it, when it is ours (it always is once claimed)."""
@@ -263,25 +270,18 @@ class PartStore:
         fmt = self.identity["options"]["output_format"]
         if as_folder:
             output = output.resolve()  # a link to a folder: the folder it names is replaced, beside itself
-        made: list[tuple[Path, Path]] = []  # (final name, temporary name)
-        try:
-            made.append((output, temporary(output, folder=as_folder)))
+        advice = self._advice()
+        # Both written whole before either is put in place (the mentions first, being the inner block).
+        with replacing(output, folder=as_folder, **advice) as labels_tmp:
             if as_folder:
-                self._labels_folder(order, fmt, made[0][1])
+                self._labels_folder(order, fmt, labels_tmp)
             elif fmt == "parquet":
-                self._labels_parquet(order, made[0][1])
+                self._labels_parquet(order, labels_tmp)
             else:
-                self._concatenate(order, "labels", made[0][1], self._csv_header())
+                self._concatenate(order, "labels", labels_tmp, self._csv_header())
             if mentions is not None:
-                made.append((mentions, temporary(mentions)))
-                self._concatenate(order, "mentions", made[1][1], b"")
-            for final, tmp in made:
-                _replace(tmp, final)
-        except OSError as exc:
-            raise self._write_error(Path(exc.filename or output), exc) from None
-        finally:
-            for _, tmp in made:  # what was not renamed into place, however this stopped
-                _remove(tmp)
+                with replacing(mentions, "mentions_out", **advice) as mentions_tmp:
+                    self._concatenate(order, "mentions", mentions_tmp, b"")
 
     def _csv_header(self) -> bytes:
         return pd.DataFrame(columns=self.columns).to_csv(index=False).encode("utf-8")
@@ -305,27 +305,3 @@ class PartStore:
             else:
                 self._concatenate([part], "labels", target / source.name, self._csv_header())
 
-
-def _remove(path: Path) -> None:
-    """Remove a temporary file or folder this process made, if it is still there."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _replace(tmp: Path, final: Path) -> None:
-    """Rename into place. A folder cannot replace a non-empty one in one step, so an earlier output folder of
-    ours is first renamed to a new hidden name of ours, then removed; one that is not ours makes the rename
-    fail (it is not empty), so it is never removed."""
-    if tmp.is_dir() and final.is_dir() and is_ours(final):
-        aside = temporary(final, folder=True)
-        os.replace(final, aside)
-        try:
-            os.replace(tmp, final)
-        except BaseException:
-            os.replace(aside, final)  # the earlier output stays where it was
-            raise
-        shutil.rmtree(aside)
-    else:
-        os.replace(tmp, final)

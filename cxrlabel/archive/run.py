@@ -6,11 +6,13 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator
 
 from tqdm import tqdm
 
 from ..errors import UserError
+from ..output_guard import is_stream
 from ..tables import ChunkedTable, report_texts
 from .chunk_task import ChunkResult, ChunkTask, Failure, TaskSpec
 from .dask_engine import DaskEngine
@@ -42,7 +44,13 @@ class Scale:
     engine: str = "local"
     scheduler: str | None = None  # with engine dask: an existing cluster's address
 
-    def check(self) -> None:
+    def check(self, output: Path | None = None) -> None:
+        """Refuse settings that cannot work; with the run's `output`, also those that need parts beside it."""
+        if output is not None and is_stream(output):
+            for name in ("resume", "keep_parts"):
+                if getattr(self, name):
+                    raise UserError(f"${name}: {output} is written into (standard output, a device or a pipe), so "
+                                    "the run keeps no parts beside it; give an output file to use it")
         for name in ("chunk_size", "workers"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -21,7 +21,7 @@ from ..archive.run_identity import run_identity
 from ..en.chunks import NO_SECTION, JobSpec, label_chunk
 from ..en.labeler import BATCH_SIZE, CACHE_LIMIT, unlabelled_warning
 from ..errors import UserError
-from ..output_guard import check_output, refuse_foreign
+from ..output_guard import STDOUT, check_output, refuse_foreign
 from ..tables import PARQUET_SUFFIXES, ChunkedTable, check_id_column, find_column
 from .options import add_archive_options, add_common_options, add_labeler_options, config_from, scale_from
 
@@ -52,7 +52,11 @@ a second one is refused while the first is alive.
 
 safety: a folder output is written only when it is new, empty, or one cxrlabel wrote (it holds a hidden
 .cxrlabel-output marker); a folder of your files is refused before any labelling. Files beside the
-output are never touched, and an output that is an input (also through a link) is refused.
+output are never touched, and an output that is an input (also through a link) is refused, as is a file
+another cxrlabel or cxrtrain command wrote into a folder it made. -o - writes the labels to standard
+output; a device, FIFO or pipe (-o /dev/null, -o >(gzip > l.csv.gz)) is written into, never replaced.
+Such a run keeps its parts in a private temporary folder, so it cannot be resumed. A full or read-only
+disk stops the run with one line naming the file, and leaves no partial output.
 
 privacy: nothing is sent over the network (except to the cluster you name with --scheduler), and
 messages name rows and ids, never report text, unless --log-text is given.
@@ -64,8 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="reports as CSV (with or without a header), TSV, JSONL or Parquet; or a folder of "
                                  "such part files, read in name order")
-    p.add_argument("-o", "--output", help="labels to write: a .csv or .parquet file, or a folder (end it with /) that "
-                                          "gets one file per chunk (default: <input name>_labels.csv beside the input)")
+    p.add_argument("-o", "--output", help="labels to write: a .csv or .parquet file, a folder (end it with /) that "
+                                          "gets one file per chunk, or - for standard output (default: <input "
+                                          "name>_labels.csv beside the input)")
     p.add_argument("--output-format", choices=("csv", "parquet"),
                    help="format of the labels (default: parquet for a .parquet/.pq output, else csv)")
     p.add_argument("--column", help="column holding the report text (default: detected from names such as "
@@ -73,7 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id-column", help="column carried through to the output to identify each report")
     p.add_argument("--no-header", action="store_true", help="the CSV has no header row (detected for one-column files)")
     p.add_argument("--mentions-out", metavar="FILE.jsonl",
-                   help="write one JSON line per mention: report id, observation, sentence, phrase, offsets, label, rule")
+                   help="write one JSON line per mention: report id, observation, sentence, phrase, offsets, label, "
+                        "rule (- for standard output)")
     scale = add_archive_options(
         p.add_argument_group("archive scale"),
         workers=f"processes labelling in parallel (default: the cores this process may use, {default_workers()} "
@@ -101,7 +107,7 @@ def _outputs(args: argparse.Namespace, source: Path) -> Outputs:
     input, the other output, or a folder of the user's."""
     if args.output:
         output = Path(args.output)
-        as_folder = args.output.endswith(("/", os.sep)) or output.is_dir()
+        as_folder = args.output != STDOUT and (args.output.endswith(("/", os.sep)) or output.is_dir())
     else:
         output, as_folder = source.with_name(source.stem + "_labels.csv"), False
     if as_folder and output.exists() and not output.is_dir():
@@ -112,6 +118,8 @@ def _outputs(args: argparse.Namespace, source: Path) -> Outputs:
         refuse_foreign(output)
     mentions = Path(args.mentions_out) if args.mentions_out else None
     if mentions is not None:
+        if str(mentions) == str(output) == STDOUT:
+            raise UserError("$output and $mentions_out are both - (standard output); send one of them to a file")
         check_output(mentions, [source], "mentions_out")
         check_output(mentions, [output], "mentions_out", what="the labels (-o)")
     return Outputs(output, as_folder, fmt, mentions)
@@ -154,10 +162,10 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UserError("--batch-size must be at least 1")
     scale = scale_from(args)
-    scale.check()
     source = Path(args.input)
     outputs = _outputs(args, source)
-    with PartStore.claim(outputs.labels) as store:  # locked before its manifest is read; let go however this ends
+    scale.check(outputs.labels)
+    with PartStore.claim(outputs.labels, "cxrlabel extract") as store:  # locked before its manifest is read; let go however this ends
         table, text_column, id_column = _open_input(args, source, scale.chunk_size_for(store))
         spec = JobSpec(config_from(args), 0 if args.no_cache else CACHE_LIMIT, outputs.format, id_column,
                        outputs.mentions is not None, args.batch_size, args.log_text)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..archive.parts import PartStore
 from ..archive.run import default_workers, label_archive
 from ..errors import UserError
-from ..output_guard import check_output
+from ..output_guard import STDOUT, check_output
 from ..tables import ChunkedTable, check_id_column, find_column, read_table, report_texts
 from ..zh.data_files import load_zh_data
 from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
@@ -225,7 +225,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="reports labelled at a time by one process, and the least share of a chunk a worker gets "
                           "(default 5000)")
     lab.add_argument("-o", "--output", type=Path, required=True,
-                     help="labels to write: .csv, or .parquet/.pq for Parquet")
+                     help="labels to write: .csv, or .parquet/.pq for Parquet; - writes CSV to standard output (a "
+                          "device, FIFO or pipe is written into, never replaced)")
     add_archive_options(
         lab.add_argument_group("archive scale (as cxrlabel extract)"),
         workers=f"processes labelling in parallel (default: the cores this process may use, {default_workers()} "
@@ -342,11 +343,12 @@ def run_mine(args: argparse.Namespace) -> int:
 def run_label(args: argparse.Namespace) -> int:
     _check_max_distance(args.max_distance)
     scale = scale_from(args)
-    scale.check()
+    scale.check(args.output)
+    say = sys.stderr if str(args.output) == STDOUT else sys.stdout  # -o -: the labels alone on standard output
     model_path, overrides_path = reviewed_paths(args.label_map, args.model, args.clause_overrides)
     check_output(args.output, [args.input, args.label_map, model_path, overrides_path])
     model, mapping, overrides = read_reviewed(args.label_map, model_path, overrides_path, log_text=args.log_text)
-    with PartStore.claim(args.output) as store:  # locked before its manifest is read; let go however this ends
+    with PartStore.claim(args.output, "cxrlabel zh label") as store:  # locked before its manifest is read
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=scale.chunk_size_for(store),
                              named=tuple(c for c in (args.column, args.id_column) if c))
@@ -360,7 +362,8 @@ def run_label(args: argparse.Namespace) -> int:
         if clash:
             raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
         if not args.quiet:
-            print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}")
+            print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}",
+                  file=say)
         store.begin(identity(table, spec, table.chunk_size, args.encoding, args.no_header, args.label_map, model_path,
                              overrides_path), scale.resume)
         if scale.resume and not args.quiet:
@@ -385,8 +388,8 @@ def run_label(args: argparse.Namespace) -> int:
     share = counts["unassigned"] / counts["clauses"] if counts["clauses"] else 0.0
     print(f"clauses: {counts['clauses']}; unassigned (farther than {args.max_distance} from every medoid): "
           f"{counts['unassigned']} ({share:.1%}); in dropped clusters: {counts['dropped']}; labelled by "
-          f"{len(overrides)} clause overrides: {counts['overridden']}")
-    print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}")
+          f"{len(overrides)} clause overrides: {counts['overridden']}", file=say)
+    print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}", file=say)
     return 0
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import UserError
-from ..output_guard import claim_folder, is_ours
+from ..output_guard import claim_folder, is_ours, write_together
 from . import report_html
 from .known_findings import suggest_label
 from .mine import MineResult, MineSettings
-from .model_file import MODEL_FILE, SavedModel, save_model
+from .model_file import MODEL_FILE, SavedModel, model_bytes
 
 CLUSTERS_FILE = "clusters.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
@@ -51,22 +51,24 @@ def prepare_out(out: Path) -> None:
 
 def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: tuple[tuple[str, str], ...],
                   drop_laterality: bool, sections: str, rules_dir: str | None, lexicon_dir: str | None) -> list[Path]:
-    """Write the five outputs into a folder `prepare_out` accepted; returns their paths."""
+    """Write the five outputs into a folder `prepare_out` accepted; returns their paths. All are written
+    before any is put in place, so a full disk leaves the folder's earlier outputs as they were."""
     refuse_edited_map(out)  # again: the map may have been edited while the mining ran
     clusters = result.clusters
     labels = [suggest_label(m, known) for m in clusters["medoid"]]
-    paths = [out / name for name in (CLUSTERS_FILE, ASSIGNMENTS_FILE, LABEL_MAP_FILE, MODEL_FILE, HTML_FILE)]
-    write_tables(clusters, result.clauses, out)
-    pd.DataFrame({"cluster_id": clusters["cluster_id"], "label": labels, "medoid": clusters["medoid"],
-                  **map_counts(clusters)}).to_csv(paths[2], index=False, encoding="utf-8")
-    record_map(out)
-    save_model(SavedModel(
+    label_map = csv_bytes(pd.DataFrame({"cluster_id": clusters["cluster_id"], "label": labels,
+                                        "medoid": clusters["medoid"], **map_counts(clusters)}))
+    model = SavedModel(
         cluster_ids=clusters["cluster_id"].tolist(), medoids=clusters["medoid"].tolist(),
         medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance, guide=settings.guide,
         drop_laterality=drop_laterality, sections=sections, rules_dir=rules_dir, lexicon_dir=lexicon_dir,
-        seed=settings.seed, loss=round(result.loss, 6)), paths[3])
-    write_html(clusters, labels, result.n_reports_with_clauses, settings.max_distance, out)
-    return paths
+        seed=settings.seed, loss=round(result.loss, 6))
+    files = {**table_files(clusters, result.clauses, out), out / LABEL_MAP_FILE: label_map,
+             out / MODEL_FILE: model_bytes(model),
+             **html_file(clusters, labels, result.n_reports_with_clauses, settings.max_distance, out, label_map, model),
+             **map_record(out, label_map)}
+    write_together(files, "out")
+    return [out / name for name in (CLUSTERS_FILE, ASSIGNMENTS_FILE, LABEL_MAP_FILE, MODEL_FILE, HTML_FILE)]
 
 
 def map_counts(clusters: pd.DataFrame) -> dict[str, list]:
@@ -75,9 +77,10 @@ def map_counts(clusters: pd.DataFrame) -> dict[str, list]:
             "example": [members[0][0] if members else "" for members in clusters["members"]]}
 
 
-def record_map(out: Path) -> None:
-    """Note the label map as written by this toolkit, so a later mine may replace it (`refuse_edited_map`)."""
-    (out / WRITTEN_FILE).write_text(_digest(out / LABEL_MAP_FILE) + "\n", encoding="utf-8")
+def map_record(out: Path, label_map: bytes) -> dict[Path, bytes]:
+    """The note that marks `label_map` as written by this toolkit, so a later mine may replace it
+    (`refuse_edited_map`)."""
+    return {out / WRITTEN_FILE: (hashlib.sha256(label_map).hexdigest() + "\n").encode("utf-8")}
 
 
 def map_is_as_written(out: Path) -> bool:
@@ -85,22 +88,26 @@ def map_is_as_written(out: Path) -> bool:
     return written.is_file() and written.read_text(encoding="utf-8").strip() == _digest(out / LABEL_MAP_FILE)
 
 
-def write_tables(clusters: pd.DataFrame, clauses: pd.DataFrame, out: Path) -> None:
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    return table.to_csv(index=False).encode("utf-8")
+
+
+def table_files(clusters: pd.DataFrame, clauses: pd.DataFrame, out: Path) -> dict[Path, bytes]:
     """clusters.csv and assignments.csv (one row per clause part, with its report's row)."""
-    clusters.drop(columns=["members", "normal_members", "unassigned_members"]).to_csv(out / CLUSTERS_FILE, index=False,
-                                                                                      encoding="utf-8")
     assignments = clauses.copy()
     # A normal description or a clause beyond --max-distance belongs to no cluster; the cluster it is
     # nearest to is kept beside it, as clusters.html shows it.
     assignments["nearest_cluster"] = assignments["cluster_id"]
     assignments["cluster_id"] = assignments["cluster_id"].where(assignments["member"] & assignments["assigned"])
     assignments["cluster_id"] = assignments["cluster_id"].astype("Int64")
-    assignments[ASSIGNMENT_COLUMNS].to_csv(out / ASSIGNMENTS_FILE, index=False, encoding="utf-8")
+    return {out / CLUSTERS_FILE: csv_bytes(clusters.drop(columns=["members", "normal_members", "unassigned_members"])),
+            out / ASSIGNMENTS_FILE: csv_bytes(assignments[ASSIGNMENT_COLUMNS])}
 
 
-def write_html(clusters: pd.DataFrame, labels: list[str], n_reports_with_clauses: int, max_distance: float,
-               out: Path) -> None:
-    (out / HTML_FILE).write_text(report_html.render(clusters, labels, n_reports_with_clauses, max_distance,
-                                                    f"cxrlabel zh mine: {len(clusters)} clause clusters",
-                                                    **report_html.editor_inputs(out)),
-                                 encoding="utf-8")
+def html_file(clusters: pd.DataFrame, labels: list[str], n_reports_with_clauses: int, max_distance: float,
+              out: Path, label_map: bytes, model: SavedModel) -> dict[Path, bytes]:
+    """clusters.html, the editor of `label_map` (the map written with it) for the clusters of `model`."""
+    page = report_html.render(clusters, labels, n_reports_with_clauses, max_distance,
+                              f"cxrlabel zh mine: {len(clusters)} clause clusters",
+                              **report_html.editor_inputs(out, label_map, model))
+    return {out / HTML_FILE: page.encode("utf-8")}

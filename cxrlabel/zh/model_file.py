@@ -28,13 +28,9 @@ class SavedModel:
 
 
 def model_bytes(model: SavedModel) -> bytes:
-    """The file's contents; `zh split` writes them through a temporary name."""
+    """The file's contents, which `zh mine` and `zh split` write through `output_guard.write_atomically`."""
     payload = {"format": FORMAT, "version": VERSION, **asdict(model)}
     return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def save_model(model: SavedModel, path: Path) -> None:
-    path.write_bytes(model_bytes(model))
 
 
 def load_model(path: Path) -> SavedModel:

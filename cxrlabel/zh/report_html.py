@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ..html_page import asset, page
 from ..tables import read_table
 from .data_files import load_zh_data
 from .label import OVERRIDES_FILE
-from .model_file import MODEL_FILE, load_model
+from .model_file import SavedModel
 
 MIN_PX, MAX_PX = 11, 34
 MEMBERS_SHOWN = 40
@@ -123,10 +124,10 @@ def label_names(data_names: Sequence[tuple[str, str]], known: Sequence[tuple[str
     return list(dict.fromkeys([name for _, name in data_names] + [label for _, label in known]))
 
 
-def editor_inputs(folder: Path) -> dict:
-    """The editor's inputs from a zh mine folder: its label_map.csv as written, the label names of the lexicons
-    its model.json was mined with, and its clause_overrides.csv when there is one."""
-    model = load_model(folder / MODEL_FILE)
+def editor_inputs(folder: Path, label_map: bytes, model: SavedModel) -> dict:
+    """The editor's inputs: the label_map.csv written beside the page (given as its bytes, since the page is
+    written together with it), the label names of the lexicons `model` was mined with, and the folder's
+    clause_overrides.csv when there is one."""
     data = load_zh_data(model.rules_dir, model.lexicon_dir)
     overrides_path = folder / OVERRIDES_FILE
     overrides = []
@@ -134,5 +135,5 @@ def editor_inputs(folder: Path) -> dict:
         frame = read_table(overrides_path).frame.fillna("").astype(str)
         if {"clause", "label"} <= set(frame.columns):
             overrides = list(zip(frame["clause"], frame["label"]))
-    return {"label_map": read_table(folder / LABEL_MAP).frame.fillna("").astype(str),
+    return {"label_map": pd.read_csv(io.BytesIO(label_map), dtype=str, keep_default_na=False),
             "names": label_names(data.chexpert_names, data.known_findings), "overrides": overrides}

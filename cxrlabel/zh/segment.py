@@ -46,11 +46,19 @@ def join_tokens(tokens: Sequence[str]) -> str:
     return out
 
 
+def _not_a_cache_dump(record: logging.LogRecord) -> bool:
+    """jieba saves its prefix dictionary to the temporary folder as a speed-up, and logs a traceback when that
+    folder is full or read-only; nothing is lost (it is built again next time), so that is not said."""
+    return not record.getMessage().startswith("Dump cache file failed")
+
+
 class Segmenter:
     """Splits normalised clauses into tokens, dropping punctuation-only pieces."""
 
     def __init__(self, userdict: Path) -> None:
         jieba.setLogLevel(logging.WARNING)  # jieba logs dictionary loading to stderr at DEBUG
+        if _not_a_cache_dump not in jieba.default_logger.filters:
+            jieba.default_logger.addFilter(_not_a_cache_dump)
         self._tokenizer = jieba.Tokenizer()
         for word, freq in read_userdict(userdict):
             self._tokenizer.add_word(word, freq)

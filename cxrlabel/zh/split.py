@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..output_guard import is_ours
-from ..output_guard import write_atomically
+from ..output_guard import is_ours, write_together
 from ..tables import read_table
 from .cues import Cue
 from .data_files import load_zh_data
@@ -26,7 +25,7 @@ from .known_findings import finding_guide, suggest_label
 from .label import Labeler, read_label_map
 from .mine import CLAUSE_COLUMNS, encoded_clauses, summarize
 from .mine_outputs import (
-    ASSIGNMENTS_FILE, LABEL_MAP_FILE, map_counts, map_is_as_written, record_map, write_html, write_tables,
+    ASSIGNMENTS_FILE, LABEL_MAP_FILE, csv_bytes, html_file, map_counts, map_is_as_written, map_record, table_files,
 )
 from .model_file import MODEL_FILE, load_model, model_bytes
 from .preprocess import ClausePreprocessor
@@ -120,14 +119,14 @@ def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers:
     clusters = summarize(clauses, medoids, data.known_findings)
 
     labels = _updated_map(reviewed, clusters, cluster, new_ids, data.known_findings)
-    write_atomically(label_map, labels.to_csv(index=False).encode("utf-8"))
-    write_atomically(model_path, model_bytes(new_model))
-    if not edited:  # still as the toolkit wrote it: a rerun of zh mine may replace it, as before
-        record_map(out)
-    write_tables(clusters, clauses, out)
+    map_file = csv_bytes(labels)
     named = dict(zip(labels["cluster_id"], labels["label"]))  # a cluster the map leaves out is dropped
-    write_html(clusters, [named.get(str(c), "-") for c in clusters["cluster_id"]], clauses["row"].nunique(),
-               max_distance, out)
+    files = {label_map: map_file, model_path: model_bytes(new_model), **table_files(clusters, clauses, out),
+             **html_file(clusters, [named.get(str(c), "-") for c in clusters["cluster_id"]], clauses["row"].nunique(),
+                         max_distance, out, map_file, new_model)}
+    if not edited:  # still as the toolkit wrote it: a rerun of zh mine may replace it, as before
+        files.update(map_record(out, map_file))
+    write_together(files, "")  # all or none: the map always fits the model beside it
     return SplitResult(cluster, len(members), len(counts), new_ids,
                        int((_labelled_by(clauses["cluster_id"], clauses["distance"], max_distance) != before).sum()),
                        edited)

@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--path-column", help="column of image paths in --labels (default: the run's)")
     p.add_argument("--id-column", help="column of ids in --labels, used with --image-pattern")
     p.add_argument("--image-pattern", help="file name made from the id, e.g. '{id}.png'")
-    p.add_argument("-o", "--output", help="JSON report (default: RUN/evaluation.json)")
+    p.add_argument("-o", "--output", help="JSON report (default: RUN/evaluation.json; - for standard output)")
     p.set_defaults(run=run)
 
 

@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import pytest
 
-from cxrlabel.archive import parts
+from cxrlabel import output_guard
 from tests.conftest import ROOT, spacy_model_available
 from tests.scale.conftest import reports_frame
 
@@ -125,24 +125,26 @@ def test_resume_is_refused_when_the_input_or_labelling_options_changed(reports_c
 
 def test_a_full_disk_stops_cleanly_and_the_parts_resume(reports_csv, tmp_path, extract, monkeypatch):
     source = reports_csv(500)
-    write = parts.write_atomically
+    commit = output_guard._commit
     calls = {"n": 0}
 
-    def disk_fills_up(path, data):
+    def disk_fills_up(tmp, path):
         calls["n"] += 1
-        if calls["n"] > 6:  # the manifest, then two chunks of labels, mentions and manifest
-            path.with_name(path.name + ".tmp").write_bytes(data[: len(data) // 2])
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        write(path, data)
+        if calls["n"] > 7:  # the marker, the manifest, then two chunks of labels, mentions and manifest
+            with open(tmp, "r+b") as half:
+                half.truncate(tmp.stat().st_size // 2)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp))
+        commit(tmp, path)
 
-    monkeypatch.setattr(parts, "write_atomically", disk_fills_up)
+    monkeypatch.setattr(output_guard, "_commit", disk_fills_up)
     out = tmp_path / "l.csv"
     args = (source, "--id-column", "study", "-o", out, "--mentions-out", tmp_path / "m.jsonl", "--chunk-size", 100, *NONE)
     code, err = extract(*args)
     assert code == 2 and "Traceback" not in err
     message = err.strip().splitlines()[-1]
     assert "No space left on device" in message and "the 2 finished parts are kept" in message and "--resume" in message
-    monkeypatch.setattr(parts, "write_atomically", write)
+    assert not list((tmp_path / "l.csv.parts").glob(".*.tmp"))  # the half-written part went with its error
+    monkeypatch.setattr(output_guard, "_commit", commit)
     code, err = extract(*args, "--resume")
     assert code == 0, err
     assert (out.read_bytes(), (tmp_path / "m.jsonl").read_bytes()) == labelled(
@@ -172,7 +174,7 @@ def test_a_read_only_output_folder_is_explained_and_the_parts_stay_usable(report
     undo = read_only(folder)
     try:
         code, err = extract(source, "-o", out, "--chunk-size", 100, "-q", *NONE)
-        assert code == 2 and "cannot write" in err and "make the folder writable" in err
+        assert code == 2 and "cannot write" in err and f"make {folder} writable" in err
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     finally:
         undo()

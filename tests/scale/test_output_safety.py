@@ -4,6 +4,7 @@ input leaves nothing behind that blocks the next run."""
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -271,3 +272,99 @@ def test_repeated_ids_are_counted_across_chunks(tmp_path, extract):
 def test_unique_ids_give_no_warning(reports_csv, tmp_path, extract):
     code, err = extract(reports_csv(30), "--id-column", "study", "-o", tmp_path / "l.csv", "--chunk-size", 7, "-q", *NONE)
     assert code == 0 and err == ""
+
+
+@pytest.fixture
+def devices(tmp_path_factory):
+    """(null, full): as root, private device nodes of /dev/null and /dev/full, so that a regression of this test
+    cannot destroy the machine's own (a rename by root would make them regular files); else the real ones,
+    which a user cannot rename over anyway."""
+    if os.geteuid() != 0:
+        return "/dev/null", "/dev/full"
+    folder = tmp_path_factory.mktemp("dev")
+    made = []
+    for name in ("null", "full"):
+        os.mknod(folder / name, 0o666 | stat.S_IFCHR, os.stat(f"/dev/{name}").st_rdev)
+        made.append(str(folder / name))
+    try:
+        open(made[0], "wb").close()
+    except OSError:  # a file system mounted nodev
+        return "/dev/null", "/dev/full"
+    return tuple(made)
+
+
+@pytest.mark.parametrize("flag", ["-o", "--mentions-out"])
+def test_a_device_output_is_written_into_never_replaced(reports_csv, tmp_path, extract, devices, flag):
+    """Issue 22, case 1: -o /dev/null (as root, a rename made the device a regular file) discards; /dev/full
+    says it is full, in one line; both stay devices, and no parts or temporary files are left."""
+    null, full = devices
+    source = reports_csv(30)
+    other = ["-o", str(tmp_path / "l.csv")] if flag == "--mentions-out" else []
+    code, err = extract(source, flag, null, *other, "--chunk-size", 10, "-q", *NONE)
+    assert code == 0, err
+    code, err = extract(source, flag, full, *other, "--chunk-size", 10, "-q", *NONE)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith(f"cxrlabel: error: {full}: cannot write (No space left on device); ")
+    for device in devices:
+        assert stat.S_ISCHR(os.stat(device).st_mode)
+    assert not list(tmp_path.glob(".*.tmp"))
+    # labels to a device keep no parts; labels to a file keep theirs for --resume (with another --mentions-out)
+    assert [p.name for p in tmp_path.glob("*.parts")] == (["l.csv.parts"] if other else [])
+
+
+def test_a_fifo_reader_gets_the_labels(reports_csv, tmp_path, extract):
+    """A FIFO (or a shell's >(cmd), a pipe named /dev/fd/N) is written into as `cat > fifo` would, and the
+    run offers no --resume, which could not help it."""
+    import threading
+
+    source = reports_csv(30)
+    code, err = extract(source, "-o", str(tmp_path / "file.csv"), "--chunk-size", 10, "-q", *NONE)
+    assert code == 0, err
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    code, err = extract(source, "-o", str(fifo), "--chunk-size", 10, "-q", *NONE)
+    reader.join()
+    assert code == 0, err
+    assert got == [(tmp_path / "file.csv").read_bytes()] and fifo.is_fifo()
+    code, err = extract(source, "-o", str(fifo), "--resume", "-q", *NONE)
+    assert code == 2 and "--resume: " in err and "keeps no parts beside it" in err
+    read, write = os.pipe()  # what bash's >(cmd) passes: /dev/fd/N
+    got = []
+    reader = threading.Thread(target=lambda: got.append(os.fdopen(read, "rb").read()))
+    reader.start()
+    code, err = extract(source, "-o", f"/dev/fd/{write}", "--chunk-size", 10, "-q", *NONE)
+    os.close(write)
+    reader.join()
+    assert code == 0 and got == [(tmp_path / "file.csv").read_bytes()], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "file.csv", "reports.csv"]
+
+
+def test_labels_to_standard_output(reports_csv, tmp_path, capfd):
+    """-o - writes the labels alone to standard output (messages go to stderr), as -o FILE would write them."""
+    from cxrlabel.cli import main
+
+    source = reports_csv(30)
+    assert main(["extract", str(source), "-o", str(tmp_path / "file.csv"), "--chunk-size", "10", *NONE]) == 0
+    capfd.readouterr()
+    assert main(["extract", str(source), "-o", "-", "--chunk-size", "10", *NONE]) == 0
+    captured = capfd.readouterr()
+    assert captured.out.encode("utf-8") == (tmp_path / "file.csv").read_bytes()
+    assert "labelled 30 reports -> -" in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.csv", "reports.csv"]
+    assert main(["extract", str(source), "-o", "-", "--mentions-out", "-", *NONE]) == 2
+    assert "--output and --mentions-out are both -" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("path, stream", [("-", True), ("/dev/null", True), ("/dev/stdout", True),
+                                          ("/proc/self/fd/1", True), ("/dev/shm/labels.csv", False),
+                                          ("labels.csv", False)])
+def test_which_outputs_are_written_into(path, stream):
+    """/dev/stdout is written into even when the shell redirected it to a regular file (a rename would replace
+    the link /dev/stdout itself); /dev/shm holds ordinary files, replaced as anywhere else."""
+    from cxrlabel.output_guard import is_stream
+
+    assert is_stream(path) is stream

@@ -89,3 +89,58 @@ def test_fit_starts_a_run_only_in_a_folder_of_its_own(small, cache_dir, tmp_path
     assert [p.name for p in users.iterdir()] == ["config.json"] and (users / "config.json").read_text() == "the user's"
     assert "is a file" in refused(fit + [str(small / "labels.csv")], capsys)
     assert main(fit + [str(tmp_path / "run")]) == 0 and is_ours(tmp_path / "run")
+
+
+def test_special_files_are_written_into_and_standard_output_is_offered(quick_run, small, cache_dir, tmp_path, capfd):
+    """Issue 22, case 1: evaluate, predict and export write into a device, a FIFO or standard output (-o -),
+    never renaming over it; /dev/full is one line. (As root, a rename would turn /dev/null into a file: the
+    devices here are private nodes then, so that a regression cannot harm the machine's own.)"""
+    import stat
+    import threading
+
+    null, full = "/dev/null", "/dev/full"
+    if os.geteuid() == 0:
+        null, full = str(tmp_path / "null"), str(tmp_path / "full")
+        for name, path in (("null", null), ("full", full)):
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.stat(f"/dev/{name}").st_rdev)
+    predict = ["predict", "--run", str(quick_run), "--images", str(small / "images"), "--cache-dir", str(cache_dir)]
+    assert main(predict + ["-o", str(tmp_path / "p.csv")]) == 0
+    capfd.readouterr()
+    assert main(predict + ["-o", "-"]) == 0
+    captured = capfd.readouterr()
+    assert captured.out.encode("utf-8") == (tmp_path / "p.csv").read_bytes() and "written to -" in captured.err
+    evaluate = ["evaluate", "--run", str(quick_run), "--cache-dir", str(cache_dir)]
+    assert main(["export", "--run", str(quick_run), "-o", null]) == 0  # (a full device is the same writer's case)
+    for argv in (predict, evaluate):
+        assert main(argv + ["-o", null]) == 0
+        assert main(argv + ["-o", full]) == 2
+        assert capfd.readouterr().err.strip().splitlines()[-1] == (
+            f"cxrtrain: error: {full}: cannot write (No space left on device); free some disk space")
+    assert all(stat.S_ISCHR(os.stat(device).st_mode) for device in (null, full))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(evaluate + ["-o", str(fifo)]) == 0
+    reader.join()
+    assert got[0].startswith(b"{") and b'"mean_auc"' in got[0] and fifo.is_fifo()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_no_command_replaces_a_file_another_one_wrote_in_its_folder(quick_run, small, cache_dir, tmp_path, capsys):
+    """Issue 22, case 5, in cxrtrain: a run folder's files belong to fit and evaluate; predict may add a file
+    there but not replace one of theirs, e.g. an evaluation report."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    evaluate = ["evaluate", "--run", str(run), "--cache-dir", str(cache_dir)]
+    assert main(evaluate) == 0 and main(evaluate) == 0  # evaluate replaces its own report in the run folder
+    before = (run / "evaluation.json").read_bytes()
+    predict = ["predict", "--run", str(run), "--images", str(small / "images"), "--cache-dir", str(cache_dir)]
+    capsys.readouterr()
+    err = refused(predict + ["-o", str(run / "evaluation.json")], capsys)
+    assert f"{run / 'evaluation.json'}: is an output of `cxrtrain run` in {run}" in err and "--output" in err
+    assert (run / "evaluation.json").read_bytes() == before
+    assert main(predict + ["-o", str(run / "predictions.csv")]) == 0

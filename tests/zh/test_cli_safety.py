@@ -203,3 +203,69 @@ def test_no_header_reads_a_header_less_table_of_several_columns(mined, tmp_path,
     assert _label(source, mined / "label_map.csv", out, "--no-header") == 0
     labels = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert labels["Reports"].tolist() == texts.tolist()
+
+
+@pytest.mark.parametrize("name", ["clusters.csv", "assignments.csv", "clusters.html", "new.csv"])
+def test_label_never_replaces_a_file_of_the_mine_folder(mined, reports, tmp_path, capsys, name):
+    """Issue 22, case 5: the mine's review files are outputs of zh mine; zh label may add a file beside them
+    but never replaces one."""
+    folder = tmp_path / "m"
+    shutil.copytree(mined, folder)
+    target = folder / name
+    before = target.read_bytes() if target.exists() else None
+    code = _label(reports, folder / "label_map.csv", target)
+    if before is None:
+        assert code == 0 and target.is_file()
+        return
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{target}: is an output of `zh mine` in {folder}" in err and "--output" in err
+    assert target.read_bytes() == before and not list(folder.glob("*.parts"))
+
+
+def test_label_to_standard_output_and_devices(mined, reports, tmp_path, capfd):
+    """Issue 22, case 1: -o - writes the labels alone to standard output; /dev/null stays a device."""
+    assert _label(reports, mined / "label_map.csv", Path("-")) == 0
+    out = capfd.readouterr().out
+    assert out.startswith("id,") and "wrote" not in out
+    assert _label(reports, mined / "label_map.csv", tmp_path / "x.csv") == 0
+    assert out.encode("utf-8") == (tmp_path / "x.csv").read_bytes()
+    assert _label(reports, mined / "label_map.csv", Path("/dev/null")) == 0
+    assert Path("/dev/null").is_char_device()
+    assert _label(reports, mined / "label_map.csv", Path("/dev/full")) == 2
+    assert capfd.readouterr().err.strip().splitlines() == [
+        "cxrlabel: error: /dev/full: cannot write (No space left on device); free some disk space"]
+    assert Path("/dev/full").is_char_device()
+
+
+def test_second_label_run_is_told_zh_label(mined, reports, tmp_path, capsys):
+    """The lock names the command that holds it (it said "another cxrlabel extract")."""
+    from cxrlabel.archive.parts import PartStore
+
+    output = tmp_path / "labels.csv"
+    with PartStore.claim(output, "cxrlabel zh label"):
+        assert _label(reports, mined / "label_map.csv", output) == 2
+    assert f"another cxrlabel zh label (PID {os.getpid()}) is writing to {output}" in capsys.readouterr().err
+
+
+def test_a_failed_run_leaves_no_semaphore_warning(mined, reports, tmp_path):
+    """A run stopped while its workers label (here: the disk fills as the first part is saved) says one line:
+    tqdm made a semaphore in each worker, which the stopped workers left for the resource tracker to warn of."""
+    import subprocess
+    import sys
+
+    script = ("import errno, sys\n"
+              "from cxrlabel.archive import parts\n"
+              "def full(store, result):\n"
+              "    raise parts.write_error(store.folder / 'part.csv', OSError(errno.ENOSPC, 'No space left on device'))\n"
+              "parts.PartStore.add = full\n"
+              "from cxrlabel.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    done = subprocess.run([sys.executable, "-c", script, "zh", "label", str(reports), "--label-map",
+                           str(mined / "label_map.csv"), "-o", str(tmp_path / "l.csv"), "--workers", "2",
+                           "--chunk-size", "40", "--batch-size", "20"],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"cxrlabel: error: {tmp_path / 'l.csv.parts' / 'part.csv'}: cannot write (No space left on device); free some "
+        "disk space"], done.stderr
