@@ -230,7 +230,6 @@ REAL = SHARED / "zh" / "real_cxr_dev.csv"
 REAL_KS = (None, 10, 20, 30)  # None: the miner's own k (the default)
 REAL_MIN_POSITIVES = 5
 BOOTSTRAP = 1000
-REVIEWER = True
 # Advice and comparison markers: a cluster whose members all hold one is a cluster of boilerplate.
 ADVICE = ("结合临床", "贵科", "建议", "复查", "随诊", "随访", "同前", "相仿", "附见")
 
@@ -277,10 +276,12 @@ def with_interval(pred, positive, uncertain, labels, seed: int = SEED) -> list[s
 
 
 def reviewer_names(result, votes, naming) -> dict[int, str]:
-    """Clusters named from report gold as a reviewer reads them: the purest cluster first (the largest share
-    of its naming-part reports carry one label), named by that label; the label is then explained for
-    those reports, so a rare finding's cluster is not named after the common finding its reports also hold
-    (脊柱侧弯 beside 纹理稍强). Members are the positive or uncertain parts within --max-distance."""
+    """Clusters named from report gold as a reviewer reads them. Each cluster and label get the F1 of "this
+    cluster's reports carry the label" over the naming part; the cluster with the best F1 is named first,
+    by the label most of its reports carry (the better F1 on a tie), and that label is then explained for
+    those reports, so a rare finding's cluster is not named after the
+    common finding its reports also hold (脊柱侧弯 beside 纹理稍强), nor after a broad label (other) that
+    merely outnumbers it. Members are the positive or uncertain parts within --max-distance."""
     from cxrlabel.zh.cues import Cue
 
     clauses = result.clauses
@@ -292,11 +293,13 @@ def reviewer_names(result, votes, naming) -> dict[int, str]:
     rows = {c: r[keep[r]] for c, r in rows.items()}
     names: dict[int, str] = {}
     while rows:
+        # F1 of "this cluster means label L" over the naming part's reports not yet explained
         scored = {c: left[r].sum(axis=0) for c, r in rows.items() if len(r)}
-        best = max(scored, key=lambda c: (scored[c].max() / len(rows[c]), scored[c].max(), -c), default=None)
+        f1 = {c: 2 * v / (len(rows[c]) + left.sum(axis=0)) for c, v in scored.items()}
+        best = max(f1, key=lambda c: (f1[c].max(), -c), default=None)
         if best is None or scored[best].max() == 0:
             break
-        label = int(scored[best].argmax())
+        label = int(np.lexsort((f1[best], scored[best]))[-1])  # most votes, the better F1 on a tie
         names[best] = str(votes.columns[label])
         left[rows.pop(best), label] = False
     return names
@@ -321,7 +324,7 @@ def _ours(ids, texts, naming, positive, k):
     labels = sorted({n for p in positive for n in p})
     votes = pd.DataFrame([[name in p and keep for name in labels] for p, keep in zip(positive, naming)],
                          columns=labels)
-    names = reviewer_names(result, votes, naming) if REVIEWER else evaluate.report_majority_names(result, votes)
+    names = reviewer_names(result, votes, naming)
     out = evaluate.predict(texts, pre, result, settings, names)
     columns = {label: output_name(label, data.chexpert_names) for label in labels}
     pred = [{label for label, column in columns.items() if column in out and row[column] == 1.0}
