@@ -122,7 +122,8 @@ def _inits():
 
 
 def corpus_table() -> None:
-    """Micro-F1 on corpora/zh under each distance setting, at k=10, 14, 30 and the tool's own k."""
+    """Micro-F1 on corpora/zh under each distance setting, at k=10, 14, 30, the default (k chosen per finding)
+    and --k-range (k chosen by silhouette)."""
     import pandas as pd
 
     from cxrlabel.zh import evaluate
@@ -141,13 +142,13 @@ def corpus_table() -> None:
             ("--distance tokens", {"distance": "tokens"}, True),
             ("--distance tokens --no-guide --no-drop-laterality", {"distance": "tokens", "guide": False}, False)]
     print("corpora/zh (420 reports), report-level micro-F1 of 1.0 labels after majority naming:")
-    print(f"| run | {' | '.join(f'k={k}' for k in CORPUS_KS)} | --k-range 5:40 (k chosen) |")
-    print(f"|---|{'---|' * (len(CORPUS_KS) + 1)}")
+    print(f"| run | {' | '.join(f'k={k}' for k in CORPUS_KS)} | default (k chosen) | --k-range 5:40 (k chosen) |")
+    print(f"|---|{'---|' * (len(CORPUS_KS) + 2)}")
     for name, options, drop in runs:
         pre = ClausePreprocessor(data, drop_laterality=drop)
         scores = []
-        for k in (*CORPUS_KS, None):
-            settings = MineSettings(k=k or 10, k_range=None if k else (5, 40), **options)
+        for k, k_range in (*((k, None) for k in CORPUS_KS), (None, None), (None, (5, 40))):
+            settings = MineSettings(k=k, k_range=k_range, **options)
             result = mine(reports["id"].tolist(), texts, settings, pre)
             out = evaluate.predict(texts, pre, result, settings, evaluate.majority_names(result, clause_gold))
             f1 = evaluate.micro_f1(gold, out, data.chexpert_names)
@@ -185,7 +186,7 @@ def _in_child(func, *args):
 SHARED = ROOT.parent / "shared" / "data"
 PROSE = SHARED / "zh" / "openi_zh_dev.csv"
 PROSE_GOLD = SHARED / "openi_dev" / "openi_dev_gold_broad.csv"
-PROSE_KS = (10, 20, 40)
+PROSE_KS = (None, 10, 20, 40)  # None: the miner's own k (the default)
 
 
 def prose_table() -> None:
@@ -208,7 +209,7 @@ def prose_table() -> None:
     pre = ClausePreprocessor(data, drop_laterality=True)
     print("Open-i dev Chinese prose summaries, macro positive F1 over the CheXpert labels; each half mined and "
           "labelled on its own (tune: even uid, check: odd uid):")
-    print(f"| half | naming | {' | '.join(f'k={k}' for k in PROSE_KS)} |")
+    print(f"| half | naming | {' | '.join('default (k chosen)' if k is None else f'k={k}' for k in PROSE_KS)} |")
     print(f"|---|---|{'---|' * len(PROSE_KS)}")
     for half, name in ((0, "tune"), (1, "check")):
         part = both[both["uid"] % 2 == half].reset_index(drop=True)
@@ -222,7 +223,8 @@ def prose_table() -> None:
             majority = evaluate.report_majority_names(result, part[labels].eq(1.0))
             for naming, names in zip(rows, (suggested, majority)):
                 out = evaluate.predict(texts, pre, result, settings, names)
-                rows[naming].append(f"{evaluate.macro_f1(part, out, labels):.3f}")
+                chosen = f" (k={len(result.clusters)})" if k is None else ""
+                rows[naming].append(f"{evaluate.macro_f1(part, out, labels):.3f}{chosen}")
         for naming, scores in rows.items():
             print(f"| {name} ({len(part)}) | {naming} | {' | '.join(scores)} |", flush=True)
 

@@ -78,9 +78,10 @@ def strip_positions(text: str, pattern: re.Pattern[str] | None) -> str:
 
 
 def laterality_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for all laterality/location words, longest first so 双侧 beats 双."""
+    """One regex for all laterality/location words, longest first so 双侧 beats 双. A side followed by 位 is a
+    finding, not a place (右位心, 右位主动脉弓: the organ on the wrong side), so it stays."""
     ordered = sorted({w for w in words if w}, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    return re.compile(f"(?:{'|'.join(map(re.escape, ordered))})(?!位)") if ordered else None
 
 
 def strip_laterality(text: str, pattern: re.Pattern[str] | None) -> str:

@@ -142,3 +142,9 @@ def test_senile_change_is_a_finding_not_normal(zh_data):
 @pytest.mark.parametrize("label", ["device", "胃管", "气管插管", "输液港"])
 def test_device_labels_are_support_devices(zh_data, label):
     assert output_name(label, zh_data.chexpert_names) == "Support Devices"
+
+
+def test_an_organ_on_the_wrong_side_keeps_its_side(pre_nolat, zh_data):
+    assert parts(pre_nolat, "右位主动脉弓") == [(Cue.NONE.value, "右位主动脉弓")]
+    assert parts(pre_nolat, "右侧胸腔积液") == [(Cue.NONE.value, "胸腔积液")]
+    assert suggest_label("右位心", zh_data.known_findings) == "dextrocardia"
