@@ -19,6 +19,7 @@ CONJUNCTIONS_FILE = "conjunctions.txt"
 FINDING_ENDS_FILE = "finding_ends.txt"
 LIST_OPENERS_FILE = "list_openers.txt"
 DISJUNCTIONS_FILE = "disjunctions.txt"
+LIST_CLOSERS_FILE = "list_closers.txt"
 DISCOURSE_FILE = "discourse.txt"
 DEGREE_FILE = "degree.txt"
 BOILERPLATE_FILE = "boilerplate.txt"
@@ -42,6 +43,7 @@ class ZhData:
     finding_ends: tuple[str, ...]
     list_openers: tuple[str, ...]
     disjunctions: tuple[str, ...]
+    list_closers: tuple[str, ...]
     discourse: tuple[str, ...]
     degree: tuple[str, ...]  # 少许, 稍: removed like discourse, as sizes are
     boilerplate: tuple[str, ...]
@@ -105,6 +107,7 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         finding_ends=tuple(read_entries(rules / FINDING_ENDS_FILE, "--rules-dir")),
         list_openers=tuple(read_entries(rules / LIST_OPENERS_FILE, "--rules-dir")),
         disjunctions=tuple(read_entries(rules / DISJUNCTIONS_FILE, "--rules-dir")),
+        list_closers=tuple(read_entries(rules / LIST_CLOSERS_FILE, "--rules-dir")),
         discourse=tuple(read_entries(lexicons / DISCOURSE_FILE, "--lexicon-dir")),
         degree=tuple(read_entries(lexicons / DEGREE_FILE, "--lexicon-dir")),
         boilerplate=tuple(read_entries(lexicons / BOILERPLATE_FILE, "--lexicon-dir")),

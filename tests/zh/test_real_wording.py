@@ -148,3 +148,13 @@ def test_an_organ_on_the_wrong_side_keeps_its_side(pre_nolat, zh_data):
     assert parts(pre_nolat, "右位主动脉弓") == [(Cue.NONE.value, "右位主动脉弓")]
     assert parts(pre_nolat, "右侧胸腔积液") == [(Cue.NONE.value, "胸腔积液")]
     assert suggest_label("右位心", zh_data.known_findings) == "dextrocardia"
+
+
+# 6. prose: a list of things ruled out goes on across the comma
+def test_a_clause_closing_a_ruled_out_list_keeps_its_negation(pre_nolat):
+    assert parts(pre_nolat, "肺部没有实变，气胸的迹象") == [("negated", "肺部实变"), ("negated", "气胸")]
+    assert parts(pre_nolat, "没有发现骨折，纵隔增宽的证据") == [("negated", "骨折"), ("negated", "纵隔增宽")]
+
+
+def test_a_report_clause_after_a_negation_stays_positive(pre_nolat):
+    assert parts(pre_nolat, "未见气胸，左侧胸腔积液") == [("negated", "气胸"), ("none", "胸腔积液")]
