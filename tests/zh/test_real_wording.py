@@ -158,3 +158,10 @@ def test_a_clause_closing_a_ruled_out_list_keeps_its_negation(pre_nolat):
 
 def test_a_report_clause_after_a_negation_stays_positive(pre_nolat):
     assert parts(pre_nolat, "未见气胸，左侧胸腔积液") == [("negated", "气胸"), ("none", "胸腔积液")]
+
+
+def test_with_a_small_fixed_k_a_known_finding_is_never_merged_into_another(pre_nolat):
+    texts = ["两肺纹理增多。"] * 30 + ["主动脉硬化。"] * 20 + ["右侧气胸。"] * 3
+    result = mine([str(i) for i in range(len(texts))], texts, MineSettings(k=2), pre_nolat)
+    pneumothorax = result.clauses[result.clauses["normalized"] == "气胸"]
+    assert not pneumothorax["assigned"].any()  # left apart as unassigned, listed so on clusters.html
