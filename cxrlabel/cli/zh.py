@@ -180,7 +180,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_input_options(m)
     group = m.add_mutually_exclusive_group()
     group.add_argument("-k", type=_positive, default=None,
-                       help="number of clusters (default: chosen, one per finding that at least 5 reports hold)")
+                       help="number of clusters (default: chosen, one per known finding that 2 reports hold "
+                            "and one per other wording that 5 reports hold)")
     group.add_argument("--k-range", type=_k_range, metavar="LOW:HIGH",
                        help="try every k in the range and keep the best weighted silhouette")
     m.add_argument("--distance", choices=DISTANCES, default="chars",
