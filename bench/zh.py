@@ -1,6 +1,6 @@
 """Benchmark of the Chinese clause miner (cxrlabel zh): corpus label F1, full matrix, init, CLARA.
 
-Run alone with `python -m bench.zh [--corpus|--scale]` or as part of `python -m bench`. The corpus
+Run alone with `python -m bench.zh [--corpus|--prose|--real|--scale]` or as part of `python -m bench`. The corpus
 table mines corpora/zh under each setting and names every cluster by the majority gold label of its
 members, as a reviewer would, then scores report-level micro-F1 of the 1.0 labels. Each measurement runs in
 a fresh child process so its peak memory is its own: "peak RSS" is the child's
@@ -95,6 +95,18 @@ def _fit_clauses(sampled: bool):
     return {"seconds": seconds, "traced_mib": traced, "rss_mib": rss, "loss": fitted.inertia_}
 
 
+def _fit_chosen():
+    """The default miner, k chosen per finding (auto_k), on the same 20k distinct clauses."""
+    from cxrlabel.zh.auto_k import FindingKMedoids
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.known_findings import finding_guide
+
+    items, weights = _items_and_weights()
+    model = FindingKMedoids(finding_guide(load_zh_data()), random_state=SEED)
+    fitted, seconds, traced, rss = _measure(model.fit, items, weights)
+    return {"seconds": seconds, "traced_mib": traced, "rss_mib": rss, "loss": fitted.inertia_, "k": fitted.n_clusters_}
+
+
 def _inits():
     """Seconds and weighted loss of FasterPAM from each start, on one 20k matrix."""
     import kmedoids
@@ -122,7 +134,8 @@ def _inits():
 
 
 def corpus_table() -> None:
-    """Micro-F1 on corpora/zh under each distance setting, at k=10, 14, 30 and the tool's own k."""
+    """Micro-F1 on corpora/zh under each distance setting, at k=10, 14, 30, the default (k chosen per finding)
+    and --k-range (k chosen by silhouette)."""
     import pandas as pd
 
     from cxrlabel.zh import evaluate
@@ -141,13 +154,13 @@ def corpus_table() -> None:
             ("--distance tokens", {"distance": "tokens"}, True),
             ("--distance tokens --no-guide --no-drop-laterality", {"distance": "tokens", "guide": False}, False)]
     print("corpora/zh (420 reports), report-level micro-F1 of 1.0 labels after majority naming:")
-    print(f"| run | {' | '.join(f'k={k}' for k in CORPUS_KS)} | --k-range 5:40 (k chosen) |")
-    print(f"|---|{'---|' * (len(CORPUS_KS) + 1)}")
+    print(f"| run | {' | '.join(f'k={k}' for k in CORPUS_KS)} | default (k chosen) | --k-range 5:40 (k chosen) |")
+    print(f"|---|{'---|' * (len(CORPUS_KS) + 2)}")
     for name, options, drop in runs:
         pre = ClausePreprocessor(data, drop_laterality=drop)
         scores = []
-        for k in (*CORPUS_KS, None):
-            settings = MineSettings(k=k or 10, k_range=None if k else (5, 40), **options)
+        for k, k_range in (*((k, None) for k in CORPUS_KS), (None, None), (None, (5, 40))):
+            settings = MineSettings(k=k, k_range=k_range, **options)
             result = mine(reports["id"].tolist(), texts, settings, pre)
             out = evaluate.predict(texts, pre, result, settings, evaluate.majority_names(result, clause_gold))
             f1 = evaluate.micro_f1(gold, out, data.chexpert_names)
@@ -185,7 +198,7 @@ def _in_child(func, *args):
 SHARED = ROOT.parent / "shared" / "data"
 PROSE = SHARED / "zh" / "openi_zh_dev.csv"
 PROSE_GOLD = SHARED / "openi_dev" / "openi_dev_gold_broad.csv"
-PROSE_KS = (10, 20, 40)
+PROSE_KS = (None, 10, 20, 40)  # None: the miner's own k (the default)
 
 
 def prose_table() -> None:
@@ -208,7 +221,7 @@ def prose_table() -> None:
     pre = ClausePreprocessor(data, drop_laterality=True)
     print("Open-i dev Chinese prose summaries, macro positive F1 over the CheXpert labels; each half mined and "
           "labelled on its own (tune: even uid, check: odd uid):")
-    print(f"| half | naming | {' | '.join(f'k={k}' for k in PROSE_KS)} |")
+    print(f"| half | naming | {' | '.join('default (k chosen)' if k is None else f'k={k}' for k in PROSE_KS)} |")
     print(f"|---|---|{'---|' * len(PROSE_KS)}")
     for half, name in ((0, "tune"), (1, "check")):
         part = both[both["uid"] % 2 == half].reset_index(drop=True)
@@ -222,9 +235,192 @@ def prose_table() -> None:
             majority = evaluate.report_majority_names(result, part[labels].eq(1.0))
             for naming, names in zip(rows, (suggested, majority)):
                 out = evaluate.predict(texts, pre, result, settings, names)
-                rows[naming].append(f"{evaluate.macro_f1(part, out, labels):.3f}")
+                chosen = f" (k={len(result.clusters)})" if k is None else ""
+                rows[naming].append(f"{evaluate.macro_f1(part, out, labels):.3f}{chosen}")
         for naming, scores in rows.items():
             print(f"| {name} ({len(part)}) | {naming} | {' | '.join(scores)} |", flush=True)
+
+REAL = SHARED / "zh" / "real_cxr_dev.csv"
+REAL_KS = (None, 10, 20, 30)  # None: the miner's own k (the default)
+REAL_MIN_POSITIVES = 5
+BOOTSTRAP = 1000
+# Advice and comparison markers: a cluster whose members all hold one is a cluster of boilerplate.
+ADVICE = ("结合临床", "贵科", "建议", "复查", "随诊", "随访", "同前", "相仿", "附见")
+
+
+def real_gold(frame) -> tuple[list[set[str]], list[set[str]]]:
+    """Each report's positive and uncertain ("?label") gold labels."""
+    positive, uncertain = [], []
+    for cell in frame["labels"].fillna(""):
+        names = [n.strip() for n in str(cell).split(";") if n.strip()]
+        positive.append({n for n in names if not n.startswith("?")})
+        uncertain.append({n[1:] for n in names if n.startswith("?")})
+    return positive, uncertain
+
+
+def set_scores(pred: list[set[str]], positive: list[set[str]], uncertain: list[set[str]],
+               labels: list[str]) -> tuple[float, float]:
+    """Report-level micro positive-F1 over label sets, and macro over `labels`; an uncertain gold label
+    counts neither as a hit nor as a miss."""
+    tp = fp = fn = 0
+    per = {label: [0, 0, 0] for label in labels}
+    for p, g, u in zip(pred, positive, uncertain):
+        hits, extra, missed = p & g, p - g - u, g - p
+        tp, fp, fn = tp + len(hits), fp + len(extra), fn + len(missed)
+        for label, counts in per.items():
+            counts[0] += label in hits
+            counts[1] += label in extra
+            counts[2] += label in missed
+    micro = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+    macro = float(np.mean([2 * a / (2 * a + b + c) if a + b + c else 1.0 for a, b, c in per.values()]))
+    return micro, macro
+
+
+def with_interval(pred, positive, uncertain, labels, seed: int = SEED) -> list[str]:
+    """Micro and macro F1, each with a 95% percentile bootstrap interval over reports."""
+    point = set_scores(pred, positive, uncertain, labels)
+    rng = np.random.default_rng(seed)
+    n = len(pred)
+    draws = []
+    for _ in range(BOOTSTRAP):
+        at = rng.integers(0, n, n)
+        draws.append(set_scores([pred[i] for i in at], [positive[i] for i in at], [uncertain[i] for i in at], labels))
+    low, high = np.percentile(np.array(draws), [2.5, 97.5], axis=0)
+    return [f"{point[i]:.3f} [{low[i]:.3f}, {high[i]:.3f}]" for i in range(2)]
+
+
+def reviewer_names(result, votes, naming) -> dict[int, str]:
+    """Clusters named from report gold as a reviewer reads them. Each cluster and label get the F1 of "this
+    cluster's reports carry the label" over the naming part; the cluster with the best F1 is named first,
+    by the label most of its reports carry (the better F1 on a tie), and that label is then explained for
+    those reports, so a rare finding's cluster is not named after the
+    common finding its reports also hold (脊柱侧弯 beside 纹理稍强), nor after a broad label (other) that
+    merely outnumbers it. Members are the positive or uncertain parts within --max-distance."""
+    from cxrlabel.zh.cues import Cue
+
+    clauses = result.clauses
+    members = clauses[clauses["member"] & clauses["assigned"]
+                      & clauses["cue"].isin([Cue.NONE.value, Cue.UNCERTAIN.value])]
+    left = votes.to_numpy().copy()
+    keep = np.asarray(naming)
+    rows = {int(c): np.unique(g["row"].to_numpy()) for c, g in members.groupby("cluster_id")}
+    rows = {c: r[keep[r]] for c, r in rows.items()}
+    names: dict[int, str] = {}
+    while rows:
+        # F1 of "this cluster means label L" over the naming part's reports not yet explained
+        scored = {c: left[r].sum(axis=0) for c, r in rows.items() if len(r)}
+        f1 = {c: 2 * v / (len(rows[c]) + left.sum(axis=0)) for c, v in scored.items()}
+        best = max(f1, key=lambda c: (f1[c].max(), -c), default=None)
+        if best is None or scored[best].max() == 0:
+            break
+        label = int(np.lexsort((f1[best], scored[best]))[-1])  # most votes, the better F1 on a tie
+        names[best] = str(votes.columns[label])
+        left[rows.pop(best), label] = False
+    return names
+
+
+def _ours(ids, texts, naming, positive, k):
+    """zh mine at defaults (k=None: the miner's own k), clusters named from the naming part's gold as a
+    reviewer would (the label most of a cluster's positive or uncertain members' reports carry), every
+    report labelled by zh label."""
+    import pandas as pd
+
+    from cxrlabel.zh import evaluate
+    from cxrlabel.zh.data_files import load_zh_data
+    from cxrlabel.zh.known_findings import output_name, suggest_label
+    from cxrlabel.zh.mine import MineSettings, mine
+    from cxrlabel.zh.preprocess import ClausePreprocessor
+
+    data = load_zh_data()
+    pre = ClausePreprocessor(data, drop_laterality=True)
+    settings = MineSettings(k=k)
+    result = mine(ids, texts, settings, pre)
+    labels = sorted({n for p in positive for n in p})
+    votes = pd.DataFrame([[name in p and keep for name in labels] for p, keep in zip(positive, naming)],
+                         columns=labels)
+    names = reviewer_names(result, votes, naming)
+    # A cluster no naming-part report speaks for is named as a reviewer reads it: by the lexicon's suggestion,
+    # where that is one of the gold labels (气胸 -> pneumothorax, 胃管 -> device via Support Devices).
+    gold_by_output = {output_name(label, data.chexpert_names): label for label in votes.columns}
+    for cid, medoid in zip(result.clusters["cluster_id"], result.clusters["medoid"]):
+        suggested = output_name(suggest_label(medoid, data.known_findings), data.chexpert_names)
+        if int(cid) not in names and suggested in gold_by_output:
+            names[int(cid)] = gold_by_output[suggested]
+    out = evaluate.predict(texts, pre, result, settings, names)
+    columns = {label: output_name(label, data.chexpert_names) for label in labels}
+    pred = [{label for label, column in columns.items() if column in out and row[column] == 1.0}
+            for _, row in out.iterrows()]
+    advice = sum(all(any(a in clause for a in ADVICE) for clause, _ in members) and len(members) > 0
+                 for members in result.clusters["members"])
+    return pred, len(result.clusters), advice
+
+
+def _seed_method(texts, naming, positive, k):
+    """The seed-001 method as published: clauses, digits out, plain character Levenshtein, FasterPAM over the
+    distinct clauses weighted by count, no cue handling; each cluster named by the majority gold label of
+    its clauses' naming-part reports (normal included); a report gets its clauses' names, normal only
+    when no other."""
+    from collections import Counter
+
+    from cxrlabel.zh.clauses import split_clauses
+    from cxrlabel.zh.distance import Metric
+    from cxrlabel.zh.normalize import strip_numbers
+    from cxrlabel.zh.weighted_kmedoids import assign, solve
+
+    parts = [[c for c in (strip_numbers(x) for x in split_clauses(t)) if c] for t in texts]
+    counts = Counter(c for p in parts for c in p)
+    unique = sorted(counts)
+    matrix = Metric().pairwise(unique)
+    medoids = solve(matrix, np.array([counts[u] for u in unique], dtype=np.float64), min(k, len(unique)), seed=SEED)
+    cluster = dict(zip(unique, assign(matrix, medoids)[0]))
+    votes: dict[int, Counter] = {}
+    for p, gold, keep in zip(parts, positive, naming):
+        for c in p:
+            votes.setdefault(int(cluster[c]), Counter()).update(gold if keep else ())
+    names = {c: v.most_common(1)[0][0] for c, v in votes.items() if v}
+    pred = []
+    for p in parts:
+        found = {names[int(cluster[c])] for c in p if int(cluster[c]) in names}
+        pred.append(found - {"normal"} if found - {"normal"} else found)
+    return pred
+
+
+def real_table() -> None:
+    """Real chest radiograph reports: mined on every dev report, named from the naming part (id % 4 == 0, the
+    part the rules were tuned on), scored on the check part (id % 4 == 2)."""
+    if not REAL.is_file():
+        print(f"real: skipped, {REAL} is not here (development data, never shipped)")
+        return
+    import pandas as pd
+
+    frame = pd.read_csv(REAL, dtype={"id": int}, keep_default_na=False)
+    naming = (frame["id"] % 4 == 0).tolist()
+    check = [not n for n in naming]
+    texts = frame["结论"].tolist()
+    positive, uncertain = real_gold(frame)
+    pick = lambda values: [v for v, c in zip(values, check) if c]  # noqa: E731
+    held_pos, held_unc = pick(positive), pick(uncertain)
+    counts = pd.Series([n for p in held_pos for n in p]).value_counts()
+    labels = sorted(counts[counts >= REAL_MIN_POSITIVES].index)
+    print(f"real_cxr_dev.csv: mined on all {len(frame)} reports, clusters named from the gold of the naming part "
+          f"({sum(naming)} reports, id % 4 == 0), scored on the check part ({sum(check)} reports, id % 4 == 2); "
+          f"report-level positive F1 over label sets, 95% bootstrap intervals over reports; macro over the "
+          f"{len(labels)} labels with >= {REAL_MIN_POSITIVES} positives in the check part: {', '.join(labels)}")
+    heads = ["default (k chosen)" if k is None else f"k={k}" for k in REAL_KS]
+    print(f"| run | {' | '.join(heads)} |")
+    print(f"|---|{'---|' * len(REAL_KS)}")
+    ours, seed, chosen = [], [], []
+    for k in REAL_KS:
+        pred, n_clusters, advice = _ours(frame["id"].astype(str).tolist(), texts, naming, positive, k)
+        ours.append(with_interval(pick(pred), held_pos, held_unc, labels))
+        chosen.append(f"{n_clusters} clusters, {advice} of only advice")
+        seed.append(with_interval(pick(_seed_method(texts, naming, positive, k or n_clusters)), held_pos, held_unc,
+                                  labels))
+    print(f"| ours, micro | {' | '.join(s[0] for s in ours)} |")
+    print(f"| ours, macro over labels with ≥ {REAL_MIN_POSITIVES} positives | {' | '.join(s[1] for s in ours)} |")
+    print(f"| ours, clusters | {' | '.join(chosen)} |")
+    print(f"| seed-001 method, micro | {' | '.join(s[0] for s in seed)} |")
+    print(f"| seed-001 method, macro | {' | '.join(s[1] for s in seed)} |", flush=True)
 
 
 def scale() -> None:
@@ -237,6 +433,9 @@ def scale() -> None:
     full = _in_child(_fit_clauses, False)
     print(f"full matrix, {N_UNIQUE} distinct clauses, k={K}: {full['seconds']:.1f} s, "
           f"traced peak {full['traced_mib']:.0f} MiB, peak RSS {full['rss_mib']:.0f} MiB, loss {full['loss']:.1f}")
+    chosen = _in_child(_fit_chosen)
+    print(f"default (k chosen per finding), same {N_UNIQUE} clauses: {chosen['seconds']:.1f} s, k={chosen['k']}, "
+          f"traced peak {chosen['traced_mib']:.0f} MiB, peak RSS {chosen['rss_mib']:.0f} MiB, loss {chosen['loss']:.1f}")
     sampled = _in_child(_fit_clauses, True)
     print(f"CLARA on the same clauses ({N_SAMPLES} samples of {SAMPLE}): {sampled['seconds']:.1f} s, "
           f"traced peak {sampled['traced_mib']:.0f} MiB, peak RSS {sampled['rss_mib']:.0f} MiB, loss {sampled['loss']:.1f}")
@@ -254,14 +453,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.zh", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="store_true", help="only the corpora/zh F1 table")
     parser.add_argument("--prose", action="store_true", help="only the Open-i Chinese prose table (dev data)")
+    parser.add_argument("--real", action="store_true",
+                        help="only the real chest radiograph reports table (dev data), beside the seed-001 method")
     parser.add_argument("--scale", action="store_true", help="only the 20k-clause and archive timings")
     args = parser.parse_args(argv if argv is not None else [])
     print("== cxrlabel zh: clause miner benchmark ==")
-    everything = not (args.corpus or args.prose or args.scale)
+    everything = not (args.corpus or args.prose or args.real or args.scale)
     if everything or args.corpus:
         corpus_table()
     if everything or args.prose:
         prose_table()
+    if everything or args.real:
+        real_table()
     if everything or args.scale:
         scale()
 

@@ -49,6 +49,7 @@ k-medoids. Normal descriptions (心影不大) are then assigned to the nearest f
 value 0.0, but take no part in the fit.
 
 examples:
+  cxrlabel zh mine reports.csv --column 诊断 --out mined/             # k chosen: a cluster per frequent finding
   cxrlabel zh mine reports.csv --column 诊断 -k 10 --out mined/
   cxrlabel zh mine reports.csv --column 诊断 --k-range 5:40 --out mined/
   cxrlabel zh mine archive.parquet --column 诊断 -k 20 --sample 5000 --out mined/   # 1M reports
@@ -178,7 +179,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                           epilog=MINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_input_options(m)
     group = m.add_mutually_exclusive_group()
-    group.add_argument("-k", type=_positive, default=10, help="number of clusters (default 10)")
+    group.add_argument("-k", type=_positive, default=None,
+                       help="number of clusters (default: chosen, one per known finding that 2 reports hold "
+                            "and one per other wording that 5 reports hold)")
     group.add_argument("--k-range", type=_k_range, metavar="LOW:HIGH",
                        help="try every k in the range and keep the best weighted silhouette")
     m.add_argument("--distance", choices=DISTANCES, default="chars",

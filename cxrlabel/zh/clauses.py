@@ -15,6 +15,8 @@ _ITEM = re.compile(
 )
 # Clause breaks after half-width folding: 。；，, line breaks, and ":" after headings.
 _BREAK = re.compile(r"[。;,:!\n\r]+")
+# A question mark ends a question: 呼气相？双肺纹理较强 is two clauses, the mark staying with the first (its cue).
+_AFTER_QUESTION = re.compile(r"(?<=[^?\s]\?)(?=[^?])")
 
 
 def split_clauses(text: str) -> list[str]:
@@ -22,4 +24,5 @@ def split_clauses(text: str) -> list[str]:
     if not text:
         return []
     text = _ITEM.sub("\n", to_halfwidth(text))
-    return [clause for clause in (tidy_whitespace(part) for part in _BREAK.split(text)) if clause]
+    pieces = (piece for part in _BREAK.split(text) for piece in _AFTER_QUESTION.split(part))
+    return [clause for clause in (tidy_whitespace(piece) for piece in pieces) if clause]

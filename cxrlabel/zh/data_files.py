@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..resources import data_dir
-from .normalize import to_halfwidth
+from .normalize import POSITION_KINDS, to_halfwidth
 
 NEGATION_FILE = "negation.txt"
 UNCERTAINTY_FILE = "uncertainty.txt"
@@ -19,13 +19,16 @@ CONJUNCTIONS_FILE = "conjunctions.txt"
 FINDING_ENDS_FILE = "finding_ends.txt"
 LIST_OPENERS_FILE = "list_openers.txt"
 DISJUNCTIONS_FILE = "disjunctions.txt"
+LIST_CLOSERS_FILE = "list_closers.txt"
 DISCOURSE_FILE = "discourse.txt"
+DEGREE_FILE = "degree.txt"
 BOILERPLATE_FILE = "boilerplate.txt"
 LATERALITY_FILE = "laterality.txt"
 KNOWN_FINDINGS_FILE = "known_findings.tsv"
 USERDICT_FILE = "radiology_userdict.txt"
 CHEXPERT_NAMES_FILE = "chexpert_names.tsv"
 SECTIONS_FILE = "sections.tsv"
+POSITIONS_FILE = "positions.tsv"
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,15 @@ class ZhData:
     finding_ends: tuple[str, ...]
     list_openers: tuple[str, ...]
     disjunctions: tuple[str, ...]
+    list_closers: tuple[str, ...]
     discourse: tuple[str, ...]
+    degree: tuple[str, ...]  # 少许, 稍: removed like discourse, as sizes are
     boilerplate: tuple[str, ...]
     laterality: tuple[str, ...]
     known_findings: tuple[tuple[str, str], ...]
     chexpert_names: tuple[tuple[str, str], ...]
     sections: tuple[tuple[str, str], ...]
+    positions: tuple[tuple[str, str], ...]  # (kind, word): how a device position is written
     userdict: Path
 
 
@@ -87,6 +93,11 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
     userdict = lexicons / USERDICT_FILE
     if not userdict.is_file():
         raise UserError(f"{userdict}: missing jieba user dictionary; restore it or point $lexicon_dir at a folder that has it")
+    positions = read_pairs(lexicons / POSITIONS_FILE, "--lexicon-dir")
+    for number, (kind, _) in enumerate(positions, 1):
+        if kind not in POSITION_KINDS:
+            raise UserError(f"{lexicons / POSITIONS_FILE}: entry {number} has kind {kind!r}; use one of "
+                            f"{', '.join(POSITION_KINDS)}")
     return ZhData(
         negation=tuple(read_entries(rules / NEGATION_FILE, "--rules-dir")),
         uncertainty=tuple(read_entries(rules / UNCERTAINTY_FILE, "--rules-dir")),
@@ -96,11 +107,14 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         finding_ends=tuple(read_entries(rules / FINDING_ENDS_FILE, "--rules-dir")),
         list_openers=tuple(read_entries(rules / LIST_OPENERS_FILE, "--rules-dir")),
         disjunctions=tuple(read_entries(rules / DISJUNCTIONS_FILE, "--rules-dir")),
+        list_closers=tuple(read_entries(rules / LIST_CLOSERS_FILE, "--rules-dir")),
         discourse=tuple(read_entries(lexicons / DISCOURSE_FILE, "--lexicon-dir")),
+        degree=tuple(read_entries(lexicons / DEGREE_FILE, "--lexicon-dir")),
         boilerplate=tuple(read_entries(lexicons / BOILERPLATE_FILE, "--lexicon-dir")),
         laterality=tuple(read_entries(lexicons / LATERALITY_FILE, "--lexicon-dir")),
         known_findings=read_pairs(lexicons / KNOWN_FINDINGS_FILE, "--lexicon-dir"),
         chexpert_names=read_pairs(lexicons / CHEXPERT_NAMES_FILE, "--lexicon-dir"),
         sections=read_pairs(lexicons / SECTIONS_FILE, "--lexicon-dir"),
+        positions=positions,
         userdict=userdict,
     )

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from .cues import Cue
 from .distance import DEFAULT_MAX_DISTANCE, FindingGuide, TokenEncoder
+from .auto_k import FindingKMedoids
 from .kmedoids_miner import ClauseKMedoids
 from .known_findings import finding_guide, suggest_label
 from .preprocess import ClausePreprocessor
@@ -24,7 +25,7 @@ CLAUSE_COLUMNS = ["row", "id", "clause_no", "part_no", "clause", "normalized", "
 
 @dataclass
 class MineSettings:
-    k: int = 10
+    k: int | None = None  # None: one cluster per finding held by enough reports (auto_k); else fixed
     k_range: tuple[int, int] | None = None
     distance: str = "chars"
     guide: bool = True
@@ -96,13 +97,25 @@ def mine(ids: Sequence[str], texts: Sequence[str], settings: MineSettings, pre: 
     fitted = clauses[clauses["cue"] != Cue.NORMAL.value]
     counts = (fitted if len(fitted) else clauses)["normalized"].value_counts(sort=False)
     unique = counts.index.tolist()
-    model = ClauseKMedoids(n_clusters=settings.k, k_range=settings.k_range, engine=settings.engine,
-                           sample_size=settings.sample, n_samples=settings.n_samples,
-                           random_state=settings.seed, workers=settings.workers, progress=progress,
-                           guide=finding_guide(pre.data) if settings.guide else None)
+    guide = finding_guide(pre.data) if settings.guide else None
+    chosen = settings.k is None and settings.k_range is None
+    model: ClauseKMedoids | FindingKMedoids
+    if chosen:
+        model = FindingKMedoids(guide, radius=settings.max_distance, engine=settings.engine,
+                                sample_size=settings.sample, n_samples=settings.n_samples,
+                                random_state=settings.seed, workers=settings.workers, progress=progress)
+    else:
+        model = ClauseKMedoids(n_clusters=settings.k or 1, k_range=settings.k_range, engine=settings.engine,
+                               sample_size=settings.sample, n_samples=settings.n_samples,
+                               random_state=settings.seed, workers=settings.workers, progress=progress,
+                               guide=guide)
     everything = clauses["normalized"].unique().tolist()
     encoded = encoded_clauses(everything, pre, settings.distance, model.guide)
-    model.fit([encoded[u] for u in unique], counts.to_numpy())
+    if chosen:
+        reports = (fitted if len(fitted) else clauses).groupby("normalized", sort=False)["row"].nunique()
+        model.fit([encoded[u] for u in unique], counts.to_numpy(), reports.reindex(unique).to_numpy())
+    else:
+        model.fit([encoded[u] for u in unique], counts.to_numpy())
     labels, dist = model.transform_nearest([encoded[u] for u in everything])
     # Number clusters 1..k from the most to the least frequent, so cluster 1 is the biggest.
     within = model.distances_ <= settings.max_distance

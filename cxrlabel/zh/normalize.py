@@ -49,10 +49,39 @@ def strip_numbers(text: str) -> str:
     return _EDGE_PUNCT.sub("", tidy_whitespace(text))
 
 
+POSITION_KINDS = ("tip", "verb", "level", "side", "end")
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(map(re.escape, sorted({w for w in words if w}, key=len, reverse=True)))
+
+
+def position_pattern(entries: Iterable[tuple[str, str]]) -> re.Pattern[str] | None:
+    """One regex for a device position: [tip] verb [level] [side] number [ends], from (kind, word) pairs
+    (lexicons/zh/positions.tsv). A number must follow the level, so a place without one stays."""
+    words: dict[str, list[str]] = {kind: [] for kind in POSITION_KINDS}
+    for kind, word in entries:
+        words.setdefault(kind, []).append(word)
+    if not words["verb"]:
+        return None
+    tip, level, side, end = (_alternation(words[k]) for k in ("tip", "level", "side", "end"))
+    return re.compile(
+        (rf"(?:的?(?:{tip}))?" if tip else "") + rf"(?:{_alternation(words['verb'])})约?"
+        + (rf"(?:{level})?" if level else "") + (rf"(?:{side})?" if side else "")
+        + rf"约?{_NUMBER}(?:\s*[/~\-、至]\s*(?:{level or 'T'})?{_NUMBER})*" + (rf"(?:{end})*" if end else ""),
+        re.IGNORECASE)
+
+
+def strip_positions(text: str, pattern: re.Pattern[str] | None) -> str:
+    """Drop where a device ends (管端位于胸5椎体水平) and keep the device: a position is no finding."""
+    return text if pattern is None else pattern.sub("", text)
+
+
 def laterality_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for all laterality/location words, longest first so 双侧 beats 双."""
+    """One regex for all laterality/location words, longest first so 双侧 beats 双. A side followed by 位 is a
+    finding, not a place (右位心, 右位主动脉弓: the organ on the wrong side), so it stays."""
     ordered = sorted({w for w in words if w}, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    return re.compile(f"(?:{'|'.join(map(re.escape, ordered))})(?!位)") if ordered else None
 
 
 def strip_laterality(text: str, pattern: re.Pattern[str] | None) -> str:

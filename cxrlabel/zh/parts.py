@@ -43,8 +43,9 @@ class PartSplitter:
 
     def __init__(self, cues: CueMatcher, conjunctions: Iterable[str], finding_ends: Iterable[str],
                  tokens: Callable[[str], list[str]], list_openers: Iterable[str] = (),
-                 disjunctions: Iterable[str] = ()) -> None:
+                 disjunctions: Iterable[str] = (), list_closers: Iterable[str] = ()) -> None:
         self.cues = cues
+        self._closers = tuple(sorted(set(list_closers), key=len, reverse=True))
         self._disjunctions = set(disjunctions)
         self._openers = tuple(sorted(set(list_openers), key=len, reverse=True))
         self._words = {w for w in conjunctions if w != "、"}
@@ -74,12 +75,13 @@ class PartSplitter:
 
     def continues_list(self, text: str) -> str | None:
         """A clause that goes on with the list of the one before: it opens with a list word (如气胸或胸腔积液
-        -> 气胸或胸腔积液, the word removed) or lists alternatives (胸腔积液或气胸) with no cue of its own."""
+        -> 气胸或胸腔积液, the word removed), lists alternatives (胸腔积液或气胸) or closes the list (胸腔积液的迹象)
+        with no cue of its own."""
         opener = next((w for w in self._openers if text.startswith(w)), None)
         if opener:
             return text[len(opener):]
-        if self._disjunctions & set(self._tokens(text)) and not any(
-                m.kind in _SCOPED for m in self.cues.matches(text)):
+        listed = bool(self._disjunctions & set(self._tokens(text))) or text.endswith(self._closers)
+        if listed and not any(m.kind in _SCOPED for m in self.cues.matches(text)):
             return text
         return None
 

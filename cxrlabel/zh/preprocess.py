@@ -1,5 +1,7 @@
 """From one diagnosis to its clause parts: split, drop boilerplate, read cues, normalise, segment.
 
+Normalising drops device positions, digits, sizes, dates and (optionally) laterality.
+
 This is shared by `mine` and `label`, so a clause is treated identically when the clusters
 are learnt and when new reports are assigned to them.
 """
@@ -12,7 +14,7 @@ from functools import lru_cache
 from .clauses import split_clauses
 from .cues import Cue, CueMatcher
 from .data_files import ZhData
-from .normalize import laterality_pattern, strip_laterality, strip_numbers
+from .normalize import laterality_pattern, position_pattern, strip_laterality, strip_numbers, strip_positions
 from .parts import PartSplitter
 from .sections import SectionFinder
 from .segment import Segmenter, join_tokens
@@ -48,12 +50,13 @@ class ClausePreprocessor:
         self.sections = sections
         self._finder = SectionFinder(data.sections) if sections == "diagnosis" else None
         self.segmenter = Segmenter(data.userdict)
-        self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues, data.discourse,
+        self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues, data.discourse + data.degree,
                                self.segmenter.all_tokens)
         self.splitter = PartSplitter(self.cues, data.conjunctions, data.finding_ends, self.segmenter.all_tokens,
-                                     data.list_openers, data.disjunctions)
+                                     data.list_openers, data.disjunctions, data.list_closers)
         self._boilerplate = tuple(sorted(set(data.boilerplate), key=len, reverse=True))
         self._laterality = laterality_pattern(data.laterality) if drop_laterality else None
+        self._positions = position_pattern(data.positions)
         # Archives repeat the same clause thousands of times; cache the per-clause work.
         self._parts = lru_cache(maxsize=cache_size)(self._parts_of)
         self.tokens = lru_cache(maxsize=cache_size)(self._tokens)
@@ -67,7 +70,8 @@ class ClausePreprocessor:
             if strip_numbers(part.text).startswith(self._boilerplate):
                 out.append((part.text, Cue.NONE, "", True))
                 continue
-            normalized = _EDGE_PARTICLES.sub("", strip_laterality(strip_numbers(part.rest), self._laterality))
+            rest = strip_numbers(strip_positions(part.rest, self._positions))
+            normalized = _EDGE_PARTICLES.sub("", strip_laterality(rest, self._laterality))
             out.append((part.text, part.cue, join_tokens(self.tokens(normalized)), False))
         return tuple(out)
 

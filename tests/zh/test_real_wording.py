@@ -1,0 +1,167 @@
+"""Wording of real hospital chest radiograph reports, written here as general radiology language: closing
+advice and headings, removal and resolution, device positions, degree words, the chosen k, and the names
+the lexicon suggests."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cxrlabel.zh.auto_k import FindingKMedoids, leader_groups
+from cxrlabel.zh.cues import Cue
+from cxrlabel.zh.distance import Metric
+from cxrlabel.zh.known_findings import finding_guide, output_name, suggest_label
+from cxrlabel.zh.mine import MineSettings, mine
+from cxrlabel.zh.normalize import position_pattern, strip_positions
+
+
+def parts(pre, text: str) -> list[tuple[str, str]]:
+    """(cue, normalized) of every clause part that is not boilerplate."""
+    return [(c.cue.value, c.normalized) for c in pre.clauses(text) if not c.boilerplate]
+
+
+# 1. advice, comparisons and headings are discourse, never findings
+@pytest.mark.parametrize("advice", [
+    "详请贵科结合临床阅片", "详请密切结合临床考虑", "请密切结合临床", "建议进一步行CT检查", "必要时复查",
+    "余大致同前", "余所见同前", "意义待定",
+])
+def test_advice_and_comparisons_leave_nothing_to_cluster(pre_nolat, advice):
+    assert [p for p in parts(pre_nolat, f"{advice}。") if p[1]] == []
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("附见：腰椎侧弯", "腰椎侧弯"), ("附见胸椎侧弯。", "胸椎侧弯"), ("另见：锁骨陈旧性骨折", "锁骨陈旧性骨折"),
+])
+def test_a_heading_keeps_its_finding(pre_nolat, text, finding):
+    assert [p[1] for p in parts(pre_nolat, text) if p[1]] == [finding]
+
+
+def test_mining_reports_full_of_advice_makes_no_advice_cluster(pre_nolat):
+    closings = ["请结合临床。", "详请贵科阅片。", "建议复查。", "必要时进一步检查。", "余大致同前。"]
+    findings = ["两肺纹理增多", "主动脉硬化", "心影增大", "右侧胸腔积液", "左下肺炎症"]
+    texts = [f"{findings[i % 5]}，{closings[(i * 3) % 5]}{closings[(i + 1) % 5]}" for i in range(40)]
+    result = mine([str(i) for i in range(40)], texts, MineSettings(k=5), pre_nolat)
+    members = " ".join(c for ms in result.clusters["members"] for c, _ in ms)
+    assert not any(word in members for word in ("临床", "贵科", "复查", "检查", "同前"))
+
+
+# 2. removal and resolution are absence; less, better and unchanged are presence
+@pytest.mark.parametrize("text, finding", [
+    ("胸腔引流管现已拔除", "胸腔引流管"), ("气管导管已拔出", "气管导管"), ("右侧胸腔积液已吸收", "胸腔积液"),
+    ("左下肺渗出基本吸收", "肺渗出"), ("原右肺结节影现未见显示", "肺结节影"), ("皮下积气已消失", "皮下积气"),
+])
+def test_removed_or_resolved_is_negated(pre_nolat, text, finding):
+    assert parts(pre_nolat, text) == [(Cue.NEGATED.value, finding)]
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("右侧胸腔积液较前减少", "胸腔积液"), ("左下肺渗出较前好转", "肺渗出"), ("右侧气胸部分吸收", "气胸"),
+    ("两下肺间质改变同前相仿", "肺间质改变"), ("左肺不张较前进展", "肺不张"),
+])
+def test_less_better_or_unchanged_is_still_present(pre_nolat, text, finding):
+    assert parts(pre_nolat, text) == [(Cue.NONE.value, finding)]
+
+
+def test_a_finding_that_names_less_is_not_read_as_change(pre_nolat):
+    assert parts(pre_nolat, "两肺纹理减少") == [(Cue.NONE.value, "肺纹理减少")]
+
+
+# 3. device positions are dropped as sizes are; the device stays
+@pytest.mark.parametrize("text", [
+    "中心静脉导管末端位于胸7椎体水平", "中心静脉导管头端约平T6椎体下缘", "中心静脉导管尖端位于胸5/6椎间隙水平",
+    "中心静脉导管位于T8椎体上缘水平", "中心静脉导管头端距隆突下方约2cm",
+])
+def test_every_position_of_one_device_normalises_to_the_device(pre_nolat, text):
+    assert parts(pre_nolat, text) == [(Cue.NONE.value, "中心静脉导管")]
+
+
+def test_a_clause_that_only_places_the_tube_is_dropped(pre_nolat):
+    assert [p for p in parts(pre_nolat, "鼻饲管留置，管端约位于胸11椎体水平。") if p[1]] == [("none", "鼻饲管留置")]
+
+
+def test_a_place_without_a_level_number_is_no_position(zh_data):
+    pattern = position_pattern(zh_data.positions)
+    assert strip_positions("起搏器电极位于右心室区", pattern) == "起搏器电极位于右心室区"
+    assert strip_positions("结节位于胸膜下", pattern) == "结节位于胸膜下"
+
+
+def test_degree_words_do_not_split_a_finding(pre_nolat):
+    assert parts(pre_nolat, "右侧胸壁软组织少许积气")[0][1] == parts(pre_nolat, "左侧胸壁软组织积气")[0][1]
+
+
+# 4. k chosen from the archive
+def test_leader_groups_weigh_each_group():
+    items = ["胸腔积液", "胸腔少量积液", "肋骨骨折", "肋骨陈旧骨折", "肺门增大"]
+    leaders, reach = leader_groups(items, np.array([6.0, 2.0, 3.0, 1.0, 1.0]), Metric(), radius=0.5)
+    assert [items[i] for i in leaders] == ["胸腔积液", "肋骨骨折", "肺门增大"]
+    assert reach.tolist() == [8.0, 4.0, 1.0]
+
+
+def test_every_known_finding_held_by_enough_reports_gets_its_own_cluster(zh_data):
+    guide = finding_guide(zh_data)
+    common = {"两肺纹理增多": 300, "主动脉硬化": 120, "心影增大": 80}
+    rare = {"右侧气胸": 3, "左侧肋骨骨折": 2, "右肺不张": 2}
+    items = [*common, *rare, "胸骨后甲状腺影", "胸骨后甲状腺"]
+    weights = np.array([*common.values(), *rare.values(), 4.0, 3.0])
+    fitted = FindingKMedoids(guide).fit(items, weights)
+    medoids = {items[i] for i in fitted.medoid_indices_}
+    assert {*common, *rare} <= medoids  # rare known findings are kept apart from the common ones
+    assert len(medoids & {"胸骨后甲状腺影", "胸骨后甲状腺"}) == 1  # one unnamed wording, 7 reports
+    assert fitted.n_clusters_ == 7
+
+
+def test_rare_unnamed_wording_gets_no_cluster(zh_data):
+    items = ["两肺纹理增多", "某种罕见描述"]
+    fitted = FindingKMedoids(finding_guide(zh_data)).fit(items, np.array([50.0, 2.0]))
+    assert [items[i] for i in fitted.medoid_indices_] == ["两肺纹理增多"]
+
+
+def test_mine_chooses_k_by_default_and_k_still_fixes_it(pre_nolat):
+    texts = (["两肺纹理增多。"] * 30 + ["主动脉硬化。"] * 20 + ["右侧少量气胸。"] * 3 + ["左侧第5肋骨骨折。"] * 2
+             + ["胸骨后甲状腺影。"] * 6)
+    ids = [str(i) for i in range(len(texts))]
+    chosen = mine(ids, texts, MineSettings(), pre_nolat)
+    assert len(chosen.clusters) == 5
+    assert {"气胸", "肋骨骨折"} <= set(chosen.clusters["medoid"])
+    assert len(mine(ids, texts, MineSettings(k=2), pre_nolat).clusters) == 2
+
+
+# 5. suggested names for what hospital reports hold
+@pytest.mark.parametrize("medoid, label", [
+    ("老年性心肺改变", "senile_change"), ("胃管留置", "support_device"), ("PICC置管", "support_device"),
+    ("输液港留置", "support_device"), ("肺叶切除术后改变", "post_surgery"), ("肺尖陈旧灶", "old_lesion"),
+    ("纵隔淋巴结钙化", "old_lesion"), ("肺组织膨胀不全", "atelectasis"), ("胸壁皮下气肿", "subcutaneous_emphysema"),
+])
+def test_hospital_findings_get_their_names(zh_data, medoid, label):
+    assert suggest_label(medoid, zh_data.known_findings) == label
+
+
+def test_senile_change_is_a_finding_not_normal(zh_data):
+    assert output_name(suggest_label("老年性心肺改变", zh_data.known_findings), zh_data.chexpert_names) != "No Finding"
+
+
+@pytest.mark.parametrize("label", ["device", "胃管", "气管插管", "输液港"])
+def test_device_labels_are_support_devices(zh_data, label):
+    assert output_name(label, zh_data.chexpert_names) == "Support Devices"
+
+
+def test_an_organ_on_the_wrong_side_keeps_its_side(pre_nolat, zh_data):
+    assert parts(pre_nolat, "右位主动脉弓") == [(Cue.NONE.value, "右位主动脉弓")]
+    assert parts(pre_nolat, "右侧胸腔积液") == [(Cue.NONE.value, "胸腔积液")]
+    assert suggest_label("右位心", zh_data.known_findings) == "dextrocardia"
+
+
+# 6. prose: a list of things ruled out goes on across the comma
+def test_a_clause_closing_a_ruled_out_list_keeps_its_negation(pre_nolat):
+    assert parts(pre_nolat, "肺部没有实变，气胸的迹象") == [("negated", "肺部实变"), ("negated", "气胸")]
+    assert parts(pre_nolat, "没有发现骨折，纵隔增宽的证据") == [("negated", "骨折"), ("negated", "纵隔增宽")]
+
+
+def test_a_report_clause_after_a_negation_stays_positive(pre_nolat):
+    assert parts(pre_nolat, "未见气胸，左侧胸腔积液") == [("negated", "气胸"), ("none", "胸腔积液")]
+
+
+def test_with_a_small_fixed_k_a_known_finding_is_never_merged_into_another(pre_nolat):
+    texts = ["两肺纹理增多。"] * 30 + ["主动脉硬化。"] * 20 + ["右侧气胸。"] * 3
+    result = mine([str(i) for i in range(len(texts))], texts, MineSettings(k=2), pre_nolat)
+    pneumothorax = result.clauses[result.clauses["normalized"] == "气胸"]
+    assert not pneumothorax["assigned"].any()  # left apart as unassigned, listed so on clusters.html
