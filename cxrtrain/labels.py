@@ -105,14 +105,12 @@ def lines_of(rows: np.ndarray, lines: np.ndarray) -> str:
 
 
 def values_of(text: pd.Series) -> str:
-    """The distinct values of some cells, quoted where each is a short token; text is only counted."""
+    """The distinct values of some cells, quoted when each is a short token; when any may be text, a one-word
+    cell among them may be a report too, so none is quoted, only counted."""
     distinct = list(dict.fromkeys(text))
-    quoted = [repr(v) for v in distinct if token(v)]
-    hidden = len(distinct) - len(quoted)
-    shown = ", ".join(quoted[:CODED_VALUES]) + (" ..." if len(quoted) > CODED_VALUES else "")
-    if hidden:
-        shown += f"{' and ' if shown else ''}{hidden} value{'s' if hidden > 1 else ''} not shown (may be text)"
-    return shown
+    if not all(map(token, distinct)):
+        return f"{len(distinct)} distinct value{'s' if len(distinct) > 1 else ''}, not shown as they may be text"
+    return ", ".join(map(repr, distinct[:CODED_VALUES])) + (" ..." if len(distinct) > CODED_VALUES else "")
 
 
 def _stray_message(name: str, column: pd.Series, rows: np.ndarray, lines: np.ndarray) -> str:
@@ -336,8 +334,7 @@ def check_images_exist(paths: list[Path], images_dir: Path, source: str) -> None
     """Fail early, and helpfully, when not a single image can be found; `source` says where the paths came
     from ("column 'Path'"). Only paths that cannot be text are quoted."""
     if paths and not any(p.is_file() for p in paths):
-        examples = [str(p) for p in paths if not looks_like_prose(str(p))][:3]
-        shown = f" (e.g. {', '.join(examples)})" if examples else ""
+        shown = "" if any(looks_like_prose(str(p)) for p in paths) else f" (e.g. {', '.join(map(str, paths[:3]))})"
         raise UserError(f"no images found: none of the {len(paths)} files named by {source} exist{shown}. "
                         f"Check $images {images_dir} and the path column")
 
@@ -352,12 +349,17 @@ def unique_images(paths: list[Path], values: np.ndarray, groups: list[str],
     if not repeated.any():
         return np.ones(len(paths), dtype=bool), []
     rows = np.flatnonzero(repeated)
+    quoted = not images.map(looks_like_prose).any()  # else a one-word path may be a report too
+
+    def shown(image: str) -> str:
+        return repr(image) if quoted else "an image"
+
     table = pd.DataFrame(values[rows]).assign(image=images.iloc[rows].to_numpy(),
                                               patient=np.asarray(groups, dtype=object)[rows], row=rows)
     distinct = table.drop(columns="row").drop_duplicates()
     conflicting = distinct["image"][distinct["image"].duplicated()].unique()
     if len(conflicting):
-        named = "; ".join(f"{_shown_path(name)} on {lines_of(table['row'][table['image'] == name].to_numpy(), lines)}"
+        named = "; ".join(f"{shown(name)} on {lines_of(table['row'][table['image'] == name].to_numpy(), lines)}"
                           for name in conflicting[:3])
         more = f" ({len(conflicting)} images in all)" if len(conflicting) > 3 else ""
         raise UserError(f"the same image is listed in rows with different labels or patient ids: {named}{more}. "
@@ -367,9 +369,5 @@ def unique_images(paths: list[Path], values: np.ndarray, groups: list[str],
     first = images.iloc[rows[0]]
     example = table["row"][table["image"] == first].to_numpy()
     return keep, [f"warning: {dropped} row{'s' if dropped > 1 else ''} repeat an earlier row's image with the same "
-                  f"labels and patient (e.g. {_shown_path(first)} on {lines_of(example, lines)}); each image is used "
+                  f"labels and patient (e.g. {shown(first)} on {lines_of(example, lines)}); each image is used "
                   "once"]
-
-
-def _shown_path(path: str) -> str:
-    return repr(path) if not looks_like_prose(path) else "an image whose path may be text"
