@@ -166,3 +166,13 @@ def test_the_nih_and_mimic_layouts_work_with_a_relative_images_folder(layout, tm
                 "--observations", "Nope") == 2
     err = capsys.readouterr().err
     assert "unknown observation 'Nope'" in err and "__" not in err, err
+
+
+def test_a_column_listing_names_no_setting_cxrtrain_lacks(tmp_path, capsys):
+    labels = _table(tmp_path)
+    table = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    table.rename(columns={"Path": "where the file is, on disk"}).to_csv(labels, index=False)
+    assert _fit(labels, tmp_path, tmp_path / "run") == 2
+    err = capsys.readouterr().err
+    assert "cannot tell which column holds the image paths" in err and "not named here" in err, err
+    assert "$" not in err and "no_header" not in err and "no-header" not in err, err
