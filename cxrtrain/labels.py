@@ -13,6 +13,7 @@ token, and otherwise counted with their line numbers.
 """
 from __future__ import annotations
 
+import csv
 import os
 import re
 from dataclasses import dataclass, field
@@ -47,6 +48,16 @@ SHOWN_LINES = 5
 PROSE = re.compile(r"[,;:!?](\s|$)|\.(\s|$)|[，。；：！？、]")
 PROSE_WORDS = 4
 TOKEN_CHARS = 24
+
+
+def split_names(text: str) -> list[str]:
+    """Names separated by commas, a name holding a comma in double quotes, as in a CSV row:
+    'Edema,"Effusion, left"' is Edema and Effusion, left."""
+    try:
+        [row] = csv.reader([text], skipinitialspace=True)
+    except (ValueError, csv.Error):  # a newline in the text makes two rows
+        row = text.split(",")
+    return [name.strip() for name in row if name.strip()]
 
 
 def load_label_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:

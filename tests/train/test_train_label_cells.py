@@ -176,3 +176,16 @@ def test_a_column_listing_names_no_setting_cxrtrain_lacks(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot tell which column holds the image paths" in err and "not named here" in err, err
     assert "$" not in err and "no_header" not in err and "no-header" not in err, err
+
+
+def test_an_observation_with_a_comma_is_chosen_quoted_or_with_the_flag_repeated(tmp_path):
+    from cxrtrain.cli import build_parser
+
+    labels = _table(tmp_path, **{"Effusion, left": ["1", "0"] * 6})
+    base = ["fit", "--labels", str(labels), "--images", str(tmp_path), "--out", str(tmp_path / "run")]
+    for given in (["--observations", 'A,"Effusion, left"'], ["--observations", "A", "--observations", '"Effusion, left"']):
+        args = build_parser().parse_args(base + given + ["--policy-per-observation", '"Effusion, left=u-ones"'])
+        assert args.observations == ["A", "Effusion, left"]
+        data = _labels(labels, tmp_path, observations=args.observations,
+                       policy_per_observation=args.policy_per_observation)
+        assert data.task.outputs == ["A", "Effusion, left"] and data.policies == ["u-ignore", "u-ones"]
