@@ -296,7 +296,8 @@ def check_not_text(frame: pd.DataFrame, column: str, what: str, setting: str) ->
     text into paths, messages and split.csv; the text itself is never quoted."""
     text = cells(frame[column])
     filled = text[text != ""]
-    prose = int(filled.map(looks_like_prose).sum())
+    # 'scans/Chest X ray of patient 1.png' has many words but is a file name
+    prose = int(filled.map(lambda v: looks_like_prose(v) and Path(v).suffix.lower() not in IMAGE_SUFFIXES).sum())
     if prose and 2 * prose > len(filled):
         raise UserError(f"column {column!r} holds text, not {what} ({prose} of {len(filled)} cells read as "
                         f"sentences); name the column of {what} with ${setting}")

@@ -189,3 +189,13 @@ def test_an_observation_with_a_comma_is_chosen_quoted_or_with_the_flag_repeated(
         data = _labels(labels, tmp_path, observations=args.observations,
                        policy_per_observation=args.policy_per_observation)
         assert data.task.outputs == ["A", "Effusion, left"] and data.policies == ["u-ignore", "u-ones"]
+
+
+def test_paths_with_spaces_are_paths_not_text(tmp_path):
+    labels = _table(tmp_path)
+    table = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    for i in range(len(table)):
+        _image(tmp_path / "My Scans" / f"chest x ray, patient {i}.png")
+    table["Path"] = [f"My Scans/chest x ray, patient {i}.png" for i in range(len(table))]
+    table.to_csv(labels, index=False)
+    assert all(p.is_file() for p in _labels(labels, tmp_path).paths)
