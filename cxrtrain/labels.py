@@ -34,15 +34,22 @@ PATH_COLUMN_NAMES = ("Path", "image_path", "path", "filepath", "file_path", "fil
 ID_COLUMN_NAMES = ("id", "image_id", "imageid", "image_index", "dicom_id", "study_id", "accession")
 PATIENT_COLUMN_NAMES = ("patient_id", "PatientID", "patient", "subject_id", "subject", "patient_number", "mrn")
 # Bookkeeping columns of cxrlabel and common metadata: never observations by default.
-NON_LABEL_NAMES = {"n_labels", "single_label", "unassigned", "split", "fold", "age", "sex", "view", "label_count",
+NON_LABEL_NAMES = {"n_labels", "single_label", "unassigned", "split", "fold", "age", "sex", "gender", "view",
+                   "label_count", "Frontal/Lateral", "AP/PA", "ViewPosition", "Patient Gender", "Patient Sex",
                    *TEXT_COLUMN_NAMES}
+# Ids, indexes and paths by their names: 'id', 'Image Index', 'dicom_path', 'PatientID', not 'Pleural Fluid'.
+IDENTIFIER_WORD = re.compile(r"(?:^|[\s_\-.])(?:id|index|path)$", re.IGNORECASE)
+IDENTIFIER_CAMEL = re.compile(r"[a-z](?:ID|Id|Index|Path)$")
 BINARY_SOURCE_COLUMNS = (("abnormal", False), ("normal", True), ("No Finding", True))
 LABEL_VALUES = {-1.0, 0.0, 1.0}
 BLANK_WORDS = {"", "nan", "none", "null", "na", "<na>"}
 # A column whose stray cells are at most this share of its filled cells is labels with a few mistakes:
 # refused with the cells named, rather than left out of training.
 STRAY_SHARE = 0.1
-CODED_VALUES = 5  # a left-out column with at most this many distinct short values may be labels coded otherwise
+# A left-out column whose values are all such words holds labels written otherwise: a warning, not a note.
+CODED_WORDS = {"yes", "no", "y", "n", "true", "false", "t", "f", "positive", "negative", "pos", "neg", "present",
+               "absent", "uncertain", "possible", "是", "否", "有", "无", "阳性", "阴性"}
+CODED_VALUES = 5  # distinct values a message quotes
 SHOWN_LINES = 5
 # Sentence punctuation (followed by a space or the end) or many words: a cell that may be report text.
 PROSE = re.compile(r"[,;:!?](\s|$)|\.(\s|$)|[，。；：！？、]")
@@ -153,12 +160,12 @@ def default_observations(frame: pd.DataFrame, reserved: set[str],
     columns left out). A column of labels with a few stray cells is refused, naming them."""
     lines = _default_lines(frame, lines)
     found, stray, coded, other = [], [], [], []
-    bookkeeping = {column_key(n) for n in NON_LABEL_NAMES}
+    bookkeeping = {column_key(n) for n in (*NON_LABEL_NAMES, *PATH_COLUMN_NAMES, *ID_COLUMN_NAMES, *PATIENT_COLUMN_NAMES)}
     for name in frame.columns:
         key = column_key(name)
         if name in reserved or internal(name) or key in bookkeeping or key.startswith("unnamed"):
             continue
-        if key.endswith("id") or key.endswith("index") or key.endswith("path"):
+        if IDENTIFIER_WORD.search(name) or IDENTIFIER_CAMEL.search(name):
             continue
         text = cells(frame[name])
         filled = int((text != "").sum())
@@ -167,7 +174,7 @@ def default_observations(frame: pd.DataFrame, reserved: set[str],
             found.append(name)
         elif filled and len(rows) <= STRAY_SHARE * filled:
             stray.append(_stray_message(name, frame[name], rows, lines))
-        elif filled and text[text != ""].nunique() <= CODED_VALUES and all(map(token, text[text != ""].unique())):
+        elif filled and set(text[text != ""].str.lower()) <= CODED_WORDS:
             coded.append(f"warning: column {name!r} is not learned: its values are "
                          f"{values_of(text[text != ''])}, not 1, 0, -1 or blank; to learn it, write them as 1/0/-1 "
                          "and name it in $observations")

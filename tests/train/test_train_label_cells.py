@@ -66,12 +66,22 @@ def test_many_stray_cells_are_counted_and_text_is_not_quoted(tmp_path):
 
 
 def test_a_yes_no_column_is_not_learned_and_says_so(tmp_path):
-    labels = _table(tmp_path, Smoker=["yes", "no"] * 6, Ward=[f"ward {i}" for i in range(12)])
+    labels = _table(tmp_path, Smoker=["yes", "no"] * 6, Ward=[f"ward {i}" for i in range(12)],
+                    **{"Pleural Fluid": ["1", "0"] * 6})  # ends like an id, yet is one
     data = _labels(labels, tmp_path)
-    assert data.task.outputs == ["A", "B"]
+    assert data.task.outputs == ["A", "B", "Pleural Fluid"]
     assert ("warning: column 'Smoker' is not learned: its values are 'yes', 'no', not 1, 0, -1 or blank; to learn it, "
             "write them as 1/0/-1 and name it in $observations") in data.task.notes
     assert "not observations (cells other than 1, 0, -1 or blank, or all blank): 'Ward'" in data.task.notes
+
+
+def test_the_chexpert_table_trains_its_observations_without_a_warning_on_its_other_columns(tmp_path):
+    from .synthetic import CHEXPERT_OBSERVATIONS, make_chexpert
+
+    top = make_chexpert(tmp_path, n_patients=4, size=16)
+    data = _labels(top / "train.csv", tmp_path)
+    assert set(data.task.outputs) <= set(CHEXPERT_OBSERVATIONS) and len(data.task.outputs) >= 2
+    assert not [note for note in data.task.notes + data.layout_notes if "warning" in note.lower()]
 
 
 def test_an_image_listed_twice_with_other_labels_or_patient_is_refused(tmp_path, capsys):
