@@ -363,7 +363,7 @@ def unique_images(paths: list[Path], values: np.ndarray, groups: list[str],
     """(rows to keep, notes): an image listed twice with the same labels and patient is kept once, with a
     warning; one listed with other labels or another patient is refused, naming it and its lines, since
     which row is right cannot be guessed and keeping both would put one image on both sides of a split."""
-    images = pd.Series([os.path.normpath(str(p)) for p in paths])
+    images = pd.Series([os.path.abspath(p) for p in paths])  # one file however its path is written
     repeated = images.duplicated(keep=False).to_numpy()
     if not repeated.any():
         return np.ones(len(paths), dtype=bool), []

@@ -99,8 +99,8 @@ def test_an_image_listed_twice_with_other_labels_or_patient_is_refused(tmp_path,
 def test_an_image_repeated_identically_is_used_once_with_a_warning(tmp_path):
     labels = _table(tmp_path)
     table = pd.read_csv(labels, dtype=str, keep_default_na=False)
-    # the same file, once as ./images/..: one image
-    again = table.iloc[[3, 4]].assign(Path=["./images/i3.png", "images/i4.png"])
+    # the same files, written as ./images/... and as an absolute path: one image each
+    again = table.iloc[[3, 4]].assign(Path=["./images/i3.png", str(tmp_path / "images" / "i4.png")])
     pd.concat([table, again], ignore_index=True).to_csv(labels, index=False)
     data = _labels(labels, tmp_path)
     assert len(data.paths) == 12 and len(set(data.paths)) == 12 and list(data.lines) == list(range(2, 14))
