@@ -127,7 +127,8 @@ def values_of(text: pd.Series) -> str:
     cell among them may be a report too, so none is quoted, only counted."""
     distinct = list(dict.fromkeys(text))
     if not all(map(token, distinct)):
-        return f"{len(distinct)} distinct value{'s' if len(distinct) > 1 else ''}, not shown as they may be text"
+        many = len(distinct) > 1
+        return f"{len(distinct)} distinct value{'s' if many else ''}, not shown as {'they' if many else 'it'} may be text"
     return ", ".join(map(repr, distinct[:CODED_VALUES])) + (" ..." if len(distinct) > CODED_VALUES else "")
 
 
@@ -181,8 +182,9 @@ def default_observations(frame: pd.DataFrame, reserved: set[str],
         else:
             other.append(repr(name))
     if stray:
-        raise UserError(f"{'; '.join(stray)}. These look like label columns with stray values: fix the cells, or "
-                        "leave the column out by naming the observations to learn with $observations")
+        what = "This looks like a label column" if len(stray) == 1 else "These look like label columns"
+        raise UserError(f"{'; '.join(stray)}. {what} with stray values: fix the cells, or leave the column out by "
+                        "naming the observations to learn with $observations")
     notes = coded + ([f"not observations (cells other than 1, 0, -1 or blank, or all blank): {', '.join(other)}"]
                      if other else [])
     return found, notes
