@@ -132,15 +132,18 @@ def looks_like_name(name: str) -> bool:
             and not SENTENCE.search(name) and letters > digits)
 
 
-def describe_columns(columns: Iterable[object]) -> str:
+def describe_columns(columns: Iterable[object], header_setting: str | None = None) -> str:
     """The columns, for a message: named only when every name looks like one, because the first row of a
-    header-less file is a report, and no report text may reach a message or a log."""
+    header-less file is a report, and no report text may reach a message or a log. `header_setting`: the
+    caller's setting for a header-less file, which the advice names; a caller without one (cxrtrain) gets
+    no advice, so a message never names a setting its command lacks."""
     names = [str(c) for c in columns]
     if all(looks_like_name(n) for n in names):
         return "the columns are: " + ", ".join(repr(n) for n in names)
+    advice = (f"; if the file has no header row, give ${header_setting} (the columns are then Reports, column_1, "
+              "column_2, ...)" if header_setting else "")
     return (f"the file has {len(names)} columns, not named here because its first row does not look like a "
-            "header and may be a report; if the file has no header row, give $no_header (the columns are then "
-            "Reports, column_1, column_2, ...)")
+            f"header and may be a report{advice}")
 
 
 def headerless_columns(count: int) -> list[str]:
@@ -421,9 +424,10 @@ def read_table(path: str | Path, encoding: str | None = None, header: bool | Non
 
 
 def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
-                candidates: tuple[str, ...] = TEXT_COLUMN_NAMES, setting: str = "column") -> str:
+                candidates: tuple[str, ...] = TEXT_COLUMN_NAMES, setting: str = "column",
+                header_setting: str | None = None) -> str:
     """Resolve a column by exact name, then case-insensitively; detect it from common names if not given.
-    `setting`: what the user gives the column with, for the message."""
+    `setting`: what the user gives the column with, for the message; `header_setting`: see describe_columns."""
     columns = [str(c) for c in frame.columns]
     if wanted is not None:
         if wanted in columns:
@@ -431,7 +435,7 @@ def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
         matches = [c for c in columns if column_key(c) == column_key(wanted)]
         if len(matches) == 1:
             return matches[0]
-        raise UserError(f"no column {wanted!r} in the input; {describe_columns(columns)}")
+        raise UserError(f"no column {wanted!r} in the input; {describe_columns(columns, header_setting)}")
     by_key = {column_key(c): c for c in columns}
     for name in candidates:
         if column_key(name) in by_key:
@@ -439,7 +443,7 @@ def find_column(frame: pd.DataFrame, wanted: str | None, what: str = "text",
     if len(columns) == 1:
         return columns[0]
     raise UserError(f"cannot tell which column holds the report {what}; name it with ${setting}; "
-                    f"{describe_columns(columns)}")
+                    f"{describe_columns(columns, header_setting)}")
 
 
 def check_id_column(text_column: str, id_column: str | None, taken: tuple[str, ...] = ()) -> None:

@@ -168,19 +168,25 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
                     "tta": f"mean over {len(tta_views(meta['image_size']))} fixed views" if tta else None,
                     "thresholds_from": "the run's validation split (ensemble.json)" if ensemble
                     else "the run's validation split (thresholds.json)"}
-    skipped: set[int] = set()
+    skipped: dict[int, str] = {}  # row -> why its image could not be used
     for name, rows in splits.items():
         logits, readable, errors = run.logits(data.paths, rows, cache_dir, workers, batch_size, tta)
-        skipped.update(int(i) for i in rows if errors[i])
+        skipped.update((int(i), errors[i]) for i in rows if errors[i])
         if len(readable) == 0:
             result[name] = {"split": name, "n_images": 0, "note": "no readable labelled image"}
             continue
         result[name] = split_reports(meta["task"], meta["outputs"], meta["widths"], meta["blank"], name,
                                      data.task.values[readable], logits, run.thresholds, None, run.temperatures)
     result["skipped_images"] = len(skipped)
+    result["skipped"] = [{"line": int(data.lines[i]), "image": str(data.paths[i]), "reason": reason}
+                         for i, reason in sorted(skipped.items())]
     result["notes"] = [f"label table layout: {data.layout}", *data.layout_notes]
     write_json(target, result)
     say = _messages(target)
+    if skipped:
+        shown = "; ".join(f"line {s['line']} {s['image']}: {s['reason']}" for s in result["skipped"][:3])
+        print(f"cxrtrain: skipped {len(skipped)} unreadable or missing image{'s' if len(skipped) > 1 else ''}, not "
+              f"evaluated (e.g. {shown}); all are listed under \"skipped\" in {target}", file=sys.stderr)
     for name in splits:
         report = result[name]
         print(f"{name}: {report['n_images']} images" + "".join(
@@ -208,15 +214,15 @@ def _exported_probabilities(exported: ExportedModel, paths: list[Path], cache_di
 def predict(run_folder: str | None, images: str, output: str, *, model: str | None = None, device: str = "auto",
             cache_dir: str | None = None, workers: int = 0, batch_size: int = 32, ensemble: bool = False,
             tta: bool = False) -> pd.DataFrame:
-    """Probability and thresholded label per output for every image under a folder, from a run folder
-    or from a file written by `cxrtrain export`."""
+    """Probability and thresholded label per output for every image under a folder (or of one image file),
+    from a run folder or from a file written by `cxrtrain export`."""
     if (run_folder is None) == (model is None):
         raise UserError("give either $run_folder (a run folder) or $model (a file from cxrtrain export)")
     if model is not None and (ensemble or tta):
         raise UserError("$ensemble and $tta work with $run_folder; an exported model is the run's best model alone")
-    folder = Path(images)
-    if not folder.is_dir():
-        raise OptionError("images", folder, "no such folder")
+    folder = Path(images)  # a folder searched recursively, or one image file
+    if not folder.exists():
+        raise OptionError("images", folder, "no such folder or file")
     if model is not None:
         exported = ExportedModel(model, distributed.resolve_device(device))
         task, outputs, thresholds = exported.meta["task"], exported.meta["outputs"], exported.meta["thresholds"]
@@ -226,7 +232,7 @@ def predict(run_folder: str | None, images: str, output: str, *, model: str | No
         task, outputs, thresholds = run.meta["task"], run.outputs, run.label_thresholds()
         protected = run.files()
     output_path = output_file(output, [folder, *protected])
-    paths = find_images(folder)
+    paths = find_images(folder) if folder.is_dir() else [folder]
     if not paths:
         raise UserError(f"no images found under {folder} (looked for .png, .jpg, .jpeg, .dcm and similar)")
     if model is not None:

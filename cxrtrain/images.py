@@ -15,6 +15,8 @@ Image.MAX_IMAGE_PIXELS = 400_000_000
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".dicom", ".dic", ".bmp", ".tif", ".tiff"}
 DICOM_SUFFIXES = {".dcm", ".dicom", ".dic"}
+# The first bytes of the formats PIL reads here: PNG, JPEG, BMP, TIFF (both byte orders).
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*")
 
 
 class ImageDecodeError(Exception):
@@ -22,15 +24,19 @@ class ImageDecodeError(Exception):
 
 
 def is_dicom(path: Path) -> bool:
-    """DICOM by suffix, or by the 'DICM' magic after the 128-byte preamble (archives often drop the suffix)."""
-    if path.suffix.lower() in DICOM_SUFFIXES:
-        return True
+    """DICOM by content: the 'DICM' magic after the 128-byte preamble (archives often drop the suffix). A file
+    that starts as a PNG, JPEG, BMP or TIFF is that image whatever its suffix; the suffix decides only for a
+    file with neither, such as an old DICOM without the preamble."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(132)
     except OSError:
+        return path.suffix.lower() in DICOM_SUFFIXES
+    if head[128:132] == b"DICM":
+        return True
+    if head.startswith(IMAGE_MAGIC):
         return False
-    return head[128:132] == b"DICM"
+    return path.suffix.lower() in DICOM_SUFFIXES
 
 
 def to_uint8(array: np.ndarray) -> np.ndarray:

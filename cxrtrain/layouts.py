@@ -18,6 +18,8 @@ from cxrlabel.tables import column_key
 from cxrlabel.errors import UserError
 from cxrlabel.tables import read_table
 
+from .labels import cells
+
 # Columns the layouts add; the double underscore keeps them apart from any column a dataset has.
 PATH = "__image_path"
 PATIENT = "__patient"
@@ -37,6 +39,7 @@ class Layout:
     patient_column: str | None = None
     patient_source: str | None = None
     notes: list[str] = field(default_factory=list)
+    path_source: str | None = None  # where the image paths come from, in words (never an internal column)
 
 
 def _column(frame: pd.DataFrame, name: str) -> str | None:
@@ -48,7 +51,7 @@ def _has(frame: pd.DataFrame, *names: str) -> bool:
 
 
 def _keep_frontal(layout: Layout, views: pd.Series, what: str) -> Layout:
-    keep = views.astype(str).str.strip().str.upper().isin(FRONTAL_VIEWS)
+    keep = cells(views).str.upper().isin(FRONTAL_VIEWS)
     layout.notes.append(f"--frontal-only: kept {int(keep.sum())} of {len(keep)} images (column {what!r})")
     if not keep.any():
         raise UserError(f"$frontal_only left no image: column {what!r} names no frontal view")
@@ -61,7 +64,7 @@ def chexpert(frame: pd.DataFrame, frontal_only: bool) -> Layout:
     """train.csv / valid.csv: Path like .../patient00001/study1/view1_frontal.jpg, a Frontal/Lateral column."""
     path, view = _column(frame, "Path"), _column(frame, "Frontal/Lateral")
     frame = frame.copy()
-    frame[PATIENT] = frame[path].astype(str).str.extract(CHEXPERT_PATIENT, expand=False).fillna("")
+    frame[PATIENT] = cells(frame[path]).str.extract(CHEXPERT_PATIENT, expand=False).fillna("")
     layout = Layout("CheXpert", frame, np.arange(len(frame)) + 2, path, PATIENT,
                     f"the patientNNNNN folder in column {path!r}")
     missing = int((frame[PATIENT] == "").sum())
@@ -73,24 +76,27 @@ def chexpert(frame: pd.DataFrame, frontal_only: bool) -> Layout:
 def nih(frame: pd.DataFrame, images_dir: Path, frontal_only: bool) -> Layout:
     """Data_Entry_2017.csv: Image Index, Finding Labels ('A|B' or 'No Finding'), Patient ID, View Position.
 
-    The images are spread over images_001/images ... images_012/images, so each is found by its name."""
+    The images are spread over images_001/images ... images_012/images, so each is found by its name; the
+    paths are relative to images_dir, as a path column's are."""
     index, findings = _column(frame, "Image Index"), _column(frame, "Finding Labels")
-    names = frame[index].astype(str).str.strip()
-    split = frame[findings].astype(str).str.split("|")
+    names = cells(frame[index])
+    split = cells(frame[findings]).str.split("|")
     classes = sorted({f.strip() for labels in split for f in labels if f.strip()})
     wanted = set(names)
-    on_disk = {p.name: p for p in sorted(images_dir.rglob("*")) if p.name in wanted} if images_dir.is_dir() else {}
-    table = pd.DataFrame({PATH: [str(on_disk.get(n, images_dir / n)) for n in names]})
+    on_disk = ({p.name: str(p.relative_to(images_dir)) for p in sorted(images_dir.rglob("*")) if p.name in wanted}
+               if images_dir.is_dir() else {})
+    table = pd.DataFrame({PATH: [on_disk.get(n, n) for n in names]})
     for name in classes:
         table[name] = split.map(lambda labels, name=name: "1" if name in {f.strip() for f in labels} else "0")
     patient = _column(frame, "Patient ID")
     if patient is not None:
-        table[PATIENT] = frame[patient].astype(str).str.strip().to_numpy()
+        table[PATIENT] = cells(frame[patient]).to_numpy()
     view = _column(frame, "View Position")
     layout = Layout("NIH ChestX-ray14", table, np.arange(len(frame)) + 2, PATH, PATIENT if patient else None,
                     f"column {patient!r}" if patient else None,
                     [f"NIH: {len(classes)} observations from column {findings!r} ('A|B' lists; every image is "
-                     "labelled, so there are no blank or uncertain cells)"])
+                     "labelled, so there are no blank or uncertain cells)"],
+                    f"the images named in column {index!r}, found under $images")
     if frontal_only:
         if view is None:
             raise UserError("$frontal_only: this NIH table has no 'View Position' column to tell the views apart")
@@ -116,7 +122,7 @@ def _mimic_metadata(labels_path: Path, metadata: str | None) -> pd.DataFrame:
 def mimic(frame: pd.DataFrame, labels_path: Path, images_dir: Path, metadata: str | None,
           frontal_only: bool) -> Layout:
     """The chexpert (or negbio) label CSV, one row per study, joined with the metadata CSV's images;
-    paths are files/pXX/pSUBJECT/sSTUDY/DICOM.jpg under --images."""
+    paths are files/pXX/pSUBJECT/sSTUDY/DICOM.jpg under --images (or under --images/files given itself)."""
     frame = frame.copy()
     frame["__line"] = np.arange(len(frame)) + 2
     notes = []
@@ -126,19 +132,22 @@ def mimic(frame: pd.DataFrame, labels_path: Path, images_dir: Path, metadata: st
         meta = meta[keep].rename(columns={_column(meta, "subject_id"): _column(frame, "subject_id"),
                                           _column(meta, "study_id"): _column(frame, "study_id")})
         studies = len(frame)
-        frame = frame.merge(meta, on=[_column(frame, "subject_id"), _column(frame, "study_id")], how="inner")
+        on = [_column(frame, "subject_id"), _column(frame, "study_id")]
+        for table in (frame, meta):  # compared as text, whatever type each file stores the ids as
+            table[on] = table[on].apply(cells)
+        frame = frame.merge(meta, on=on, how="inner")
         notes.append(f"MIMIC-CXR-JPG: {studies} labelled studies joined with the metadata CSV give {len(frame)} images")
         if frame.empty:
             raise UserError("no study of the label CSV is in the metadata CSV (matched on subject_id and study_id)")
-    subject, study, dicom = (frame[_column(frame, n)].astype(str).str.strip() for n in ("subject_id", "study_id", "dicom_id"))
-    root = images_dir if (images_dir / "files").is_dir() or images_dir.name != "files" else images_dir.parent
-    frame[PATH] = [str(root / "files" / f"p{s[:2]}" / f"p{s}" / f"s{t}" / f"{d}.jpg")
-                   for s, t, d in zip(subject, study, dicom)]
+    subject, study, dicom = (cells(frame[_column(frame, n)]) for n in ("subject_id", "study_id", "dicom_id"))
+    files = Path("files") if (images_dir / "files").is_dir() or images_dir.name != "files" else Path()
+    frame[PATH] = [str(files / f"p{s[:2]}" / f"p{s}" / f"s{t}" / f"{d}.jpg") for s, t, d in zip(subject, study, dicom)]
     frame[PATIENT] = subject.to_numpy()
     lines = frame.pop("__line").to_numpy()
     # identifiers are bookkeeping, never observations
     frame = frame.drop(columns=[_column(frame, n) for n in ("dicom_id", "study_id")])
-    layout = Layout("MIMIC-CXR-JPG", frame, lines, PATH, PATIENT, "column 'subject_id'", notes)
+    layout = Layout("MIMIC-CXR-JPG", frame, lines, PATH, PATIENT, "column 'subject_id'", notes,
+                    "files/pXX/pSUBJECT/sSTUDY/DICOM.jpg under $images, from columns subject_id, study_id and dicom_id")
     if frontal_only:
         view = _column(frame, "ViewPosition")
         if view is None:

@@ -6,8 +6,13 @@ reported as null with the reason instead of crashing the run.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import math
+import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +26,7 @@ from .errors import OptionError
 BOOTSTRAP_SAMPLES = 1000
 RELIABILITY_BINS = 10
 OPERATING_POINTS = "f1, youden or sens=X (e.g. sens=0.9)"
+PLOT_FONT = "DejaVu Sans"  # matplotlib's own, for Latin text
 
 
 def _num(x: float | None) -> float | None:
@@ -226,39 +232,31 @@ def multiclass_report(split: str, classes_true: np.ndarray, probs: np.ndarray, o
 def plot_rocs(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
               per: dict) -> None:
     """One PNG with a ROC curve per output that has both classes in this split."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 6))
-    for name, (labels, usable, p) in curves.items():
-        y = labels[usable]
-        if per[name].get("auc") is None:
-            continue
-        fpr, tpr, _ = roc_curve(y, p[usable])
-        ax.plot(fpr, tpr, label=f"{name} (AUC {per[name]['auc']:.3f})")
-    _finish_square_plot(fig, ax, path, ("1 - specificity", "sensitivity"), f"ROC, {split} split", "lower right")
+    with _pyplot(curves) as plt:
+        fig, ax = plt.subplots(figsize=(6, 6))
+        for name, (labels, usable, p) in curves.items():
+            y = labels[usable]
+            if per[name].get("auc") is None:
+                continue
+            fpr, tpr, _ = roc_curve(y, p[usable])
+            ax.plot(fpr, tpr, label=f"{name} (AUC {per[name]['auc']:.3f})")
+        _finish_square_plot(fig, ax, path, ("1 - specificity", "sensitivity"), f"ROC, {split} split", "lower right")
 
 
 def plot_reliability(path: Path, split: str, curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
     """Observed positive rate against mean predicted probability in equal-width bins, per output."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 6))
-    for name, (labels, usable, p) in curves.items():
-        y, q = labels[usable], p[usable]
-        if not len(y):
-            continue
-        which = np.minimum((q * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
-        filled = [b for b in range(RELIABILITY_BINS) if (which == b).any()]
-        ax.plot([q[which == b].mean() for b in filled], [y[which == b].mean() for b in filled], marker="o",
-                label=f"{name} (ECE {calibration_error(y, q):.3f})")
-    _finish_square_plot(fig, ax, path, ("mean predicted probability", "observed positive rate"),
-                        f"Reliability, {split} split ({RELIABILITY_BINS} bins)", "upper left")
+    with _pyplot(curves) as plt:
+        fig, ax = plt.subplots(figsize=(6, 6))
+        for name, (labels, usable, p) in curves.items():
+            y, q = labels[usable], p[usable]
+            if not len(y):
+                continue
+            which = np.minimum((q * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
+            filled = [b for b in range(RELIABILITY_BINS) if (which == b).any()]
+            ax.plot([q[which == b].mean() for b in filled], [y[which == b].mean() for b in filled], marker="o",
+                    label=f"{name} (ECE {calibration_error(y, q):.3f})")
+        _finish_square_plot(fig, ax, path, ("mean predicted probability", "observed positive rate"),
+                            f"Reliability, {split} split ({RELIABILITY_BINS} bins)", "upper left")
 
 
 def _finish_square_plot(fig, ax, path: Path, labels: tuple[str, str], title: str, legend: str) -> None:
@@ -276,3 +274,48 @@ def _finish_square_plot(fig, ax, path: Path, labels: tuple[str, str], title: str
     fig.savefig(buffer, format=path.suffix.lstrip(".") or "png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     write_atomically(path, buffer.getvalue(), "out")
+
+
+@functools.lru_cache(maxsize=None)
+def font_with(chars: frozenset[str]) -> str | None:
+    """An installed font (matplotlib's font_manager) that draws all of `chars`, CJK ones tried first: the
+    fallback for observation names that matplotlib's own font lacks."""
+    from matplotlib import font_manager, ft2font
+
+    for entry in sorted(font_manager.fontManager.ttflist, key=lambda f: ("CJK" not in f.name, f.name)):
+        try:
+            charmap = ft2font.FT2Font(entry.fname).get_charmap()
+        except (OSError, RuntimeError, ValueError):  # a font file FreeType cannot open
+            continue
+        if all(ord(c) in charmap for c in chars):
+            return entry.name
+    return None
+
+
+@contextlib.contextmanager
+def _pyplot(curves: dict) -> Iterator:
+    """pyplot on the Agg backend, its font falling back to an installed one that draws the outputs' names
+    (Chinese observations). When none is installed this is said once per process, instead of matplotlib's
+    warning for every missing glyph, and the names are drawn as boxes. No setting outlives the plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    chars = {c for name in curves for c in str(name) if not c.isascii() and not c.isspace()}
+    default = font_manager.get_font(font_manager.findfont(PLOT_FONT)).get_charmap()
+    missing = frozenset(c for c in chars if ord(c) not in default)
+    fallback = font_with(missing) if missing else None
+    with plt.rc_context({"font.family": [PLOT_FONT, *([fallback] if fallback else [])]}), \
+            warnings.catch_warnings():
+        if missing and not fallback:
+            _no_font(missing)
+            warnings.filterwarnings("ignore", r"Glyph \d+ .*missing from font", UserWarning)
+        yield plt
+
+
+@functools.lru_cache(maxsize=None)
+def _no_font(missing: frozenset[str]) -> None:
+    print(f"cxrtrain: no installed font draws {len(missing)} characters of the observation names, so the plots show "
+          "them as boxes; install one that does (e.g. Debian's fonts-noto-cjk for Chinese)", file=sys.stderr)

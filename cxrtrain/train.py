@@ -32,7 +32,8 @@ from .errors import OptionError
 from .data import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
 from .layouts import detect as detect_layout
 from .labels import (
-    PATIENT_COLUMN_NAMES, TaskData, build_task, check_images_exist, load_label_table, optional_column, resolve_image_paths,
+    PATIENT_COLUMN_NAMES, TaskData, build_task, cells, check_images_exist, check_not_text, load_label_table,
+    optional_column, resolve_image_paths, unique_images,
 )
 from .losses import TaskLoss, balanced_weights, probabilities
 from .augment import build_augment
@@ -141,14 +142,24 @@ def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str |
     frame = layout.frame
     paths, used_path_column = resolve_image_paths(frame, images, labels, path_column or layout.path_column,
                                                   id_column, image_pattern)
-    check_images_exist(paths, images, used_path_column)
+    path_source = (layout.path_source if used_path_column == layout.path_column and layout.path_source
+                   else f"column {used_path_column!r}")
+    check_images_exist(paths, images, path_source)
     group_column = optional_column(frame, split_column or layout.patient_column, PATIENT_COLUMN_NAMES, "patient id")
+    if group_column:
+        check_not_text(frame, group_column, "patient ids", "split_column")
     if split_column or not layout.patient_column:
         patient_source = f"column {group_column!r}" if group_column else None
     else:
         patient_source = layout.patient_source
     reserved = {used_path_column} | ({group_column} if group_column else set())
-    task_data = build_task(frame, task, observations, reserved)
+    task_data = build_task(frame, task, observations, reserved, lines=layout.lines)
+    groups = cells(frame[group_column]).tolist() if group_column else [""] * len(frame)
+    keep, duplicates = unique_images(paths, task_data.values, groups, layout.lines)
+    if not keep.all():
+        paths, groups = [p for p, k in zip(paths, keep) if k], [g for g, k in zip(groups, keep) if k]
+        task_data = task_data.subset(keep)
+    lines = layout.lines[keep]
     if task == "multiclass":
         policies, widths = [], [len(task_data.outputs)]
         targets = np.nan_to_num(task_data.values, nan=0.0).astype(np.float32)
@@ -157,9 +168,8 @@ def prepare_labels(labels: str | Path, images: str | Path, *, path_column: str |
         policies = parse_policies(policy, policy_per_observation, task_data.outputs)
         widths = head_widths(policies)
         targets, mask = apply_policies(task_data.values, policies, blank)
-    groups = frame[group_column].astype(str).str.strip().tolist() if group_column else [""] * len(frame)
     return Labelled(paths, used_path_column, task_data, policies, widths, targets, mask, groups, group_column,
-                    layout.name, patient_source, layout.lines, layout.notes)
+                    layout.name, patient_source, lines, [*layout.notes, *duplicates])
 
 
 class RunLog:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import OptionError
+from .labels import split_names
 
 POLICIES = ("u-ignore", "u-zeros", "u-ones", "u-selftrained", "u-multiclass")
 BLANK_MODES = ("zero", "ignore")
@@ -15,11 +16,12 @@ MULTICLASS_NEGATIVE, MULTICLASS_POSITIVE, MULTICLASS_UNCERTAIN = 0, 1, 2
 
 
 def parse_policies(default: str, per_observation: str | None, observations: list[str]) -> list[str]:
-    """One policy per observation: the default, overridden by 'Edema=u-ones,Cardiomegaly=u-multiclass'."""
+    """One policy per observation: the default, overridden by 'Edema=u-ones,Cardiomegaly=u-multiclass' (an item
+    whose name has a comma in double quotes: '"Effusion, left=u-ones"')."""
     if default not in POLICIES:
         raise OptionError("policy", default, f"unknown; choose one of {', '.join(POLICIES)}")
     policies = {name: default for name in observations}
-    for item in filter(None, (part.strip() for part in (per_observation or "").split(","))):
+    for item in split_names(per_observation or ""):
         name, sep, policy = item.partition("=")
         name, policy = name.strip(), policy.strip()
         if not sep:

@@ -111,3 +111,65 @@ def test_successful_zh_mine_and_label_keep_the_text_out_of_messages(tmp_path, ca
                  "-o", str(labels)]) == 0
     assert_no_marker(capfd)
     assert MARKER in labels.read_text(encoding="utf-8")
+
+
+# cxrtrain: the label table's report column must not reach a message, a log or a run file, whichever column a
+# user points an option at by mistake.
+TRAIN_MISTAKES = {
+    "path column": ["--path-column", "Reports"],
+    "id column": ["--id-column", "Reports", "--image-pattern", "{id}.png"],
+    "split column": ["--split-column", "Reports"],
+    "observation": ["--observations", "Reports"],
+}
+
+
+@pytest.fixture(scope="module")
+def train_set(tmp_path_factory) -> Path:
+    """A tiny image set whose labels.csv has a Reports column of marked report text (and a few image-like ones)."""
+    from tests.train.synthetic import make_dataset
+
+    folder = tmp_path_factory.mktemp("train_set")
+    labels = make_dataset(folder, n=40, size=32, seed=3)
+    table = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    table["Reports"] = [f"{EN} {i}. Heart size normal." for i in range(len(table))]
+    table.loc[:2, "Reports"] = ["images/img0000", "img0001", MARKER]  # cells that alone look like ids
+    table.to_csv(labels, index=False)
+    return folder
+
+
+def _cxrtrain(*argv: str) -> int:
+    from cxrtrain.cli import main as cxrtrain_main
+
+    return cxrtrain_main(list(argv))
+
+
+@pytest.fixture(scope="module")
+def train_run(train_set, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("train_run") / "run"
+    assert _cxrtrain("fit", "--labels", str(train_set / "labels.csv"), "--images", str(train_set), "--out", str(out),
+                     "--arch", "resnet18", "--image-size", "32", "--epochs", "1", "--no-progress",
+                     "--cache-dir", str(out.parent / "cache")) == 0
+    return out
+
+
+@pytest.mark.parametrize("mistake", list(TRAIN_MISTAKES))
+def test_cxrtrain_fit_and_evaluate_on_the_report_column_quote_no_report(mistake, train_set, train_run, tmp_path,
+                                                                       capfd):
+    capfd.readouterr()
+    common = ["--labels", str(train_set / "labels.csv"), "--images", str(train_set), "--cache-dir", str(tmp_path / "c")]
+    assert _cxrtrain("fit", *common, "--out", str(tmp_path / "run"), "--arch", "resnet18", "--image-size", "32",
+                     "--epochs", "1", "--no-progress", *TRAIN_MISTAKES[mistake]) == 2
+    _, err = assert_no_marker(capfd, (tmp_path, ()))
+    assert err.count("\n") == 1 and "Reports" in err, err
+    if mistake in ("path column", "id column"):  # options of evaluate on another table
+        assert _cxrtrain("evaluate", "--run", str(train_run), *common, "-o", str(tmp_path / "e.json"),
+                         *TRAIN_MISTAKES[mistake]) == 2
+        _, err = assert_no_marker(capfd, (tmp_path, ()))
+        assert err.count("\n") == 1, err
+
+
+def test_a_successful_cxrtrain_run_keeps_the_text_out_of_its_folder_and_messages(train_set, train_run, tmp_path,
+                                                                                capfd):
+    assert _cxrtrain("evaluate", "--run", str(train_run), "--cache-dir", str(tmp_path / "c")) == 0
+    assert_no_marker(capfd, (train_run, ()))
+    assert (train_run / "split.csv").is_file() and (train_run / "log.txt").is_file()

@@ -192,8 +192,9 @@ def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tupl
     table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
                          named=tuple(c for c in (args.column, args.id_column) if c))
     columns = pd.DataFrame(columns=table.columns)
-    text_column = find_column(columns, args.column)
-    id_column = find_column(columns, args.id_column, what="ids", setting="id_column") if args.id_column else None
+    text_column = find_column(columns, args.column, header_setting="no_header")
+    id_column = (find_column(columns, args.id_column, what="ids", setting="id_column", header_setting="no_header")
+                 if args.id_column else None)
     check_id_column(text_column, id_column, taken=("Reports",))
     return table, text_column, id_column
 

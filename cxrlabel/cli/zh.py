@@ -257,9 +257,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | None]:
     """(text column, id column) of a table, as given or detected; None: no id column, rows are numbered."""
     frame = pd.DataFrame(columns=columns)
-    text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS)
+    text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS, header_setting="no_header")
     if args.id_column:
-        id_col = find_column(frame, args.id_column, what="id", setting="id_column")
+        id_col = find_column(frame, args.id_column, what="id", setting="id_column", header_setting="no_header")
         check_id_column(text_col, id_col)
         return text_col, id_col
     keys = {str(c).lower(): c for c in columns}

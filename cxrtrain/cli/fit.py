@@ -29,7 +29,7 @@ examples:
 
   # CheXpert as Stanford ships it: the layout is recognised from train.csv's columns, the patient is
   # taken from the path (patientNNNNN), lateral views are left out
-  cxrtrain fit --labels /data/CheXpert-v1.0-small/train.csv --images /data --frontal-only \
+  cxrtrain fit --labels /data/CheXpert-v1.0-small/train.csv --images /data --frontal-only \\
       --observations 'Cardiomegaly,Edema,Consolidation,Atelectasis,Pleural Effusion' --policy u-ones \
       --augment --lr-schedule cosine --warmup-epochs 1 --select-by auc --keep-top 3 --out runs/chexpert
 
@@ -104,8 +104,9 @@ def _label_options(p: argparse.ArgumentParser, d: dict) -> None:
     from ..train import MIN_CLASS_TRAIN_IMAGES
 
     labels = p.add_argument_group("labels")
-    labels.add_argument("--observations", type=comma_list,
-                        help="observation columns to learn, comma-separated (default: every 1/0/-1 column)")
+    labels.add_argument("--observations", type=comma_list, action="extend",
+                        help="observation columns to learn, comma-separated, or the flag repeated; a name with a comma "
+                             "in double quotes: --observations 'Edema,\"Effusion, left\"' (default: every 1/0/-1 column)")
     labels.add_argument("--task", choices=("multilabel", "multiclass", "binary"),
                         help=f"multilabel: one sigmoid per observation; multiclass: one softmax over the labels of "
                              f"single-label images (each class needs at least {MIN_CLASS_TRAIN_IMAGES} in the "

@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     source.add_argument("--run", dest="run_folder", metavar="RUN", help="run folder made by cxrtrain fit")
     source.add_argument("--model", help="a file written by cxrtrain export (TorchScript, or ONNX with the onnx extra)")
     add_device(p)
-    p.add_argument("--images", required=True, help="folder searched recursively for images")
+    p.add_argument("--images", required=True, help="folder searched recursively for images, or one image file")
     p.add_argument("-o", "--output", required=True, help="CSV to write (- for standard output)")
     p.set_defaults(run=run)
 

@@ -83,7 +83,7 @@ def test_a_first_row_that_is_a_report_is_not_listed_as_column_names(tmp_path):
     frame = read_table(path).frame  # the first row is taken for a header: it has two cells
     for wanted in (None, "report"):
         with pytest.raises(UserError) as caught:
-            find_column(frame, wanted)
+            find_column(frame, wanted, header_setting="no_header")  # as the commands with --no-header ask
         message = caught.value.worded({"no_header": "--no-header"})
         assert "ZEBRASTRIPE" not in message and "really" not in message and "p1" not in message
         assert "3 columns" in message and "--no-header" in message

@@ -27,7 +27,7 @@ def chinese_style() -> pd.DataFrame:
 def test_bookkeeping_columns_are_never_observations():
     data = chinese_style()
     # id and patient_id hold only 0/1 here, n_labels too: still not observations
-    assert default_observations(data, reserved={"Path", "patient_id"}) == ["肺炎", "结节", "normal"]
+    assert default_observations(data, reserved={"Path", "patient_id"}) == (["肺炎", "结节", "normal"], [])
 
 
 def test_multiclass_uses_single_label_column():
@@ -57,7 +57,7 @@ def test_unknown_or_bad_observation_lists_columns():
     data = chinese_style()
     with pytest.raises(UserError, match=r"unknown observation 'Edema'.*'Reports'.*'single_label'"):
         resolve_observations(data, ["Edema"], set())
-    with pytest.raises(UserError, match=r"'age' is not a label column: line\(s\) 2"):
+    with pytest.raises(UserError, match=r"column 'age': 1 cell other than 1, 0, -1 or blank \('50.0'; line 2\): not a label"):
         resolve_observations(data, ["age"], set())
 
 

@@ -49,3 +49,43 @@ def test_multiclass_top3_sensitivity_and_confusion_matrix():
     assert report["classes"]["B"]["top3_sensitivity"] is None  # no image of B in this split
     assert report["confusion_matrix"]["rows_true_columns_predicted"] == [[1, 0, 0, 1], [0, 0, 0, 0],
                                                                          [0, 1, 0, 0], [0, 0, 0, 1]]
+
+
+def _chinese_curves() -> tuple[dict, dict]:
+    rng = np.random.default_rng(0)
+    y = (rng.random(40) < 0.5).astype(float)
+    curves = {name: (y, np.ones(40, bool), rng.random(40)) for name in ("肺炎", "结节")}
+    return curves, {name: {"auc": 0.5} for name in curves}
+
+
+def _plot_all(folder, curves, per) -> list[str]:
+    """Both plots of two splits; the glyph warnings matplotlib gave."""
+    import warnings
+
+    from cxrtrain.metrics import plot_reliability, plot_rocs
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for split in ("val", "test"):
+            plot_rocs(folder / f"roc_{split}.png", split, curves, per)
+            plot_reliability(folder / f"reliability_{split}.png", split, curves)
+    return [str(w.message) for w in caught if "Glyph" in str(w.message)]
+
+
+def test_chinese_observation_names_are_drawn_with_an_installed_font(tmp_path, capsys):
+    from cxrtrain.metrics import font_with
+
+    if font_with(frozenset("肺炎结节")) is None:
+        pytest.skip("no installed font draws Chinese (Debian: fonts-noto-cjk)")
+    assert _plot_all(tmp_path, *_chinese_curves()) == []
+    assert capsys.readouterr().err == "" and (tmp_path / "roc_test.png").is_file()
+
+
+def test_without_such_a_font_it_is_said_once_instead_of_a_warning_per_glyph(tmp_path, capsys, monkeypatch):
+    from cxrtrain import metrics
+
+    monkeypatch.setattr(metrics, "font_with", lambda chars: None)
+    metrics._no_font.cache_clear()
+    assert _plot_all(tmp_path, *_chinese_curves()) == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no installed font draws 4 characters of the observation names" in err, err

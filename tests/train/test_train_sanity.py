@@ -29,9 +29,14 @@ def test_constant_output_is_flagged_but_a_varying_one_is_not():
 
 def test_identical_images_give_the_constant_output_warning_in_metrics(small, cache_dir, tmp_path, capsys):
     labels = pd.read_csv(small / "labels.csv", dtype=str, keep_default_na=False)
-    labels["Path"] = "images/img0000.png"  # every row shows the same image: nothing to tell them apart by
+    pixels = (small / "images" / "img0000.png").read_bytes()
+    (tmp_path / "copies").mkdir()
+    for i in range(len(labels)):  # every row shows the same picture (one file listed twice would be refused)
+        (tmp_path / "copies" / f"{i}.png").write_bytes(pixels)
+    labels["Path"] = [f"copies/{i}.png" for i in range(len(labels))]
     labels.to_csv(tmp_path / "labels.csv", index=False)
-    result = fit(quick_options(small, tmp_path / "run", cache_dir, labels=str(tmp_path / "labels.csv"), epochs=1))
+    result = fit(quick_options(small, tmp_path / "run", cache_dir, labels=str(tmp_path / "labels.csv"),
+                               images=str(tmp_path), epochs=1))
     assert any("same output for every" in w for w in result["warnings"])
     assert "same output for every" in capsys.readouterr().err
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["warnings"] == result["warnings"]
