@@ -13,7 +13,6 @@ failure never removes a file of the user's that happens to be called `<output>.t
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -25,12 +24,12 @@ import pandas as pd
 
 from .chunk_task import ChunkResult
 from ..errors import UserError
+from ..folder_lock import LOCK, hold
 from ..output_guard import is_ours, mark_folder, temporary, write_atomically
 from ..tables import concat_parquet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-LOCK = ".lock"
 # How a changed part of the run identity is named in the message that refuses to resume; any other is the
 # setting of that name.
 OPTION_NAMES = {"mentions": "$mentions_out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
@@ -78,35 +77,6 @@ def _made_before_markers(folder: Path) -> bool:
         return False
 
 
-def _lock(path: Path, output: Path) -> int | None:
-    """Hold an exclusive lock on `path` and write our PID there; None when the folder was removed (by the run
-    that held it) before the lock was taken, so the caller makes it again."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except FileNotFoundError:
-        return None
-    held = False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            pid = f" (PID {holder})" if holder.isdigit() else ""
-            raise UserError(f"another cxrlabel extract{pid} is writing to {output}; wait for it to finish") from None
-        try:
-            if not os.path.samestat(os.stat(path), os.fstat(fd)):
-                return None
-        except FileNotFoundError:
-            return None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        held = True
-        return fd
-    finally:
-        if not held:
-            os.close(fd)
-
-
 class PartStore:
     """The parts folder of one output, locked by this run from `claim` until it is closed."""
 
@@ -135,7 +105,7 @@ class PartStore:
                 folder.mkdir(parents=True, exist_ok=True)  # -o may name folders still to be made
                 if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
                     mark_folder(folder, "extract parts")
-                lock = _lock(folder / LOCK, output)
+                lock = hold(folder / LOCK, "cxrlabel extract", output)
             except OSError as exc:
                 raise _write_error(folder, exc) from None
             if lock is not None:
