@@ -3,7 +3,8 @@
 A run folder holds: config.json (every option and what was resolved from the data), split.csv,
 skipped_images.csv, history.csv, log.txt, last.pt (resumable state), best.pt (weights of the epoch
 with the lowest validation loss), thresholds.json, metrics.json and roc_*.png, and the marker that
-makes it ours: fit starts a run only in a new or empty folder, or one it made.
+makes it ours: fit starts a run only in a new or empty folder, or one it made. The folder is locked while a run
+writes it (`.lock`, held by rank 0), so a second fit into it is refused with the first one's PID.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from cxrlabel.errors import UserError
-from cxrlabel.output_guard import claim_folder, replacing, write_atomically
+from cxrlabel.folder_lock import LOCK, hold
+from cxrlabel.output_guard import MARKER, claim_folder, replacing, write_atomically
 
 from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
@@ -46,7 +48,7 @@ CHECKPOINT_FORMAT = 1
 # What fit writes into a run folder: evaluate, predict and cam never write over any of them.
 RUN_FILES = ("config.json", "split.csv", "skipped_images.csv", "history.csv", "log.txt", "last.pt", "best.pt",
              "stage1_best.pt", "thresholds.json", "calibration.json", "metrics.json", "roc_val.png", "roc_test.png",
-             "reliability_val.png", "reliability_test.png", "ensemble.json", "checkpoints", "tensorboard")
+             "reliability_val.png", "reliability_test.png", "ensemble.json", "checkpoints", "tensorboard", LOCK)
 # A model whose probabilities spread less than this over a split's images gives one answer for all of them.
 CONSTANT_OUTPUT_SPREAD = 1e-3
 # --select-by loss keeping an epoch this much below the best validation AUC is said in the log and metrics.
@@ -275,6 +277,38 @@ class Fit:
         self.amp = opts.amp and ctx.device.type == "cuda"
         # A bar redrawn with carriage returns is for a terminal; a log file gets one line per epoch.
         self.show_progress = opts.progress and sys.stderr.isatty()
+        self.lock: int | None = None  # rank 0's hold on the run folder
+        self.made_folder = False
+
+    # -- the run folder, one run at a time ---------------------------------------------------------------
+    def lock_run_folder(self) -> None:
+        """Rank 0 holds the run folder's lock from before the folder is read until the run ends, so a second fit
+        into the same $out is refused while this one lives (torchrun's processes are one run: the lock is rank
+        0's, and every rank stops alike when it is refused). The folder is claimed here: made with our marker,
+        or taken when it is empty or ours."""
+        refusal: UserError | None = None
+        if self.ctx.main:
+            try:
+                while self.lock is None:  # None: the folder went away (a refused run removed it); claim it again
+                    self.made_folder = claim_folder(self.out, "cxrtrain run", "out") or self.made_folder
+                    self.lock = hold(self.out / LOCK, "cxrtrain fit", self.out)
+            except UserError as exc:
+                refusal = exc
+            except OSError as exc:
+                refusal = UserError(f"{self.out}: cannot lock the run folder ({exc.strerror or exc}); "
+                                    "choose another $out")
+        message = self.ctx.from_main(None if refusal is None else refusal.args[0])
+        if message is not None:
+            raise refusal if refusal is not None else UserError(message)
+
+    def release(self, failed: bool) -> None:
+        """Let the run folder go; one this run made and stopped in before writing anything is removed."""
+        if self.lock is None:
+            return
+        if failed and self.made_folder and {p.name for p in self.out.iterdir()} <= {MARKER, LOCK}:
+            shutil.rmtree(self.out, ignore_errors=True)  # still locked: a waiting run sees it go and makes its own
+        os.close(self.lock)
+        self.lock = None
 
     # -- set-up ------------------------------------------------------------------------------------
     def check_run_folder(self) -> None:
@@ -319,6 +353,7 @@ class Fit:
 
     def prepare(self) -> None:
         opts, ctx = self.opts, self.ctx
+        self.lock_run_folder()
         self.check_run_folder()
         data = prepare_labels(opts.labels, opts.images, path_column=opts.path_column, id_column=opts.id_column,
                               image_pattern=opts.image_pattern, task=opts.task, observations=opts.observations,
@@ -330,8 +365,6 @@ class Fit:
         n = len(data.paths)
         split = (load_split(self.out / "split.csv", n) if opts.resume
                  else split_by_group(data.groups, opts.val_frac, opts.test_frac, opts.seed))
-        if not opts.resume:  # every rank, before the barrier, so that all of them refuse a user's folder alike
-            claim_folder(self.out, "cxrtrain run", "out")
         ctx.barrier()  # every rank has validated the run folder before rank 0 writes to it
         notes = [f"label table layout: {data.layout} (detected from its columns)", *data.layout_notes,
                  *data.task.notes]
@@ -794,6 +827,13 @@ def fit(opts: FitOptions, on_epoch_end: Callable[[int, int], None] | None = None
     """Train one run (in this process's share when launched by torchrun); returns the metrics."""
     ctx = distributed.init(opts.device)
     try:
-        return Fit(opts, ctx, on_epoch_end).run()
+        runner = Fit(opts, ctx, on_epoch_end)
+        try:
+            result = runner.run()
+        except BaseException:
+            runner.release(failed=True)
+            raise
+        runner.release(failed=False)
+        return result
     finally:
         ctx.close()
