@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from . import distributed
 from .augment import tta_views
 from .cache import ImagePack, MemoryPack, build_pack, default_cache_dir
 from .export import ExportedModel
-from .gradcam import grad_cam, safe_name, write_overlay
+from .gradcam import grad_cam, overlay_stems, safe_name, write_overlay
 from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
 from .models import load_run_model
@@ -256,13 +257,18 @@ def prediction_table(names: list[str], probs: np.ndarray, readable: np.ndarray, 
 
 def cam(run_folder: str, images: list[str], out: str, *, observation: str | None = None,
         device: str = "auto") -> list[Path]:
-    """Grad-CAM overlay PNGs for the most probable output (or the one named) of each image."""
+    """Grad-CAM overlay PNGs for the most probable output (or the one named) of each image; images of one name
+    in different folders keep those folders below `out` (`gradcam.overlay_stems`)."""
+    given: dict[str, str] = {}
+    for image in images:  # each image once, named as the user gave it
+        given.setdefault(os.path.abspath(image), image)
+    images = list(given.values())
     run = Run(run_folder, device)
     wanted = run.output_index(observation)
     check_output(out, [*images, *run.files()], "out")
     claim_folder(out, "cxrtrain cam", "out")
     written, failed = [], []
-    for raw in images:
+    for raw, stem in zip(images, overlay_stems([Path(image) for image in images])):
         path = Path(raw)
         try:
             gray = decode_gray(path, size_hint=768)
@@ -271,7 +277,7 @@ def cam(run_folder: str, images: list[str], out: str, *, observation: str | None
             continue
         heat, probs, output = run.heat_map(gray, wanted)
         name = run.outputs[output]
-        target = Path(out) / f"{safe_name(path.stem)}_gradcam_{safe_name(name)}.png"
+        target = Path(out) / stem.parent / f"{stem.name}_gradcam_{safe_name(name)}.png"
         write_overlay(target, gray, heat, f"Grad-CAM: {name} p={probs[output]:.2f}")
         written.append(target)
         print(f"{path} -> {target} ({name}, p={probs[output]:.3f})")
