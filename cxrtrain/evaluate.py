@@ -5,6 +5,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,57 @@ from .splits import load_split
 from .train import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
 
 
+# What to do about a damaged file of a run folder: fit writes these again when the run is resumed (a finished
+# run is scored again from best.pt); the settings in config.json exist nowhere else.
+WRITTEN_AGAIN = "run fit with $resume on {folder} to write it again from best.pt"
+CONFIG_LOST = "it holds the run's settings, which exist nowhere else: put back a copy, or train the run again"
+
+
+def _damage(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not complete JSON ({exc.msg}, line {exc.lineno})"
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r} entry"
+    if isinstance(exc, OSError):
+        return f"unreadable ({exc.strerror or exc})"
+    return str(exc) if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError) else exc.__class__.__name__
+
+
+def read_run_json(path: Path, fix: str, check: Callable[[Any], Any] = lambda value: value) -> Any:
+    """A JSON file of a run folder, through `check` (which takes out what is needed, failing on a wrong shape);
+    a file cut short by a full disk or a stopped copy, or edited out of shape, is named with what to do."""
+    try:
+        return check(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise UserError(f"{path}: damaged ({_damage(exc)}); {fix}") from None
+
+
+def _config(config: dict) -> dict:
+    if not isinstance(config, dict) or not isinstance(config["options"], dict):
+        raise TypeError
+    return config
+
+
+def _thresholds(outputs: list[str], task: str) -> Callable[[dict], dict]:
+    def check(thresholds: dict) -> dict:
+        if task != "multiclass":
+            for name in outputs:
+                if not isinstance(thresholds.get(name), dict) or "threshold" not in thresholds[name]:
+                    raise ValueError(f"no threshold for {name!r}")
+                float(thresholds[name]["threshold"])
+        return thresholds
+    return check
+
+
+def _temperatures(count: int) -> Callable[[list], list[float]]:
+    def check(temperatures: list) -> list[float]:
+        values = [float(t) for t in temperatures]
+        if len(values) != count:
+            raise ValueError(f"{len(values)} temperatures for {count} outputs")
+        return values
+    return check
+
+
 class Run:
     """A finished run folder: its options, its best model (or with `ensemble` its top checkpoints),
     their temperatures and thresholds."""
@@ -34,17 +86,19 @@ class Run:
         self.folder = Path(run_folder)
         if not (self.folder / "config.json").is_file():
             raise OptionError("run_folder", self.folder, "not a cxrtrain run folder (no config.json)")
-        self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
+        self.config = read_run_json(self.folder / "config.json", CONFIG_LOST, _config)
         self.options = self.config["options"]
         self.device = distributed.resolve_device(device)
         self.model, self.meta = load_run_model(self.folder / "best.pt", self.device, expected=self.config.get("model"))
         thresholds = self.folder / "thresholds.json"
         if not thresholds.is_file():
             raise UserError(f"{thresholds}: missing; the run did not finish (continue it: fit with $resume)")
-        self.thresholds = json.loads(thresholds.read_text(encoding="utf-8"))
+        again = WRITTEN_AGAIN.format(folder=self.folder)
+        self.thresholds = read_run_json(thresholds, again, _thresholds(self.outputs, self.meta["task"]))
         calibration = self.folder / "calibration.json"
+        temperatures = _temperatures(1 if self.meta["task"] == "multiclass" else len(self.outputs))
         # runs made before calibration existed have none: their probabilities stay uncalibrated
-        self.temperatures = (json.loads(calibration.read_text(encoding="utf-8"))["temperatures"]
+        self.temperatures = (read_run_json(calibration, again, lambda c: temperatures(c["temperatures"]))
                              if calibration.is_file() else None)
         self.models = [self.model]
         if ensemble:
@@ -52,7 +106,9 @@ class Run:
             if not description.is_file():
                 raise UserError(f"$ensemble: {self.folder} kept a single checkpoint; fit with $keep_top 3 (or more) "
                                 "to keep the best epochs for an ensemble")
-            members = json.loads(description.read_text(encoding="utf-8"))
+            members = read_run_json(description, again, lambda m: {
+                "members": [str(f) for f in m["members"]], "temperatures": temperatures(m["temperatures"]),
+                "thresholds": _thresholds(self.outputs, self.meta["task"])(m["thresholds"])})
             self.models = [load_run_model(self.folder / f, self.device, expected=self.config.get("model"))[0]
                            for f in members["members"]]
             self.temperatures, self.thresholds = members["temperatures"], members["thresholds"]

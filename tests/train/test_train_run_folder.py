@@ -1,10 +1,16 @@
 """A run folder belongs to one fit at a time, and what fit refuses or resumes, it says in one line."""
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 
 import pandas as pd
+import pytest
 
+import cxrtrain
+from cxrlabel.errors import UserError
 from cxrlabel.output_guard import is_ours
 from cxrtrain import train
 from cxrtrain.cli import main
@@ -60,3 +66,38 @@ def test_a_fit_refused_before_it_wrote_anything_leaves_no_folder(small, cache_di
     assert not (tmp_path / "new").exists()
     assert main(fit_argv(small, tmp_path / "none", cache_dir, "--resume")) == 2
     assert "no last.pt" in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("name", ["config.json", "thresholds.json", "calibration.json", "ensemble.json"])
+def test_a_damaged_run_file_is_named_in_one_line_by_every_command_and_load_run(quick_run, small, tmp_path, capsys, name):
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    whole = (run / ("calibration.json" if name == "ensemble.json" else name)).read_text()
+    ensemble = ["--ensemble"] if name == "ensemble.json" else []
+    (run / name).write_text(whole[:len(whole) // 2])  # cut short, as by a full disk or a copy that stopped
+    image = str(small / "images" / "img0000.png")
+    commands = [["evaluate", "--run", str(run), *ensemble],
+                ["predict", "--run", str(run), "--images", str(small / "images"), "-o", str(tmp_path / "p.csv"),
+                 *ensemble]]
+    if not ensemble:
+        commands += [["export", "--run", str(run), "-o", str(tmp_path / "m.ts")],
+                     ["cam", "--run", str(run), image, "--out", str(tmp_path / "cams")]]
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"cxrtrain: error: {run / name}: damaged") and err.count("\n") == 1, err
+        assert ("--resume" in err) != (name == "config.json")  # what to do: write it again, or it cannot be
+    with pytest.raises(UserError, match=re.escape(str(run / name))):
+        cxrtrain.load_run(run, ensemble=bool(ensemble))
+
+
+def test_a_run_file_of_the_wrong_shape_is_named(quick_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    (run / "thresholds.json").write_text(json.dumps({"Disc": {"threshold": 0.5}}))  # Bar is missing
+    assert main(["export", "--run", str(run), "-o", str(tmp_path / "m.ts")]) == 2
+    assert "thresholds.json: damaged (no threshold for 'Bar')" in capsys.readouterr().err
+    (run / "calibration.json").write_text(json.dumps({"temperatures": [1.0]}))
+    (run / "thresholds.json").write_text((quick_run / "thresholds.json").read_text())
+    assert main(["export", "--run", str(run), "-o", str(tmp_path / "m.ts")]) == 2
+    assert "calibration.json: damaged (1 temperatures for 2 outputs)" in capsys.readouterr().err
