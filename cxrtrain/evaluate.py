@@ -24,38 +24,8 @@ from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
 from .models import load_run_model
 from .splits import load_split
+from .run_files import WRITTEN_AGAIN, read_config, read_run_json
 from .train import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
-
-
-# What to do about a damaged file of a run folder: fit writes these again when the run is resumed (a finished
-# run is scored again from best.pt); the settings in config.json exist nowhere else.
-WRITTEN_AGAIN = "run fit with $resume on {folder} to write it again from best.pt"
-CONFIG_LOST = "it holds the run's settings, which exist nowhere else: put back a copy, or train the run again"
-
-
-def _damage(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"not complete JSON ({exc.msg}, line {exc.lineno})"
-    if isinstance(exc, KeyError):
-        return f"no {exc.args[0]!r} entry"
-    if isinstance(exc, OSError):
-        return f"unreadable ({exc.strerror or exc})"
-    return str(exc) if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError) else exc.__class__.__name__
-
-
-def read_run_json(path: Path, fix: str, check: Callable[[Any], Any] = lambda value: value) -> Any:
-    """A JSON file of a run folder, through `check` (which takes out what is needed, failing on a wrong shape);
-    a file cut short by a full disk or a stopped copy, or edited out of shape, is named with what to do."""
-    try:
-        return check(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise UserError(f"{path}: damaged ({_damage(exc)}); {fix}") from None
-
-
-def _config(config: dict) -> dict:
-    if not isinstance(config, dict) or not isinstance(config["options"], dict):
-        raise TypeError
-    return config
 
 
 def _thresholds(outputs: list[str], task: str) -> Callable[[dict], dict]:
@@ -86,7 +56,7 @@ class Run:
         self.folder = Path(run_folder)
         if not (self.folder / "config.json").is_file():
             raise OptionError("run_folder", self.folder, "not a cxrtrain run folder (no config.json)")
-        self.config = read_run_json(self.folder / "config.json", CONFIG_LOST, _config)
+        self.config = read_config(self.folder / "config.json")
         self.options = self.config["options"]
         self.device = distributed.resolve_device(device)
         self.model, self.meta = load_run_model(self.folder / "best.pt", self.device, expected=self.config.get("model"))

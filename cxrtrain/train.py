@@ -40,7 +40,8 @@ from .losses import TaskLoss, balanced_weights, probabilities
 from .augment import build_augment
 from .calibration import fit_temperatures
 from .models import CXRNet, check_image_size, load_initial_weights, weights_input_norm
-from .optim import OPTIMIZERS, SCHEDULES, EpochSchedule, build_optimizer
+from .optim import OPTIMIZERS, PLANNED, SCHEDULES, EpochSchedule, build_optimizer
+from .run_files import read_config
 from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
@@ -189,6 +190,22 @@ def write_json(path: Path, obj: object) -> None:
     write_atomically(path, (json.dumps(obj, indent=2, default=str) + "\n").encode("utf-8"))
 
 
+def stage_count(policies: list[str]) -> int:
+    """U-SelfTrained trains twice (the second time on the first model's relabelling); every other run once."""
+    return 2 if "u-selftrained" in policies else 1
+
+
+def read_last(path: Path) -> dict:
+    """last.pt, loaded on the CPU (the optimiser's state follows its parameters to their device when loaded)."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint["state"]["stage"], checkpoint["state"]["history"]  # noqa: B018 (the shape a resume needs)
+    except Exception as exc:  # cut short, or not ours
+        raise UserError(f"{path}: cannot read this checkpoint ({exc.__class__.__name__}); the run cannot be "
+                        "resumed from it: start it again with another $out") from None
+    return checkpoint
+
+
 def model_meta(opts: FitOptions, data: Labelled, input_norm: str) -> dict:
     """What evaluate / predict / cam need to rebuild the model and read its outputs."""
     return {"format": CHECKPOINT_FORMAT, "arch": opts.arch, "image_size": opts.image_size, "task": opts.task,
@@ -279,6 +296,10 @@ class Fit:
         self.show_progress = opts.progress and sys.stderr.isatty()
         self.lock: int | None = None  # rank 0's hold on the run folder
         self.made_folder = False
+        # with $resume: last.pt, and the changes of $epochs since the run began (this one's last), for config.json
+        self.checkpoint: dict = {}
+        self.epochs_changes: list[dict] = []
+        self.epochs_change: dict | None = None
 
     # -- the run folder, one run at a time ---------------------------------------------------------------
     def lock_run_folder(self) -> None:
@@ -319,12 +340,14 @@ class Fit:
                 raise UserError(f"$resume: {out} has no last.pt to resume from; run without $resume to start")
             if not (out / "config.json").is_file():
                 raise UserError(f"$resume: {out / 'config.json'} is missing, so the run's settings are unknown")
-            saved = json.loads((out / "config.json").read_text(encoding="utf-8"))["options"]
+            config = read_config(out / "config.json")
+            saved = config["options"]
             differing = [f"${k} (saved {saved[k]!r}, now {current.get(k)!r})" for k in saved
                          if k not in RESUMABLE_CHANGES and saved[k] != current.get(k)]
             if differing:
                 raise UserError("$resume continues a run with its saved settings, but these differ: "
                                 + "; ".join(differing) + ". Leave them out, or start a new run with another $out")
+            self.plan_resume(config)
         elif (out / "last.pt").exists() or (out / "best.pt").exists():
             raise UserError(f"{out} already holds a run; add $resume to continue it, or choose another $out")
         if opts.batch_size < 2 * self.ctx.world:
@@ -350,6 +373,26 @@ class Fit:
                 raise OptionError(name, value, f"unknown; choose one of {', '.join(allowed)}")
         metrics.parse_operating_point(opts.operating_point)
         check_image_size(opts.arch, opts.image_size)
+
+    def plan_resume(self, config: dict) -> None:
+        """Read last.pt and decide, before anything is written, what a resumed run does: go on in its stage (to
+        more epochs than it was started with, if $epochs says so), or, finished with nothing left, score best.pt
+        again. Fewer epochs than were trained are refused."""
+        opts = self.opts
+        self.checkpoint = read_last(self.out / "last.pt")
+        state = self.checkpoint["state"]
+        stages = stage_count(config.get("model", {}).get("policies", []))
+        done = (state["epoch"] if state["stage"] <= stages
+                else sum(1 for row in state["history"] if row["stage"] == stages))
+        if opts.epochs < done:
+            raise OptionError("epochs", opts.epochs, f"the run in {self.out} has already trained {done} epochs"
+                              + (f" in stage {stages}" if stages > 1 else "") + f"; give $epochs {done} or more")
+        saved_epochs = config["options"].get("epochs", opts.epochs)
+        self.epochs_changes = list(config.get("epochs_changes", []))
+        if saved_epochs != opts.epochs:
+            self.epochs_change = {"stage": min(state["stage"], stages), "after_epoch": done, "from": saved_epochs,
+                                  "to": opts.epochs}
+            self.epochs_changes.append(self.epochs_change)
 
     def prepare(self) -> None:
         opts, ctx = self.opts, self.ctx
@@ -380,10 +423,12 @@ class Fit:
             self.out.mkdir(parents=True, exist_ok=True)
             if not opts.resume:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
+            changes = self.epochs_changes
             write_json(self.out / "config.json", {
                 "options": asdict(opts), "model": model_meta(opts, data, self.input_norm), "path_column": data.path_column,
                 "patient_column": data.group_column, "patient_source": data.patient_source,
-                "layout": data.layout, "notes": notes, "warnings": self.warnings})
+                "layout": data.layout, "notes": notes, "warnings": self.warnings,
+                **({"epochs_changes": changes} if changes else {})})
         for note in notes:
             self.log(note)
         if not data.group_column:
@@ -473,7 +518,9 @@ class Fit:
         torch.manual_seed(opts.seed)
         self.width = sum(self.data.widths)
         self.model = CXRNet(opts.arch, self.width, self.input_norm)
-        if opts.weights:
+        if opts.resume:
+            pass  # the weights come from last.pt, and restore_last says so
+        elif opts.weights:
             self.log(load_initial_weights(self.model, opts.weights, self.data.task.outputs))
         else:
             self.log(f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
@@ -511,8 +558,10 @@ class Fit:
                      "schedule": self.schedule.state_dict(),
                      "state": state, "rng": rng}, self.out / "last.pt")
 
-    def restore_last(self) -> dict:
-        checkpoint = torch.load(self.out / "last.pt", map_location=self.ctx.device, weights_only=True)
+    def restore_last(self, stages: int) -> dict:
+        """The run's state as last.pt holds it; a finished run that $epochs lets train on is reopened in its last
+        stage, and a schedule planned for another number of epochs is rebuilt for the new number."""
+        opts, checkpoint = self.opts, self.checkpoint
         self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.scaler.load_state_dict(checkpoint["scaler"])
@@ -521,7 +570,39 @@ class Fit:
         if self.ctx.device.type == "cuda" and checkpoint["rng"]["cuda"]:
             torch.cuda.set_rng_state_all([s.cpu() for s in checkpoint["rng"]["cuda"]])
         state = checkpoint["state"]
+        if state["stage"] > stages:
+            state = self.reopen(state, stages)
+            if state["stage"] > stages:
+                return state
         self.log(f"resumed from {self.out / 'last.pt'}: stage {state['stage']}, {state['epoch']} epoch(s) done")
+        change = self.epochs_change
+        if change is not None:
+            rebuilt = opts.lr_schedule in PLANNED
+            if rebuilt:
+                self.schedule = EpochSchedule.replayed(self.optimizer, opts.lr_schedule, opts.epochs,
+                                                       opts.warmup_epochs, opts.lr, state["epoch"])
+            self.log(f"--epochs {change['from']} -> {opts.epochs} after epoch {state['epoch']}: "
+                     + (f"the {opts.lr_schedule} learning-rate schedule is rebuilt for {opts.epochs} epochs, as if "
+                        f"planned so from the start (next rate {self.optimizer.param_groups[0]['lr']:.3g})"
+                        if rebuilt else f"the {opts.lr_schedule} learning-rate schedule does not depend on it"))
+        return state
+
+    def reopen(self, state: dict, stages: int) -> dict:
+        """A finished run's state, back in its last stage when there are epochs left to train (more $epochs, or a
+        $patience that no longer stops it); else the finished state, and finish() scores best.pt again."""
+        opts = self.opts
+        done = sum(1 for row in state["history"] if row["stage"] == stages)
+        best = torch.load(self.out / "best.pt", map_location="cpu", weights_only=True)
+        bad = done - best["epoch"]
+        reopened = {**state, "stage": stages, "epoch": done, "best_loss": best["val_loss"],
+                    "best_score": best.get("score", best["val_loss"]), "best_epoch": best["epoch"], "bad_epochs": bad,
+                    "stopped": opts.patience > 0 and bad >= opts.patience}
+        if done < opts.epochs and not reopened["stopped"]:
+            self.log(f"the run had finished {done} epochs; it trains on to epoch {opts.epochs}")
+            return reopened
+        stopped = f", stopped early by --patience {opts.patience}" if reopened["stopped"] and done < opts.epochs else ""
+        self.log(f"the run in {self.out} has finished {done} epochs{stopped}: nothing is left to train, so best.pt "
+                 "is scored again (metrics, thresholds, calibration); give a larger --epochs to train it longer")
         return state
 
     def save_best(self, state: dict) -> None:
@@ -681,11 +762,11 @@ class Fit:
     def run(self) -> dict:
         self.prepare()
         self.build_model()
-        stages = 2 if "u-selftrained" in self.data.policies else 1
+        stages = stage_count(self.data.policies)
         state = {"stage": 1, "epoch": 0, "best_loss": math.inf, "best_score": math.inf, "best_epoch": 0,
                  "bad_epochs": 0, "stopped": False, "history": []}
         if self.opts.resume:
-            state = self.restore_last()
+            state = self.restore_last(stages)
         board = tensorboard_writer(self.out / "tensorboard") if self.ctx.main else None
         history = self.history = list(state["history"])
         while state["stage"] <= stages:

@@ -101,3 +101,47 @@ def test_a_run_file_of_the_wrong_shape_is_named(quick_run, tmp_path, capsys):
     (run / "thresholds.json").write_text((quick_run / "thresholds.json").read_text())
     assert main(["export", "--run", str(run), "-o", str(tmp_path / "m.ts")]) == 2
     assert "calibration.json: damaged (1 temperatures for 2 outputs)" in capsys.readouterr().err
+
+
+def test_resume_with_more_epochs_rebuilds_the_schedule_as_if_planned_so(small, cache_dir, tmp_path, capsys):
+    """An interrupted 3-epoch cosine run resumed with --epochs 4 trains on the rates of a 4-epoch plan
+    (it went 1e-4, 5e-5, 0.0, 5e-5: the 3-epoch curve run past its end)."""
+    fit(quick_options(small, tmp_path / "four", cache_dir, epochs=4, lr_schedule="cosine"))
+
+    def kill(stage: int, epoch: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(quick_options(small, tmp_path / "run", cache_dir, epochs=3, lr_schedule="cosine"), on_epoch_end=kill)
+    capsys.readouterr()
+    assert main(["fit", "--out", str(tmp_path / "run"), "--resume", "--epochs", "4"]) == 0
+    err = capsys.readouterr().err
+    assert "--epochs 3 -> 4 after epoch 1: the cosine learning-rate schedule is rebuilt for 4 epochs" in err
+    planned = pd.read_csv(tmp_path / "four" / "history.csv")["lr"]
+    resumed = pd.read_csv(tmp_path / "run" / "history.csv")["lr"]
+    assert len(resumed) == 4 and (resumed > 0).all()
+    assert resumed.tolist() == pytest.approx(planned.tolist(), rel=1e-9)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["options"]["epochs"] == 4
+    assert config["epochs_changes"] == [{"stage": 1, "after_epoch": 1, "from": 3, "to": 4}]
+
+
+def test_a_finished_run_trains_on_with_more_epochs_and_is_only_scored_again_without(small, cache_dir, tmp_path,
+                                                                                    capsys):
+    out = tmp_path / "run"
+    assert main(fit_argv(small, out, cache_dir)) == 0  # 2 epochs
+    capsys.readouterr()
+    assert main(["fit", "--out", str(out), "--resume", "--epochs", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "random initialisation" not in err and "resumed from" in err
+    assert "the run had finished 2 epochs; it trains on to epoch 3" in err
+    history = pd.read_csv(out / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3] and history["stage"].tolist() == [1, 1, 1]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["best_epoch"] == int(history["val_loss"].idxmin()) + 1
+    config = (out / "config.json").read_bytes()
+    assert main(["fit", "--out", str(out), "--resume"]) == 0  # nothing left: scored again (a repair)
+    assert "has finished 3 epochs: nothing is left to train" in capsys.readouterr().err
+    assert (out / "config.json").read_bytes() == config and len(pd.read_csv(out / "history.csv")) == 3
+    assert main(["fit", "--out", str(out), "--resume", "--epochs", "2"]) == 2
+    assert "--epochs 2: the run in" in capsys.readouterr().err and (out / "config.json").read_bytes() == config
