@@ -63,6 +63,9 @@ TARGET_CLASSES = ("negative", "positive", "uncertain")
 # Options that may differ when a run is resumed; every other option must match the saved run.
 RESUMABLE_CHANGES = {"epochs", "patience", "workers", "device", "amp", "resume", "cache_dir", "progress"}
 SELECT_BY = ("loss", "auc")
+# Options that name files and folders: config.json holds them whole, so that a replay (--config) or a resume
+# finds them from any folder.
+PATH_OPTIONS = ("labels", "images", "out", "weights", "metadata", "cache_dir")
 
 
 @dataclass
@@ -188,6 +191,12 @@ def save_atomic(obj: object, path: Path) -> None:
 def write_json(path: Path, obj: object) -> None:
     """JSON written whole or not at all, like the checkpoints: a reader never sees half a config."""
     write_atomically(path, (json.dumps(obj, indent=2, default=str) + "\n").encode("utf-8"))
+
+
+def absolute_paths(options: dict, base: str | Path = ".") -> dict:
+    """`options` with each relative path among PATH_OPTIONS taken from the folder `base`."""
+    return {key: os.path.abspath(os.path.join(base, value)) if key in PATH_OPTIONS and isinstance(value, str) else value
+            for key, value in options.items()}
 
 
 def stage_count(policies: list[str]) -> int:
@@ -334,14 +343,14 @@ class Fit:
     # -- set-up ------------------------------------------------------------------------------------
     def check_run_folder(self) -> None:
         opts, out = self.opts, self.out
-        current = json.loads(json.dumps(asdict(opts)))
+        current = absolute_paths(json.loads(json.dumps(asdict(opts))))
         if opts.resume:
             if not (out / "last.pt").exists():
                 raise UserError(f"$resume: {out} has no last.pt to resume from; run without $resume to start")
             if not (out / "config.json").is_file():
                 raise UserError(f"$resume: {out / 'config.json'} is missing, so the run's settings are unknown")
             config = read_config(out / "config.json")
-            saved = config["options"]
+            saved = absolute_paths(config["options"])  # a run made before they were stored whole: from here
             differing = [f"${k} (saved {saved[k]!r}, now {current.get(k)!r})" for k in saved
                          if k not in RESUMABLE_CHANGES and saved[k] != current.get(k)]
             if differing:
@@ -425,7 +434,7 @@ class Fit:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
             changes = self.epochs_changes
             write_json(self.out / "config.json", {
-                "options": asdict(opts), "model": model_meta(opts, data, self.input_norm), "path_column": data.path_column,
+                "options": absolute_paths(asdict(opts)), "model": model_meta(opts, data, self.input_norm), "path_column": data.path_column,
                 "patient_column": data.group_column, "patient_source": data.patient_source,
                 "layout": data.layout, "notes": notes, "warnings": self.warnings,
                 **({"epochs_changes": changes} if changes else {})})
