@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import signal
 
 import pandas as pd
 import pytest
@@ -145,3 +146,47 @@ def test_a_finished_run_trains_on_with_more_epochs_and_is_only_scored_again_with
     assert (out / "config.json").read_bytes() == config and len(pd.read_csv(out / "history.csv")) == 3
     assert main(["fit", "--out", str(out), "--resume", "--epochs", "2"]) == 2
     assert "--epochs 2: the run in" in capsys.readouterr().err and (out / "config.json").read_bytes() == config
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"epochs": "two"}, "'epochs' (--epochs): invalid positive_int value: 'two'"),
+    ({"epoch": 2}, "unknown option 'epoch' (did you mean 'epochs'?)"),
+    ({"arch": "alexnet"}, "'arch' (--arch): invalid choice: 'alexnet'"),
+    ({"augment": "yes"}, "'augment' (--augment): expected true or false, got 'yes'"),
+    ({"lr": [0.1]}, "'lr' (--lr): expected a number, got [0.1]"),
+])
+def test_a_config_file_is_checked_as_the_command_line_is(small, cache_dir, tmp_path, capsys, options, message):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"options": {"labels": str(small / "labels.csv"), "images": str(small), **options}}))
+    assert main(["fit", "--config", str(config), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cxrtrain: error: --config {config}: {message}") and err.count("\n") == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_paths_in_a_config_file_are_taken_from_its_folder(small, cache_dir, tmp_path, monkeypatch):
+    shutil.copytree(small, tmp_path / "project" / "data")
+    (tmp_path / "project" / "fit.json").write_text(json.dumps({  # options alone, as a user writes them
+        "labels": "data/labels.csv", "images": "data", "arch": "resnet18", "image_size": 32, "epochs": 1,
+        "batch_size": 8, "cache_dir": str(cache_dir), "progress": False}))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert main(["fit", "--config", "../project/fit.json", "--out", "run"]) == 0
+    saved = json.loads((tmp_path / "elsewhere" / "run" / "config.json").read_text())["options"]
+    assert saved["labels"] == str(tmp_path / "project" / "data" / "labels.csv")  # stored whole: replays anywhere
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", "--out", "elsewhere/run", "--resume"]) == 0  # the same run, named from another folder
+
+
+def test_sigterm_during_fit_ends_in_one_line_that_says_how_to_go_on(small, cache_dir, tmp_path, capsys, monkeypatch):
+    save_last = train.Fit.save_last
+
+    def then_terminated(self, state: dict) -> None:  # as `kill` or a job scheduler would, once epoch 1 is saved
+        save_last(self, state)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(train.Fit, "save_last", then_terminated)
+    out = tmp_path / "run"
+    assert main(fit_argv(small, out, cache_dir)) == 128 + signal.SIGTERM
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == f"cxrtrain: terminated; continue the run with: cxrtrain fit --out {out} --resume"
