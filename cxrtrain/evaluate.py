@@ -1,11 +1,10 @@
 """`cxrtrain evaluate`, `predict` and `cam`: using a finished run folder."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd

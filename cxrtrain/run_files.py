@@ -23,7 +23,9 @@ def _damage(exc: Exception) -> str:
         return f"no {exc.args[0]!r} entry"
     if isinstance(exc, OSError):
         return f"unreadable ({exc.strerror or exc})"
-    return str(exc) if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError) else exc.__class__.__name__
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError):
+        return str(exc)  # a check's own words, e.g. "1 temperatures for 2 outputs"
+    return exc.__class__.__name__
 
 
 def read_run_json(path: Path, fix: str, check: Callable[[Any], Any] = lambda value: value) -> Any:

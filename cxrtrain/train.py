@@ -208,7 +208,8 @@ def read_last(path: Path) -> dict:
     """last.pt, loaded on the CPU (the optimiser's state follows its parameters to their device when loaded)."""
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        checkpoint["state"]["stage"], checkpoint["state"]["history"]  # noqa: B018 (the shape a resume needs)
+        if not {"stage", "epoch", "history"} <= set(checkpoint["state"]):
+            raise KeyError("state")
     except Exception as exc:  # cut short, or not ours
         raise UserError(f"{path}: cannot read this checkpoint ({exc.__class__.__name__}); the run cannot be "
                         "resumed from it: start it again with another $out") from None
@@ -432,12 +433,11 @@ class Fit:
             self.out.mkdir(parents=True, exist_ok=True)
             if not opts.resume:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
-            changes = self.epochs_changes
             write_json(self.out / "config.json", {
-                "options": absolute_paths(asdict(opts)), "model": model_meta(opts, data, self.input_norm), "path_column": data.path_column,
-                "patient_column": data.group_column, "patient_source": data.patient_source,
-                "layout": data.layout, "notes": notes, "warnings": self.warnings,
-                **({"epochs_changes": changes} if changes else {})})
+                "options": absolute_paths(asdict(opts)), "model": model_meta(opts, data, self.input_norm),
+                "path_column": data.path_column, "patient_column": data.group_column,
+                "patient_source": data.patient_source, "layout": data.layout, "notes": notes, "warnings": self.warnings,
+                **({"epochs_changes": self.epochs_changes} if self.epochs_changes else {})})
         for note in notes:
             self.log(note)
         if not data.group_column:
@@ -527,12 +527,9 @@ class Fit:
         torch.manual_seed(opts.seed)
         self.width = sum(self.data.widths)
         self.model = CXRNet(opts.arch, self.width, self.input_norm)
-        if opts.resume:
-            pass  # the weights come from last.pt, and restore_last says so
-        elif opts.weights:
-            self.log(load_initial_weights(self.model, opts.weights, self.data.task.outputs))
-        else:
-            self.log(f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
+        if not opts.resume:  # a resumed run's weights come from last.pt, and restore_last says so
+            self.log(load_initial_weights(self.model, opts.weights, self.data.task.outputs) if opts.weights
+                     else f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
         if opts.amp and not self.amp:
             self.log("--amp ignored: mixed precision is used on CUDA only")
         self.model.to(ctx.device)
@@ -584,7 +581,7 @@ class Fit:
             if state["stage"] > stages:
                 return state
         self.log(f"resumed from {self.out / 'last.pt'}: stage {state['stage']}, {state['epoch']} epoch(s) done")
-        change = self.epochs_change
+        change = self.epochs_change  # this resume's, when $epochs differs from the saved run's
         if change is not None:
             rebuilt = opts.lr_schedule in PLANNED
             if rebuilt:

@@ -230,7 +230,8 @@ def config_options(parser: argparse.ArgumentParser, path: Path, setting: str, re
             continue
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), 1)
-            raise UserError(f"{setting} {path}: unknown option {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"{setting} {path}: unknown option {key!r}{hint}")
         if value is None:
             continue
         try:
