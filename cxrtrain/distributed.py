@@ -41,6 +41,14 @@ class Context:
             dist.all_reduce(value)
         return value
 
+    def from_main(self, value: object) -> object:
+        """The main process's `value` on every rank (a decision only the main process can take)."""
+        if not self.distributed:
+            return value
+        box = [value]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
     def gather_rows(self, index: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Reassemble per-rank results (each rank holds the examples `index`) in example order."""
         if not self.distributed:

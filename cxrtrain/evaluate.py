@@ -1,10 +1,10 @@
 """`cxrtrain evaluate`, `predict` and `cam`: using a finished run folder."""
 from __future__ import annotations
 
-import json
+import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 import numpy as np
 import pandas as pd
@@ -20,12 +20,33 @@ from . import distributed
 from .augment import tta_views
 from .cache import ImagePack, MemoryPack, build_pack, default_cache_dir
 from .export import ExportedModel
-from .gradcam import grad_cam, safe_name, write_overlay
+from .gradcam import grad_cam, overlay_stems, safe_name, write_overlay
 from .images import ImageDecodeError, decode_gray, find_images, resize_gray
 from .losses import probabilities
 from .models import load_run_model
 from .splits import load_split
+from .run_files import WRITTEN_AGAIN, read_config, read_run_json
 from .train import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
+
+
+def _thresholds(outputs: list[str], task: str) -> Callable[[dict], dict]:
+    def check(thresholds: dict) -> dict:
+        if task != "multiclass":
+            for name in outputs:
+                if not isinstance(thresholds.get(name), dict) or "threshold" not in thresholds[name]:
+                    raise ValueError(f"no threshold for {name!r}")
+                float(thresholds[name]["threshold"])
+        return thresholds
+    return check
+
+
+def _temperatures(count: int) -> Callable[[list], list[float]]:
+    def check(temperatures: list) -> list[float]:
+        values = [float(t) for t in temperatures]
+        if len(values) != count:
+            raise ValueError(f"{len(values)} temperatures for {count} outputs")
+        return values
+    return check
 
 
 class Run:
@@ -36,17 +57,19 @@ class Run:
         self.folder = Path(run_folder)
         if not (self.folder / "config.json").is_file():
             raise OptionError("run_folder", self.folder, "not a cxrtrain run folder (no config.json)")
-        self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
+        self.config = read_config(self.folder / "config.json")
         self.options = self.config["options"]
         self.device = distributed.resolve_device(device)
         self.model, self.meta = load_run_model(self.folder / "best.pt", self.device, expected=self.config.get("model"))
         thresholds = self.folder / "thresholds.json"
         if not thresholds.is_file():
             raise UserError(f"{thresholds}: missing; the run did not finish (continue it: fit with $resume)")
-        self.thresholds = json.loads(thresholds.read_text(encoding="utf-8"))
+        again = WRITTEN_AGAIN.format(folder=self.folder)
+        self.thresholds = read_run_json(thresholds, again, _thresholds(self.outputs, self.meta["task"]))
         calibration = self.folder / "calibration.json"
+        temperatures = _temperatures(1 if self.meta["task"] == "multiclass" else len(self.outputs))
         # runs made before calibration existed have none: their probabilities stay uncalibrated
-        self.temperatures = (json.loads(calibration.read_text(encoding="utf-8"))["temperatures"]
+        self.temperatures = (read_run_json(calibration, again, lambda c: temperatures(c["temperatures"]))
                              if calibration.is_file() else None)
         self.models = [self.model]
         if ensemble:
@@ -54,7 +77,9 @@ class Run:
             if not description.is_file():
                 raise UserError(f"$ensemble: {self.folder} kept a single checkpoint; fit with $keep_top 3 (or more) "
                                 "to keep the best epochs for an ensemble")
-            members = json.loads(description.read_text(encoding="utf-8"))
+            members = read_run_json(description, again, lambda m: {
+                "members": [str(f) for f in m["members"]], "temperatures": temperatures(m["temperatures"]),
+                "thresholds": _thresholds(self.outputs, self.meta["task"])(m["thresholds"])})
             self.models = [load_run_model(self.folder / f, self.device, expected=self.config.get("model"))[0]
                            for f in members["members"]]
             self.temperatures, self.thresholds = members["temperatures"], members["thresholds"]
@@ -276,13 +301,18 @@ def prediction_table(names: list[str], probs: np.ndarray, readable: np.ndarray, 
 
 def cam(run_folder: str, images: list[str], out: str, *, observation: str | None = None,
         device: str = "auto") -> list[Path]:
-    """Grad-CAM overlay PNGs for the most probable output (or the one named) of each image."""
+    """Grad-CAM overlay PNGs for the most probable output (or the one named) of each image; images of one name
+    in different folders keep those folders below `out` (`gradcam.overlay_stems`)."""
+    given: dict[str, str] = {}
+    for image in images:  # each image once, named as the user gave it
+        given.setdefault(os.path.abspath(image), image)
+    images = list(given.values())
     run = Run(run_folder, device)
     wanted = run.output_index(observation)
     check_output(out, [*images, *run.files()], "out")
     claim_folder(out, "cxrtrain cam", "out")
     written, failed = [], []
-    for raw in images:
+    for raw, stem in zip(images, overlay_stems([Path(image) for image in images])):
         path = Path(raw)
         try:
             gray = decode_gray(path, size_hint=768)
@@ -291,7 +321,7 @@ def cam(run_folder: str, images: list[str], out: str, *, observation: str | None
             continue
         heat, probs, output = run.heat_map(gray, wanted)
         name = run.outputs[output]
-        target = Path(out) / f"{safe_name(path.stem)}_gradcam_{safe_name(name)}.png"
+        target = Path(out) / stem.parent / f"{stem.name}_gradcam_{safe_name(name)}.png"
         write_overlay(target, gray, heat, f"Grad-CAM: {name} p={probs[output]:.2f}")
         written.append(target)
         print(f"{path} -> {target} ({name}, p={probs[output]:.3f})")

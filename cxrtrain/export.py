@@ -26,6 +26,9 @@ from .losses import probabilities
 from .models import CXRNet
 
 FORMATS = ("torchscript", "onnx")
+# The format a file name asks for by its suffix; any other name is written as $fmt says (default TorchScript).
+SUFFIX_FORMATS = {".onnx": "onnx", ".ts": "torchscript", ".pt": "torchscript", ".pth": "torchscript",
+                  ".jit": "torchscript", ".torchscript": "torchscript"}
 EXTRA = "cxrtrain.json"
 ONNX_INSTALL = "pip install -e '.[onnx]' (onnx, onnxruntime and onnxscript)"
 
@@ -63,12 +66,27 @@ def _refuse_foreign(path: Path) -> None:
         raise OptionError("output", path, "exists and is not a cxrtrain export, so it is not replaced; choose another file")
 
 
-def export(run_folder: str, output: str, fmt: str = "torchscript", device: str = "cpu") -> Path:
-    """Write the run's best model, preprocessing and calibration included; returns the file written."""
-    from .evaluate import Run, output_file
-
+def export_format(output: Path, fmt: str | None) -> str:
+    """The format to write: `fmt`, else the one the file's suffix names, else TorchScript. A `fmt` the suffix
+    contradicts is refused, so that model.onnx never holds TorchScript (nor model.ts ONNX)."""
+    implied = SUFFIX_FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        return implied or "torchscript"
     if fmt not in FORMATS:
         raise OptionError("fmt", fmt, f"unknown; choose {' or '.join(FORMATS)}")
+    if implied is not None and implied != fmt:
+        suffix = ".onnx" if fmt == "onnx" else ".ts"
+        raise OptionError("fmt", fmt, f"{output} is {implied} by its name; leave $fmt out to write {implied}, or "
+                                      f"name the file {output.with_suffix(suffix).name}")
+    return fmt
+
+
+def export(run_folder: str, output: str, fmt: str | None = None, device: str = "cpu") -> Path:
+    """Write the run's best model, preprocessing and calibration included, as `fmt` or as the file's suffix
+    says (.onnx: ONNX; .ts, .pt: TorchScript; others TorchScript); returns the file written."""
+    from .evaluate import Run, output_file
+
+    fmt = export_format(Path(output), fmt)
     run = Run(run_folder, "cpu" if device == "auto" else device)
     path = output_file(output, run.files())
     _refuse_foreign(path)

@@ -6,6 +6,8 @@ the output's logit and summed over channels; the positive part, upsampled, is th
 from __future__ import annotations
 
 import io
+import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +74,28 @@ def overlay(gray: np.ndarray, cam: np.ndarray, caption: str, min_side: int = 256
 
 def safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+def overlay_stems(paths: list[Path]) -> list[Path]:
+    """Where each image's heat map goes below the output folder, before its `_gradcam_<output>.png` ending.
+
+    Images keep the folders that tell them apart (below the folder they all share), because every CheXpert
+    image is called view1_frontal.jpg; images of one name in one folder (x.png, x.jpg) keep their suffix."""
+    absolute = [Path(os.path.abspath(p)) for p in paths]
+    common = Path(os.path.commonpath([p.parent for p in absolute])) if absolute else Path()
+    stems = [p.parent.relative_to(common) / safe_name(p.stem) for p in absolute]
+    counts = Counter(stems)
+    taken: set[Path] = set()
+    result = []
+    for path, stem in zip(absolute, stems):
+        if counts[stem] > 1:
+            stem = stem.with_name(safe_name(path.name))
+        unique, n = stem, 2
+        while unique in taken:  # names that differ only in characters safe_name replaces
+            unique, n = stem.with_name(f"{stem.name}-{n}"), n + 1
+        taken.add(unique)
+        result.append(unique)
+    return result
 
 
 def write_overlay(path: Path, gray: np.ndarray, cam: np.ndarray, caption: str) -> None:

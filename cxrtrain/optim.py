@@ -5,6 +5,8 @@ last.pt and a resumed run continues on the same learning rates.
 """
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Iterable
 
 import torch
@@ -13,6 +15,8 @@ from torch.optim import lr_scheduler
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "cosine", "step", "plateau")
 WARMUP_START = 0.1  # warm-up starts at a tenth of --lr and reaches --lr after --warmup-epochs
+# Schedules whose rates depend on the number of epochs: a run resumed with another number rebuilds them.
+PLANNED = ("cosine", "step")
 STEP_GAMMA = 0.1  # step: the rate falls tenfold after each third of the epochs
 PLATEAU_PATIENCE = 1  # plateau: tenfold lower after this many epochs without a better selection metric
 
@@ -59,6 +63,21 @@ class EpochSchedule:
             self.plateau.step(metric)
         elif self.scheduler is not None:
             self.scheduler.step()
+
+    @classmethod
+    def replayed(cls, optimizer: torch.optim.Optimizer, name: str, epochs: int, warmup_epochs: int, lr: float,
+                 done: int) -> "EpochSchedule":
+        """The schedule planned for `epochs` as it stands after `done` epochs, on a restored optimizer: the rates
+        a run resumed with another number of epochs goes on with are those of a run planned so from the start."""
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+            group.pop("initial_lr", None)
+        schedule = cls(optimizer, name, epochs, warmup_epochs)
+        with warnings.catch_warnings():  # torch warns of a scheduler stepped before its optimizer: a replay is
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(done):
+                schedule.step(math.inf)
+        return schedule
 
     def state_dict(self) -> dict:
         return {"epoch": self.epoch,

@@ -3,7 +3,8 @@
 A run folder holds: config.json (every option and what was resolved from the data), split.csv,
 skipped_images.csv, history.csv, log.txt, last.pt (resumable state), best.pt (weights of the epoch
 with the lowest validation loss), thresholds.json, metrics.json and roc_*.png, and the marker that
-makes it ours: fit starts a run only in a new or empty folder, or one it made.
+makes it ours: fit starts a run only in a new or empty folder, or one it made. The folder is locked while a run
+writes it (`.lock`, held by rank 0), so a second fit into it is refused with the first one's PID.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import io
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +26,8 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from cxrlabel.errors import UserError
-from cxrlabel.output_guard import claim_folder, make_folder, write_atomically, writing
+from cxrlabel.folder_lock import LOCK, hold
+from cxrlabel.output_guard import MARKER, claim_folder, make_folder, write_atomically, writing
 
 from . import distributed, metrics
 from .cache import ImagePack, build_pack, default_cache_dir
@@ -39,7 +42,8 @@ from .losses import TaskLoss, balanced_weights, probabilities
 from .augment import build_augment
 from .calibration import fit_temperatures
 from .models import CXRNet, check_image_size, load_initial_weights, weights_input_norm
-from .optim import OPTIMIZERS, SCHEDULES, EpochSchedule, build_optimizer
+from .optim import OPTIMIZERS, PLANNED, SCHEDULES, EpochSchedule, build_optimizer
+from .run_files import read_config
 from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
@@ -47,7 +51,7 @@ CHECKPOINT_FORMAT = 1
 # What fit writes into a run folder: evaluate, predict and cam never write over any of them.
 RUN_FILES = ("config.json", "split.csv", "skipped_images.csv", "history.csv", "log.txt", "last.pt", "best.pt",
              "stage1_best.pt", "thresholds.json", "calibration.json", "metrics.json", "roc_val.png", "roc_test.png",
-             "reliability_val.png", "reliability_test.png", "ensemble.json", "checkpoints", "tensorboard")
+             "reliability_val.png", "reliability_test.png", "ensemble.json", "checkpoints", "tensorboard", LOCK)
 # A model whose probabilities spread less than this over a split's images gives one answer for all of them.
 CONSTANT_OUTPUT_SPREAD = 1e-3
 # --select-by loss keeping an epoch this much below the best validation AUC is said in the log and metrics.
@@ -61,6 +65,9 @@ TARGET_CLASSES = ("negative", "positive", "uncertain")
 # Options that may differ when a run is resumed; every other option must match the saved run.
 RESUMABLE_CHANGES = {"epochs", "patience", "workers", "device", "amp", "resume", "cache_dir", "progress"}
 SELECT_BY = ("loss", "auc")
+# Options that name files and folders: config.json holds them whole, so that a replay (--config) or a resume
+# finds them from any folder.
+PATH_OPTIONS = ("labels", "images", "out", "weights", "metadata", "cache_dir")
 
 
 @dataclass
@@ -212,6 +219,29 @@ def write_csv_rows(path: Path, header: list[str], rows: list) -> None:
     write_atomically(path, text.getvalue().encode("utf-8"), "out")
 
 
+def absolute_paths(options: dict, base: str | Path = ".") -> dict:
+    """`options` with each relative path among PATH_OPTIONS taken from the folder `base`."""
+    return {key: os.path.abspath(os.path.join(base, value)) if key in PATH_OPTIONS and isinstance(value, str) else value
+            for key, value in options.items()}
+
+
+def stage_count(policies: list[str]) -> int:
+    """U-SelfTrained trains twice (the second time on the first model's relabelling); every other run once."""
+    return 2 if "u-selftrained" in policies else 1
+
+
+def read_last(path: Path) -> dict:
+    """last.pt, loaded on the CPU (the optimiser's state follows its parameters to their device when loaded)."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        if not {"stage", "epoch", "history"} <= set(checkpoint["state"]):
+            raise KeyError("state")
+    except Exception as exc:  # cut short, or not ours
+        raise UserError(f"{path}: cannot read this checkpoint ({exc.__class__.__name__}); the run cannot be "
+                        "resumed from it: start it again with another $out") from None
+    return checkpoint
+
+
 def model_meta(opts: FitOptions, data: Labelled, input_norm: str) -> dict:
     """What evaluate / predict / cam need to rebuild the model and read its outputs."""
     return {"format": CHECKPOINT_FORMAT, "arch": opts.arch, "image_size": opts.image_size, "task": opts.task,
@@ -300,22 +330,60 @@ class Fit:
         self.amp = opts.amp and ctx.device.type == "cuda"
         # A bar redrawn with carriage returns is for a terminal; a log file gets one line per epoch.
         self.show_progress = opts.progress and sys.stderr.isatty()
+        self.lock: int | None = None  # rank 0's hold on the run folder
+        self.made_folder = False
+        # with $resume: last.pt, and the changes of $epochs since the run began (this one's last), for config.json
+        self.checkpoint: dict = {}
+        self.epochs_changes: list[dict] = []
+        self.epochs_change: dict | None = None
+
+    # -- the run folder, one run at a time ---------------------------------------------------------------
+    def lock_run_folder(self) -> None:
+        """Rank 0 holds the run folder's lock from before the folder is read until the run ends, so a second fit
+        into the same $out is refused while this one lives (torchrun's processes are one run: the lock is rank
+        0's, and every rank stops alike when it is refused). The folder is claimed here: made with our marker,
+        or taken when it is empty or ours."""
+        refusal: UserError | None = None
+        if self.ctx.main:
+            try:
+                while self.lock is None:  # None: the folder went away (a refused run removed it); claim it again
+                    self.made_folder = claim_folder(self.out, "cxrtrain run", "out") or self.made_folder
+                    self.lock = hold(self.out / LOCK, "cxrtrain fit", self.out)
+            except UserError as exc:
+                refusal = exc
+            except OSError as exc:
+                refusal = UserError(f"{self.out}: cannot lock the run folder ({exc.strerror or exc}); "
+                                    "choose another $out")
+        message = self.ctx.from_main(None if refusal is None else refusal.args[0])
+        if message is not None:
+            raise refusal if refusal is not None else UserError(message)
+
+    def release(self, failed: bool) -> None:
+        """Let the run folder go; one this run made and stopped in before writing anything is removed."""
+        if self.lock is None:
+            return
+        if failed and self.made_folder and {p.name for p in self.out.iterdir()} <= {MARKER, LOCK}:
+            shutil.rmtree(self.out, ignore_errors=True)  # still locked: a waiting run sees it go and makes its own
+        os.close(self.lock)
+        self.lock = None
 
     # -- set-up ------------------------------------------------------------------------------------
     def check_run_folder(self) -> None:
         opts, out = self.opts, self.out
-        current = json.loads(json.dumps(asdict(opts)))
+        current = absolute_paths(json.loads(json.dumps(asdict(opts))))
         if opts.resume:
             if not (out / "last.pt").exists():
                 raise UserError(f"$resume: {out} has no last.pt to resume from; run without $resume to start")
             if not (out / "config.json").is_file():
                 raise UserError(f"$resume: {out / 'config.json'} is missing, so the run's settings are unknown")
-            saved = json.loads((out / "config.json").read_text(encoding="utf-8"))["options"]
+            config = read_config(out / "config.json")
+            saved = absolute_paths(config["options"])  # a run made before they were stored whole: from here
             differing = [f"${k} (saved {saved[k]!r}, now {current.get(k)!r})" for k in saved
                          if k not in RESUMABLE_CHANGES and saved[k] != current.get(k)]
             if differing:
                 raise UserError("$resume continues a run with its saved settings, but these differ: "
                                 + "; ".join(differing) + ". Leave them out, or start a new run with another $out")
+            self.plan_resume(config)
         elif (out / "last.pt").exists() or (out / "best.pt").exists():
             raise UserError(f"{out} already holds a run; add $resume to continue it, or choose another $out")
         if opts.batch_size < 2 * self.ctx.world:
@@ -342,8 +410,29 @@ class Fit:
         metrics.parse_operating_point(opts.operating_point)
         check_image_size(opts.arch, opts.image_size)
 
+    def plan_resume(self, config: dict) -> None:
+        """Read last.pt and decide, before anything is written, what a resumed run does: go on in its stage (to
+        more epochs than it was started with, if $epochs says so), or, finished with nothing left, score best.pt
+        again. Fewer epochs than were trained are refused."""
+        opts = self.opts
+        self.checkpoint = read_last(self.out / "last.pt")
+        state = self.checkpoint["state"]
+        stages = stage_count(config.get("model", {}).get("policies", []))
+        done = (state["epoch"] if state["stage"] <= stages
+                else sum(1 for row in state["history"] if row["stage"] == stages))
+        if opts.epochs < done:
+            raise OptionError("epochs", opts.epochs, f"the run in {self.out} has already trained {done} epochs"
+                              + (f" in stage {stages}" if stages > 1 else "") + f"; give $epochs {done} or more")
+        saved_epochs = config["options"].get("epochs", opts.epochs)
+        self.epochs_changes = list(config.get("epochs_changes", []))
+        if saved_epochs != opts.epochs:
+            self.epochs_change = {"stage": min(state["stage"], stages), "after_epoch": done, "from": saved_epochs,
+                                  "to": opts.epochs}
+            self.epochs_changes.append(self.epochs_change)
+
     def prepare(self) -> None:
         opts, ctx = self.opts, self.ctx
+        self.lock_run_folder()
         self.check_run_folder()
         data = prepare_labels(opts.labels, opts.images, path_column=opts.path_column, id_column=opts.id_column,
                               image_pattern=opts.image_pattern, task=opts.task, observations=opts.observations,
@@ -355,8 +444,6 @@ class Fit:
         n = len(data.paths)
         split = (load_split(self.out / "split.csv", n) if opts.resume
                  else split_by_group(data.groups, opts.val_frac, opts.test_frac, opts.seed))
-        if not opts.resume:  # every rank, before the barrier, so that all of them refuse a user's folder alike
-            claim_folder(self.out, "cxrtrain run", "out")
         ctx.barrier()  # every rank has validated the run folder before rank 0 writes to it
         notes = [f"label table layout: {data.layout} (detected from its columns)", *data.layout_notes,
                  *data.task.notes]
@@ -373,9 +460,10 @@ class Fit:
             if not opts.resume:
                 save_split(self.out / "split.csv", data.paths, data.groups, split)
             write_json(self.out / "config.json", {
-                "options": asdict(opts), "model": model_meta(opts, data, self.input_norm), "path_column": data.path_column,
-                "patient_column": data.group_column, "patient_source": data.patient_source,
-                "layout": data.layout, "notes": notes, "warnings": self.warnings})
+                "options": absolute_paths(asdict(opts)), "model": model_meta(opts, data, self.input_norm),
+                "path_column": data.path_column, "patient_column": data.group_column,
+                "patient_source": data.patient_source, "layout": data.layout, "notes": notes, "warnings": self.warnings,
+                **({"epochs_changes": self.epochs_changes} if self.epochs_changes else {})})
         for note in notes:
             self.log(note)
         if not data.group_column:
@@ -462,10 +550,9 @@ class Fit:
         torch.manual_seed(opts.seed)
         self.width = sum(self.data.widths)
         self.model = CXRNet(opts.arch, self.width, self.input_norm)
-        if opts.weights:
-            self.log(load_initial_weights(self.model, opts.weights, self.data.task.outputs))
-        else:
-            self.log(f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
+        if not opts.resume:  # a resumed run's weights come from last.pt, and restore_last says so
+            self.log(load_initial_weights(self.model, opts.weights, self.data.task.outputs) if opts.weights
+                     else f"{opts.arch}: random initialisation (no --weights given; nothing is downloaded)")
         if opts.amp and not self.amp:
             self.log("--amp ignored: mixed precision is used on CUDA only")
         self.model.to(ctx.device)
@@ -500,8 +587,10 @@ class Fit:
                      "schedule": self.schedule.state_dict(),
                      "state": state, "rng": rng}, self.out / "last.pt")
 
-    def restore_last(self) -> dict:
-        checkpoint = torch.load(self.out / "last.pt", map_location=self.ctx.device, weights_only=True)
+    def restore_last(self, stages: int) -> dict:
+        """The run's state as last.pt holds it; a finished run that $epochs lets train on is reopened in its last
+        stage, and a schedule planned for another number of epochs is rebuilt for the new number."""
+        opts, checkpoint = self.opts, self.checkpoint
         self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.scaler.load_state_dict(checkpoint["scaler"])
@@ -510,7 +599,39 @@ class Fit:
         if self.ctx.device.type == "cuda" and checkpoint["rng"]["cuda"]:
             torch.cuda.set_rng_state_all([s.cpu() for s in checkpoint["rng"]["cuda"]])
         state = checkpoint["state"]
+        if state["stage"] > stages:
+            state = self.reopen(state, stages)
+            if state["stage"] > stages:
+                return state
         self.log(f"resumed from {self.out / 'last.pt'}: stage {state['stage']}, {state['epoch']} epoch(s) done")
+        change = self.epochs_change  # this resume's, when $epochs differs from the saved run's
+        if change is not None:
+            rebuilt = opts.lr_schedule in PLANNED
+            if rebuilt:
+                self.schedule = EpochSchedule.replayed(self.optimizer, opts.lr_schedule, opts.epochs,
+                                                       opts.warmup_epochs, opts.lr, state["epoch"])
+            self.log(f"--epochs {change['from']} -> {opts.epochs} after epoch {state['epoch']}: "
+                     + (f"the {opts.lr_schedule} learning-rate schedule is rebuilt for {opts.epochs} epochs, as if "
+                        f"planned so from the start (next rate {self.optimizer.param_groups[0]['lr']:.3g})"
+                        if rebuilt else f"the {opts.lr_schedule} learning-rate schedule does not depend on it"))
+        return state
+
+    def reopen(self, state: dict, stages: int) -> dict:
+        """A finished run's state, back in its last stage when there are epochs left to train (more $epochs, or a
+        $patience that no longer stops it); else the finished state, and finish() scores best.pt again."""
+        opts = self.opts
+        done = sum(1 for row in state["history"] if row["stage"] == stages)
+        best = torch.load(self.out / "best.pt", map_location="cpu", weights_only=True)
+        bad = done - best["epoch"]
+        reopened = {**state, "stage": stages, "epoch": done, "best_loss": best["val_loss"],
+                    "best_score": best.get("score", best["val_loss"]), "best_epoch": best["epoch"], "bad_epochs": bad,
+                    "stopped": opts.patience > 0 and bad >= opts.patience}
+        if done < opts.epochs and not reopened["stopped"]:
+            self.log(f"the run had finished {done} epochs; it trains on to epoch {opts.epochs}")
+            return reopened
+        stopped = f", stopped early by --patience {opts.patience}" if reopened["stopped"] and done < opts.epochs else ""
+        self.log(f"the run in {self.out} has finished {done} epochs{stopped}: nothing is left to train, so best.pt "
+                 "is scored again (metrics, thresholds, calibration); give a larger --epochs to train it longer")
         return state
 
     def save_best(self, state: dict) -> None:
@@ -667,11 +788,11 @@ class Fit:
     def run(self) -> dict:
         self.prepare()
         self.build_model()
-        stages = 2 if "u-selftrained" in self.data.policies else 1
+        stages = stage_count(self.data.policies)
         state = {"stage": 1, "epoch": 0, "best_loss": math.inf, "best_score": math.inf, "best_epoch": 0,
                  "bad_epochs": 0, "stopped": False, "history": []}
         if self.opts.resume:
-            state = self.restore_last()
+            state = self.restore_last(stages)
         board = tensorboard_writer(self.out / "tensorboard") if self.ctx.main else None
         history = self.history = list(state["history"])
         while state["stage"] <= stages:
@@ -813,6 +934,13 @@ def fit(opts: FitOptions, on_epoch_end: Callable[[int, int], None] | None = None
     """Train one run (in this process's share when launched by torchrun); returns the metrics."""
     ctx = distributed.init(opts.device)
     try:
-        return Fit(opts, ctx, on_epoch_end).run()
+        runner = Fit(opts, ctx, on_epoch_end)
+        try:
+            result = runner.run()
+        except BaseException:
+            runner.release(failed=True)
+            raise
+        runner.release(failed=False)
+        return result
     finally:
         ctx.close()

@@ -16,7 +16,6 @@ that goes with the run, so such a run cannot be resumed.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -29,12 +28,12 @@ import pandas as pd
 
 from .chunk_task import ChunkResult
 from ..errors import UserError
+from ..folder_lock import LOCK, hold
 from ..output_guard import is_ours, is_stream, make_folder, mark_folder, replacing, write_atomically, write_error
 from ..tables import concat_parquet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-LOCK = ".lock"
 # How a changed part of the run identity is named in the message that refuses to resume; any other is the
 # setting of that name.
 OPTION_NAMES = {"mentions": "$mentions_out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
@@ -70,35 +69,6 @@ def _made_before_markers(folder: Path) -> bool:
         return "cxrlabel_parts" in json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError):
         return False
-
-
-def _lock(path: Path, output: Path, command: str) -> int | None:
-    """Hold an exclusive lock on `path` and write our PID there; None when the folder was removed (by the run
-    that held it) before the lock was taken, so the caller makes it again."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except FileNotFoundError:
-        return None
-    held = False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            pid = f" (PID {holder})" if holder.isdigit() else ""
-            raise UserError(f"another {command}{pid} is writing to {output}; wait for it to finish") from None
-        try:
-            if not os.path.samestat(os.stat(path), os.fstat(fd)):
-                return None
-        except FileNotFoundError:
-            return None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        held = True
-        return fd
-    finally:
-        if not held:
-            os.close(fd)
 
 
 class PartStore:
@@ -139,7 +109,7 @@ class PartStore:
             try:
                 if not is_ours(folder):  # new, empty, or made by a cxrlabel from before the marker
                     mark_folder(folder, "extract parts")
-                lock = _lock(folder / LOCK, output, command)
+                lock = hold(folder / LOCK, command, output)
             except OSError as exc:
                 raise write_error(folder / LOCK, exc) from None
             except UserError:

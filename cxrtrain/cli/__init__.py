@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from pathlib import Path
 
-from cxrlabel.cli import flags_of, name_flags
+from cxrlabel.cli import Terminated, flags_of, name_flags
 from cxrlabel.errors import UserError
 
 from . import cam, evaluate, export, fit, predict
@@ -48,17 +50,38 @@ def _say(message: str) -> None:
         print(f"cxrtrain: error: {message}", file=sys.stderr)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated  # SIGTERM (kill, a job scheduler) unwinds as Ctrl-C does
+
+
+def _stopped(args: argparse.Namespace, how: str) -> str:
+    """The line a stopped command ends with; a fit says how to go on."""
+    if args.command != "fit":
+        return f"cxrtrain: {how}"
+    if (Path(args.out) / "last.pt").is_file():
+        return f"cxrtrain: {how}; continue the run with: cxrtrain fit --out {args.out} --resume"
+    return f"cxrtrain: {how} before the first epoch was saved; run the same command again to start over"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.run(args) or 0)
     except UserError as exc:  # the library names a setting as $name; here it is the flag
         _say(exc.worded(flags_of(parser, args)))
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("cxrtrain: interrupted; continue a fit with --resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # the shell's codes for a command ended by a signal: 128 + its number
+        if os.environ.get("RANK", "0") == "0":
+            print(_stopped(args, "interrupted"), file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Terminated:
+        if os.environ.get("RANK", "0") == "0":
+            print(_stopped(args, "terminated"), file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from .options import add_run_and_device
 EPILOG = """\
 examples:
   cxrtrain export --run runs/first -o model.ts
-  cxrtrain export --run runs/first -o model.onnx --format onnx   # onnx extra
+  cxrtrain export --run runs/first -o model.onnx                 # ONNX, by its name (onnx extra)
   cxrtrain predict --model model.ts --images /data/new -o predictions.csv"""
 
 
@@ -24,7 +24,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_run_and_device(p)
     p.add_argument("-o", "--output", required=True, help="file to write (an earlier export may be replaced, "
                                                          "nothing else)")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="torchscript", help="default torchscript")
+    p.add_argument("--format", dest="fmt", choices=FORMATS,
+                   help="default: from the file name (.onnx is ONNX; .ts, .pt and any other name TorchScript); a "
+                        "format the name contradicts is refused")
     p.set_defaults(run=run)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import difflib
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +45,8 @@ examples:
 
   # continue after a crash or kill, from the last finished epoch
   cxrtrain fit --labels labels.csv --images /data/cxr --out runs/densenet --resume
+  # train a run (finished or not) on to 20 epochs; a cosine/step schedule is rebuilt for 20
+  cxrtrain fit --out runs/densenet --resume --epochs 20
 
   # 4 GPUs (or 2 CPU processes): every process runs the same command
   torchrun --standalone --nproc_per_node 4 -m cxrtrain fit --labels labels.csv --images /data/cxr --out runs/ddp --amp
@@ -76,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     _split_options(p, d)
     _model_options(p, d)
     _running_options(p)
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, fit_parser=p)
 
 
 def _data_options(p: argparse.ArgumentParser) -> None:
@@ -87,8 +89,9 @@ def _data_options(p: argparse.ArgumentParser) -> None:
                                        "chexpert CSV), recognised from its columns")
     data.add_argument("--images", help="folder the image paths are relative to (the dataset root)")
     data.add_argument("--out", required=True, help="run folder to create, or an empty one (or continue with --resume)")
-    data.add_argument("--config", help="replay a run: take every option from its config.json; options given on "
-                                       "the command line override it")
+    data.add_argument("--config", help="replay a run: take every option from its config.json (or from a JSON object "
+                                       "of options named as here, e.g. {\"epochs\": 2}); options given on the "
+                                       "command line override it; relative paths in it are taken from its folder")
     data.add_argument("--frontal-only", action="store_true", default=None,
                       help="keep frontal views only (CheXpert Frontal/Lateral, NIH View Position, MIMIC ViewPosition)")
     data.add_argument("--metadata", help="MIMIC-CXR-JPG: the metadata CSV listing each study's images "
@@ -178,7 +181,10 @@ def _running_options(p: argparse.ArgumentParser) -> None:
     add_device(running, default=None)
     running.add_argument("--amp", action="store_true", default=None, help="mixed precision (CUDA only)")
     running.add_argument("--resume", action="store_true", default=None,
-                         help="continue the run in --out from its last finished epoch, with its saved settings")
+                         help="continue the run in --out from its last finished epoch, with its saved settings (only "
+                              "--epochs, --patience and these running options may change); a larger --epochs trains "
+                              "a run, finished or not, on to that many epochs; a finished run with nothing left is "
+                              "scored again")
     add_loader_workers(running, None, "DataLoader worker processes, and threads decoding images into the cache "
                                       "(default: 0 on CPU, 4 on CUDA)")
     running.add_argument("--cache-dir", help=CACHE_HELP)
@@ -186,11 +192,56 @@ def _running_options(p: argparse.ArgumentParser) -> None:
                          help="no progress bar (there is none anyway when stderr is not a terminal)")
 
 
-def _saved_options(config: Path, option: str) -> dict:
+def _config_value(parser: argparse.ArgumentParser, action: argparse.Action, value: object) -> object:
+    """A config file's value of one option, checked by the option's own type and choices (the command line's)."""
+    if action.nargs == 0:  # a switch: its value itself
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if action.type is comma_list and isinstance(value, list):
+        if not value or not all(isinstance(item, str) and item.strip() for item in value):
+            raise ValueError(f"expected a list of names, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or (
+            action.type is None and not isinstance(value, str)):
+        raise ValueError(f"expected {'text' if action.type is None else 'a number'}, got {value!r}")
     try:
-        return json.loads(config.read_text(encoding="utf-8"))["options"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"{option} {config}: not a cxrtrain config.json ({exc.__class__.__name__})") from None
+        converted = parser._get_value(action, str(value))
+        parser._check_value(action, converted)
+    except argparse.ArgumentError as exc:
+        raise ValueError(exc.message) from None
+    return converted
+
+
+def config_options(parser: argparse.ArgumentParser, path: Path, setting: str, relative_to_file: bool) -> dict:
+    """The options of a config file: a run's config.json, or a JSON object of options as `fit` names them.
+    Each is checked as the command line checks its flag, and an unknown one (a misspelt option) is refused.
+    With `relative_to_file`, relative paths are taken from the file's folder (a run's own config.json holds
+    them whole)."""
+    from ..run_files import read_run_json
+    from ..train import FitOptions, absolute_paths
+
+    raw = read_run_json(path, f"{setting} takes a run's config.json, or a JSON object of fit options",
+                        lambda config: dict(config.get("options", config)))
+    flags = {action.dest: action for action in parser._actions if action.option_strings}
+    known = {f.name for f in fields(FitOptions)}
+    options = {}
+    for key, value in raw.items():
+        if key in ("out", "resume"):  # a replay writes a run of its own; resuming is said on the command line
+            continue
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"{setting} {path}: unknown option {key!r}{hint}")
+        if value is None:
+            continue
+        try:
+            options[key] = _config_value(parser, flags[key], value)
+        except ValueError as exc:
+            raise UserError(f"{setting} {path}: {key!r} ({max(flags[key].option_strings, key=len)}): {exc}") from None
+    if relative_to_file:
+        options = absolute_paths(options, path.resolve().parent)
+    return options
 
 
 def fit_options(args: argparse.Namespace) -> "FitOptions":
@@ -201,11 +252,10 @@ def fit_options(args: argparse.Namespace) -> "FitOptions":
     config = Path(args.out) / "config.json"
     saved: dict = {}
     if args.config:
-        saved = {k: v for k, v in _saved_options(Path(args.config), "--config").items() if k not in ("out", "resume")}
+        saved = config_options(args.fit_parser, Path(args.config), "$config", relative_to_file=True)
     if args.resume and config.is_file():
-        saved = _saved_options(config, "--resume")
-    known = {f.name for f in fields(FitOptions)}
-    options = {**{k: v for k, v in saved.items() if k in known}, **given}
+        saved = config_options(args.fit_parser, config, "$resume", relative_to_file=False)
+    options = {**saved, **given}
     missing = [f"--{name}" for name in ("labels", "images") if options.get(name) is None]
     if missing:
         raise UserError(f"fit needs {' and '.join(missing)} (or --config runs/A/config.json to replay a run)")

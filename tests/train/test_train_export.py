@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -61,3 +62,22 @@ def test_onnx_export_equals_predict_run(quick_run, small, cache_dir, tmp_path):
     by_run = _predictions(quick_run, small, cache_dir, tmp_path, "--run", str(quick_run))
     by_model = _predictions(quick_run, small, cache_dir, tmp_path, "--model", str(model))
     np.testing.assert_allclose(by_model[["prob_Disc", "prob_Bar"]], by_run[["prob_Disc", "prob_Bar"]], atol=1e-4)
+
+
+def test_the_format_follows_the_file_name_and_a_contradicting_format_is_refused(quick_run, tmp_path, capsys):
+    onnx = tmp_path / "model.onnx"
+    code = main(["export", "--run", str(quick_run), "-o", str(onnx)])
+    out, err = capsys.readouterr()
+    if ONNX_MISSING:  # ONNX is what model.onnx asks for: without the extra it is refused, never TorchScript
+        assert code == 2 and "onnx extra" in err and not onnx.exists()
+    else:
+        assert code == 0 and f"as onnx to {onnx}" in out
+        assert not zipfile.is_zipfile(onnx) and read_description(onnx)["outputs"] == ["Disc", "Bar"]
+    for name in ("model.pt", "model.ts", "model"):
+        assert main(["export", "--run", str(quick_run), "-o", str(tmp_path / name)]) == 0
+        assert zipfile.is_zipfile(tmp_path / name), name  # TorchScript
+    for name, fmt in (("other.onnx", "torchscript"), ("other.ts", "onnx")):
+        assert main(["export", "--run", str(quick_run), "-o", str(tmp_path / name), "--format", fmt]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"cxrtrain: error: --format {fmt}: {tmp_path / name} is ") and "Traceback" not in err
+        assert not (tmp_path / name).exists()

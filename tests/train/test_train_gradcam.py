@@ -1,11 +1,14 @@
 """Grad-CAM must point at the planted evidence: a bright disc the model learned to detect."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
 
+from cxrtrain.cli import main
 from cxrtrain.gradcam import grad_cam
 from cxrtrain.models import load_run_model
 from cxrtrain.train import FitOptions, fit
@@ -47,3 +50,23 @@ def test_gradcam_highlights_the_planted_disc(tmp_path, cache_dir):
     assert np.mean(ious) > MIN_MEAN_IOU
     assert np.mean(ious) > 2.5 * np.mean(shuffled)
     assert np.mean(hits) >= 0.6
+
+
+def test_cam_keeps_one_heat_map_per_image_when_names_repeat(quick_run, small, tmp_path, capsys):
+    """Every CheXpert image is called view1_frontal.jpg: each gets its own map, below the folders that tell
+    them apart, and each line says which image went where."""
+    source = Image.open(small / "images" / "img0000.png")
+    images = [tmp_path / "p1" / "s1" / "view1_frontal.jpg", tmp_path / "p2" / "s1" / "view1_frontal.jpg",
+              tmp_path / "p2" / "s1" / "view1_frontal.png"]
+    for image in images:
+        image.parent.mkdir(parents=True, exist_ok=True)
+        source.save(image)
+    assert main(["cam", "--run", str(quick_run), *map(str, images), "--out", str(tmp_path / "cams")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    written = sorted(p.relative_to(tmp_path / "cams").as_posix() for p in (tmp_path / "cams").rglob("*.png"))
+    assert len(written) == 3, written
+    assert [w.split("_gradcam_")[0] for w in written] == ["p1/s1/view1_frontal", "p2/s1/view1_frontal.jpg",
+                                                          "p2/s1/view1_frontal.png"]
+    for image, line in zip(images, lines):
+        target = line.split(" -> ")[1].split(" (")[0]
+        assert line.startswith(f"{image} -> ") and Path(target).is_file()
