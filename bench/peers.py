@@ -15,7 +15,7 @@ import importlib.util
 
 import pandas as pd
 
-from bench.openi import HALVES, SHARED, label, load_gold, macro, score
+from bench.openi import HALVES, SHARED, label, load_gold, macro, micro, score, summary
 from cxrlabel.en import aggregate, lexicon, sections
 from cxrlabel.en.labeler import Labeler, LabelerConfig
 from cxrlabel.resources import lexicons_dir, rules_dir
@@ -88,12 +88,16 @@ def main(argv: list[str] | None = None) -> None:
     scores = {name: score(pred, gold) for name, pred in runs.items()}
     choice = sections.DEFAULT if args.sections == "default" else args.sections
     print(f"Open-i dev, {args.half} half ({args.profile} gold, --sections {choice}): {len(gold)} judgeable "
-          f"reports; positive F1, -1 as negative")
+          f"reports; positive F1, -1 as negative; macro and micro (pooled over cells) below")
     print(f"{'observation':28s} " + " ".join(f"{n:>10s}" for n in runs))
     for obs in scores["NegEx"]["uncertain_as_negative"]:
         print(f"{obs:28s} " + " ".join(f"{s['uncertain_as_negative'][obs]['f1']:10.3f}" for s in scores.values()))
-    for key, title in (("uncertain_as_negative", "macro, -1 as negative"), ("uncertain_as_positive", "macro, -1 as positive")):
-        print(f"{title:28s} " + " ".join(f"{macro(s[key]):10.3f}" for s in scores.values()))
+    for key, title in (("uncertain_as_negative", "-1 as negative"), ("uncertain_as_positive", "-1 as positive")):
+        print(f"{'macro, ' + title:28s} " + " ".join(f"{macro(s[key]):10.3f}" for s in scores.values()))
+        print(f"{'micro, ' + title:28s} " + " ".join(f"{micro(s[key]):10.3f}" for s in scores.values()))
+    print("\nbootstrap 95% intervals over reports (the same resamples for each labeler), -1 as negative:")
+    for name, pred in runs.items():
+        print(f"{name:12s} {summary(pred, gold, scores[name]['uncertain_as_negative'])}")
 
 
 if __name__ == "__main__":
