@@ -66,17 +66,29 @@ def counts(pred: pd.DataFrame, gold: pd.DataFrame, observations: list[str], unce
     return out
 
 
-def intervals(pred: pd.DataFrame, gold: pd.DataFrame, observations: list[str], uncertain_positive: bool = False,
-              reps: int = BOOTSTRAP, seed: int = SEED) -> dict[str, tuple[float, float]]:
-    """Bootstrap 95% intervals of macro and micro positive F1, resampling reports with replacement."""
+def resampled(pred: pd.DataFrame, gold: pd.DataFrame, observations: list[str], uncertain_positive: bool = False,
+              reps: int = BOOTSTRAP, seed: int = SEED) -> dict[str, np.ndarray]:
+    """Macro and micro positive F1 on `reps` bootstrap resamples of the reports (with replacement). The same seed
+    draws the same resamples for every labeler, so two labelers' samples pair up for a difference."""
     per_report = counts(pred, gold, observations, uncertain_positive).reshape(len(gold), -1)
     weights = np.random.default_rng(seed).multinomial(len(gold), np.full(len(gold), 1 / len(gold)), size=reps)
     tp, fp, fn = np.moveaxis((weights @ per_report).reshape(reps, len(observations), 3), 2, 0)
     with np.errstate(invalid="ignore"):
         per_obs = tp / (tp + 0.5 * (fp + fn))  # nan where a resample has no cell of the observation at all
         pooled = tp.sum(1) / (tp.sum(1) + 0.5 * (fp.sum(1) + fn.sum(1)))
-    return {"macro": tuple(np.percentile(np.nanmean(per_obs, axis=1), [2.5, 97.5])),
-            "micro": tuple(np.percentile(pooled, [2.5, 97.5]))}
+    return {"macro": np.nanmean(per_obs, axis=1), "micro": pooled}
+
+
+def interval(samples: np.ndarray) -> tuple[float, float]:
+    """The central 95% of bootstrap samples."""
+    lo, hi = np.percentile(samples, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def intervals(pred: pd.DataFrame, gold: pd.DataFrame, observations: list[str], uncertain_positive: bool = False,
+              reps: int = BOOTSTRAP, seed: int = SEED) -> dict[str, tuple[float, float]]:
+    """Bootstrap 95% intervals of macro and micro positive F1, resampling reports with replacement."""
+    return {k: interval(v) for k, v in resampled(pred, gold, observations, uncertain_positive, reps, seed).items()}
 
 
 def summary(pred: pd.DataFrame, gold: pd.DataFrame, scores: dict[str, dict], uncertain_positive: bool = False) -> str:

@@ -15,7 +15,7 @@ import importlib.util
 
 import pandas as pd
 
-from bench.openi import HALVES, SHARED, label, load_gold, macro, micro, score, summary
+from bench.openi import HALVES, SHARED, interval, label, load_gold, macro, micro, resampled, score, summary
 from cxrlabel.en import aggregate, lexicon, sections
 from cxrlabel.en.labeler import Labeler, LabelerConfig
 from cxrlabel.resources import lexicons_dir, rules_dir
@@ -98,7 +98,17 @@ def main(argv: list[str] | None = None) -> None:
     print("\nbootstrap 95% intervals over reports (the same resamples for each labeler), -1 as negative:")
     for name, pred in runs.items():
         print(f"{name:12s} {summary(pred, gold, scores[name]['uncertain_as_negative'])}")
-
+    observations = list(scores["NegEx"]["uncertain_as_negative"])
+    samples = {name: resampled(pred, gold, observations) for name, pred in runs.items()}
+    measures = {"macro": macro, "micro": micro}
+    print("paired differences on the same resamples (ours spacy, the default, minus each other labeler):")
+    for name in ("NegEx", "ours none"):
+        cells = []
+        for k, measure in measures.items():
+            diff = measure(scores["ours spacy"]["uncertain_as_negative"]) - measure(scores[name]["uncertain_as_negative"])
+            lo, hi = interval(samples["ours spacy"][k] - samples[name][k])
+            cells.append(f"{k} {diff:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        print(f"  minus {name:10s} " + "  ".join(cells))
 
 if __name__ == "__main__":
     main()
