@@ -133,7 +133,7 @@ CASES = [
     ("Unchanged small left pleural effusion or pleural thickening.", {"Pleural Effusion": 1.0, "Pleural Other": 1.0}, BOTH),
     ("Persistent right lower lobe consolidation or pneumonia.", {"Consolidation": 1.0, "Pneumonia": 1.0}, BOTH),
     ("Stable small right effusion or pleural thickening.", {"Pleural Effusion": 1.0, "Pleural Other": 1.0}, BOTH),
-    ("Right middle lobe consolidation or mass is unchanged.", {"Consolidation": 1.0, "Lung Lesion": 1.0}, SPACY),
+    ("Right middle lobe consolidation or mass is unchanged.", {"Consolidation": 1.0, "Lung Lesion": 1.0}, BOTH),
     ("Left apical pneumothorax again noted.", {"Pneumothorax": 1.0}, BOTH),
     ("Left basilar effusion or consolidation again seen.", {"Pleural Effusion": 1.0, "Consolidation": 1.0}, BOTH),
     # outside persistence, "X or Y" is still a differential; between atelectasis and scar it names one opacity
