@@ -137,6 +137,7 @@ CASES = [
     ("Left apical pneumothorax again noted.", {"Pneumothorax": 1.0}, BOTH),
     ("Left basilar effusion or consolidation again seen.", {"Pleural Effusion": 1.0, "Consolidation": 1.0}, BOTH),
     # outside persistence, "X or Y" is still a differential; between atelectasis and scar it names one opacity
+    ("Stable left basilar opacity, atelectasis or pneumonia.", {"Lung Opacity": 1.0, "Atelectasis": 1.0, "Pneumonia": -1.0}, SPACY),
     ("Right basilar opacity, atelectasis or pneumonia.", {"Lung Opacity": 1.0, "Atelectasis": 1.0, "Pneumonia": -1.0}, BOTH),
     ("Linear left basilar scarring or atelectasis.", {"Atelectasis": 1.0, "Lung Opacity": 1.0}, BOTH),
     ("Perihilar opacity, edema or pneumonia.", {"Edema": -1.0, "Pneumonia": -1.0}, BOTH),
