@@ -15,7 +15,7 @@ import importlib.util
 
 import pandas as pd
 
-from bench.openi import HALVES, SHARED, label, load_gold, macro, score
+from bench.openi import HALVES, SHARED, interval, label, load_gold, macro, micro, resampled, score, summary
 from cxrlabel.en import aggregate, lexicon, sections
 from cxrlabel.en.labeler import Labeler, LabelerConfig
 from cxrlabel.resources import lexicons_dir, rules_dir
@@ -88,13 +88,27 @@ def main(argv: list[str] | None = None) -> None:
     scores = {name: score(pred, gold) for name, pred in runs.items()}
     choice = sections.DEFAULT if args.sections == "default" else args.sections
     print(f"Open-i dev, {args.half} half ({args.profile} gold, --sections {choice}): {len(gold)} judgeable "
-          f"reports; positive F1, -1 as negative")
+          f"reports; positive F1, -1 as negative; macro and micro (pooled over cells) below")
     print(f"{'observation':28s} " + " ".join(f"{n:>10s}" for n in runs))
     for obs in scores["NegEx"]["uncertain_as_negative"]:
         print(f"{obs:28s} " + " ".join(f"{s['uncertain_as_negative'][obs]['f1']:10.3f}" for s in scores.values()))
-    for key, title in (("uncertain_as_negative", "macro, -1 as negative"), ("uncertain_as_positive", "macro, -1 as positive")):
-        print(f"{title:28s} " + " ".join(f"{macro(s[key]):10.3f}" for s in scores.values()))
-
+    for key, title in (("uncertain_as_negative", "-1 as negative"), ("uncertain_as_positive", "-1 as positive")):
+        print(f"{'macro, ' + title:28s} " + " ".join(f"{macro(s[key]):10.3f}" for s in scores.values()))
+        print(f"{'micro, ' + title:28s} " + " ".join(f"{micro(s[key]):10.3f}" for s in scores.values()))
+    print("\nbootstrap 95% intervals over reports (the same resamples for each labeler), -1 as negative:")
+    for name, pred in runs.items():
+        print(f"{name:12s} {summary(pred, gold, scores[name]['uncertain_as_negative'])}")
+    observations = list(scores["NegEx"]["uncertain_as_negative"])
+    samples = {name: resampled(pred, gold, observations) for name, pred in runs.items()}
+    measures = {"macro": macro, "micro": micro}
+    print("paired differences on the same resamples (ours spacy, the default, minus each other labeler):")
+    for name in ("NegEx", "ours none"):
+        cells = []
+        for k, measure in measures.items():
+            diff = measure(scores["ours spacy"]["uncertain_as_negative"]) - measure(scores[name]["uncertain_as_negative"])
+            lo, hi = interval(samples["ours spacy"][k] - samples[name][k])
+            cells.append(f"{k} {diff:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        print(f"  minus {name:10s} " + "  ".join(cells))
 
 if __name__ == "__main__":
     main()

@@ -191,10 +191,12 @@ class Labeler:
     def classified(self, norm: Normalized, found: list[lexicon.Match], graph: Graph | None) -> list[SentenceMention]:
         """Each mention's label and deciding rule; without a graph no rule could match, so it is positive."""
         rows = []
+        possible: dict[int, bool] = {}  # per rule: does this sentence hold its cue words
         for m in found:
             start, end = norm.original_span(m.first, m.last)
             tokens = graph.tokens_in(start, end) if graph is not None else []
-            value, rule_id = classify(graph, tokens, self.rules, m.observation) if tokens else (1.0, POSITIVE_RULE)
+            value, rule_id = (classify(graph, tokens, self.rules, m.observation, possible) if tokens
+                              else (1.0, POSITIVE_RULE))
             if value == 1.0 and not m.qualified:
                 continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
             rows.append(SentenceMention(m.observation, m.kind, start, end, value, rule_id))

@@ -83,18 +83,18 @@ def _node(body: str, where: str) -> Node:
     return node
 
 
-_PLAIN = re.compile(r"[\w' /?]+")
-_ESCAPED = {"\\/": "/", "\\?": "?"}  # escaped characters that stand for themselves
+_PLAIN = re.compile(r"[\w' /?.]+")
+_ESCAPED = {"\\/": "/", "\\?": "?", "\\.": "."}  # escaped characters that stand for themselves ("vs\.")
 
 
 def _literal_words(raw: str) -> frozenset[str] | None:
     """The words a value can match, when it is a word or a /a|b|c/ alternation of plain words
-    (an escaped slash or question mark, as in /w\\/o/ or /\\?/, is a plain character)."""
+    (an escaped slash, question mark or full stop, as in /w\\/o/, /\\?/ or /vs\\./, is a plain character)."""
     body = raw[1:-1] if len(raw) >= 2 and raw.startswith("/") and raw.endswith("/") else raw
     parts = body.split("|")
     if raw.startswith("/"):
-        if any("?" in x.replace("\\?", "") for x in parts):
-            return None  # an unescaped ? is a quantifier
+        if any(c in x.replace("\\" + c, "") for x in parts for c in "?."):
+            return None  # an unescaped ? is a quantifier, an unescaped . any character
         for escaped, plain in _ESCAPED.items():
             parts = [x.replace(escaped, plain) for x in parts]
         if not all(_PLAIN.fullmatch(x) for x in parts):

@@ -126,6 +126,56 @@ CASES = [
     # the object of a negated verb of showing or being
     ("The lungs do not demonstrate focal infiltrate or effusion.", {"Pleural Effusion": 0.0}, SPACY),
     ("Does not appear to be a hydropneumothorax.", {"Pneumothorax": 0.0}, SPACY),
+    # persistence is presence, and the "or" of a list under it is no hedge (issue 25)
+    ("No significant change in the right pneumothorax or pleural effusion.", {"Pneumothorax": 1.0, "Pleural Effusion": 1.0}, BOTH),
+    ("No interval change in the bilateral pleural effusions or basilar atelectasis.",
+     {"Pleural Effusion": 1.0, "Atelectasis": 1.0}, BOTH),
+    ("Unchanged small left pleural effusion or pleural thickening.", {"Pleural Effusion": 1.0, "Pleural Other": 1.0}, BOTH),
+    ("Persistent right lower lobe consolidation or pneumonia.", {"Consolidation": 1.0, "Pneumonia": 1.0}, BOTH),
+    ("Stable small right effusion or pleural thickening.", {"Pleural Effusion": 1.0, "Pleural Other": 1.0}, BOTH),
+    ("Right middle lobe consolidation or mass is unchanged.", {"Consolidation": 1.0, "Lung Lesion": 1.0}, BOTH),
+    ("Left apical pneumothorax again noted.", {"Pneumothorax": 1.0}, BOTH),
+    ("Left basilar effusion or consolidation again seen.", {"Pleural Effusion": 1.0, "Consolidation": 1.0}, BOTH),
+    # outside persistence, "X or Y" is still a differential; between atelectasis and scar it names one opacity
+    ("Stable left basilar opacity, atelectasis or pneumonia.", {"Lung Opacity": 1.0, "Atelectasis": 1.0, "Pneumonia": -1.0}, SPACY),
+    ("Right basilar opacity, atelectasis or pneumonia.", {"Lung Opacity": 1.0, "Atelectasis": 1.0, "Pneumonia": -1.0}, BOTH),
+    ("Linear left basilar scarring or atelectasis.", {"Atelectasis": 1.0, "Lung Opacity": 1.0}, BOTH),
+    ("Perihilar opacity, edema or pneumonia.", {"Edema": -1.0, "Pneumonia": -1.0}, BOTH),
+    ("No pleural effusion or pneumothorax.", {"Pleural Effusion": 0.0, "Pneumothorax": 0.0}, BOTH),
+    # synonyms the lexicon missed: air in the pleural space, apical and fissural pleural thickening, spinal fusion
+    ("Small left apical air collection.", {"Pneumothorax": 1.0}, BOTH),
+    ("Right pleural air collection.", {"Pneumothorax": 1.0}, BOTH),
+    ("Small air collection in the pleural space at the right base.", {"Pneumothorax": 1.0}, BOTH),
+    ("No pleural air collection.", {"Pneumothorax": 0.0}, BOTH),
+    ("Subcutaneous air collection in the left chest wall.", {"Pneumothorax": None}, BOTH),
+    ("Biapical pleural thickening or scarring.", {"Pleural Other": 1.0}, BOTH),
+    ("Apical pleural thickening on the right.", {"Pleural Other": 1.0}, BOTH),
+    ("Pleural-parenchymal scarring at the left apex.", {"Pleural Other": 1.0}, BOTH),
+    ("Mild thickening of the minor fissure.", {"Pleural Other": 1.0}, BOTH),
+    ("Interlobar fissural thickening.", {"Pleural Other": 1.0}, BOTH),
+    ("Postsurgical changes of anterior cervical fusion.", {"Support Devices": 1.0}, BOTH),
+    ("Internal fixation of the right humerus.", {"Support Devices": 1.0}, BOTH),
+    # "X versus Y" or "X or Y" after a reading word, or before "etiology", is uncertain for both; the opacity is seen
+    ("Bilateral opacities representing infection versus edema.",
+     {"Lung Opacity": 1.0, "Pneumonia": -1.0, "Edema": -1.0}, BOTH),
+    ("Basilar opacity suggesting atelectasis or pneumonia.",
+     {"Lung Opacity": 1.0, "Atelectasis": -1.0, "Pneumonia": -1.0}, BOTH),
+    ("Patchy airspace disease of infectious versus inflammatory etiology.", {"Lung Opacity": 1.0, "Pneumonia": -1.0}, BOTH),
+    ("Interstitial opacities, edema vs. infection.", {"Lung Opacity": 1.0, "Edema": -1.0, "Pneumonia": -1.0}, BOTH),
+    ("Left lower lobe atelectasis versus infiltrate.", {"Atelectasis": -1.0, "Lung Opacity": -1.0}, BOTH),
+    # procedure words are the indication said again, not a finding; a device under evaluation is there
+    ("Dedicated rib views are recommended for evaluation of rib fractures.", {"Fracture": -1.0}, BOTH),
+    ("An expiratory view may be obtained to assess for pneumothorax.", {"Pneumothorax": -1.0}, BOTH),
+    ("Lateral view for evaluation of pleural effusion.", {"Pleural Effusion": -1.0}, BOTH),
+    ("Limited evaluation of the left subclavian central venous catheter.", {"Support Devices": 1.0}, BOTH),
+    ("If there is continued clinical concern for rib fracture, dedicated rib views could be obtained.", {"Fracture": -1.0}, BOTH),
+    # a reading that depends on the clinic, and a hedge after the finding
+    ("In the appropriate clinical setting, this is compatible with pneumonia.", {"Pneumonia": -1.0}, BOTH),
+    ("Small bilateral pleural effusions suspected.", {"Pleural Effusion": -1.0}, BOTH),
+    # an opacity the report explains by a structure outside the lung is no lung opacity
+    ("Retrocardiac density compatible with a hiatal hernia.", {"Lung Opacity": 0.0}, BOTH),
+    ("Nodular opacities over both lower chest walls consistent with nipple shadows.", {"Lung Lesion": 0.0}, BOTH),
+    ("Lungs are clear airspace disease.", {"Lung Opacity": 0.0}, BOTH),
 ]
 
 

@@ -161,6 +161,14 @@ def test_escaped_question_mark_is_a_cue_word_and_a_bare_one_a_quantifier():
     assert required_words(parse(r"{@} .>4 {word:/tumou?r/}")) == []  # matches tumor and tumour: no plain word
 
 
+
+def test_escaped_full_stop_is_a_cue_word_and_a_bare_one_any_character():
+    """"vs." is one spaCy token: the versus rules name it as a plain cue word, so they stay skippable."""
+    from cxrlabel.en.patterns import parse, required_words
+
+    assert required_words(parse(r"{@} >case {lemma:/versus|vs|vs\./}")) == [frozenset({"versus", "vs", "vs."})]
+    assert required_words(parse(r"{@} >case {lemma:/v.s/}")) == []  # matches "vas" and "v.s": no plain word
+
 def test_question_mark_rule_needs_a_question_mark_to_be_tried():
     from cxrlabel.en import ruleset
     from cxrlabel.resources import rules_dir
