@@ -24,8 +24,8 @@ from cxrlabel.output_guard import STDOUT, is_stream, write_atomically
 from .errors import OptionError
 from .losses import probabilities
 from .models import CXRNet
+from .settings import FORMATS
 
-FORMATS = ("torchscript", "onnx")
 EXTRA = "cxrtrain.json"
 ONNX_INSTALL = "pip install -e '.[onnx]' (onnx, onnxruntime and onnxscript)"
 
