@@ -4,31 +4,18 @@ help answers at once (bench/startup.py measures how fast). The commands are read
 so a new command is checked too."""
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 
 import pytest
 
+from bench.startup import command_paths
 from cxrlabel.cli import build_parser as cxrlabel_parser
 from cxrtrain.cli import build_parser as cxrtrain_parser
 from tests.conftest import ROOT
 
 HEAVY = ("torch", "pandas", "numpy", "spacy", "scipy", "sklearn", "pyarrow", "PIL", "nltk", "stanza", "dask")
-
-
-def command_paths(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every command and group, by the words that name it (an alias of a command is not counted twice)."""
-    paths = [path]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            seen: set[int] = set()
-            for name, child in action.choices.items():
-                if id(child) not in seen:
-                    seen.add(id(child))
-                    paths += command_paths(child, (*path, name))
-    return paths
 
 
 COMMANDS = ([("cxrlabel", path) for path in command_paths(cxrlabel_parser())]
