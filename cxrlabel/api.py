@@ -11,8 +11,9 @@ from typing import Iterable
 import pandas as pd
 
 from .archive.local_engine import hidden_while
-from .en.labeler import BATCH_SIZE, LabelerConfig, labeler_for, labels_frame, unlabelled_reports, unlabelled_warning
+from .en.labeler import LabelerConfig, labeler_for, labels_frame, unlabelled_reports, unlabelled_warning
 from .en.mentions import mention_records, render
+from .en.settings import BATCH_SIZE
 from .errors import UserError
 
 OPTIONS = tuple(f.name for f in dataclasses.fields(LabelerConfig))

@@ -24,8 +24,8 @@ from cxrlabel.output_guard import STDOUT, is_stream, write_atomically
 from .errors import OptionError
 from .losses import probabilities
 from .models import CXRNet
+from .settings import FORMATS
 
-FORMATS = ("torchscript", "onnx")
 # The format a file name asks for by its suffix; any other name is written as $fmt says (default TorchScript).
 SUFFIX_FORMATS = {".onnx": "onnx", ".ts": "torchscript", ".pt": "torchscript", ".pth": "torchscript",
                   ".jit": "torchscript", ".torchscript": "torchscript"}

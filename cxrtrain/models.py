@@ -18,8 +18,8 @@ from torchvision import models as tvm
 from cxrlabel.errors import UserError
 
 from .errors import OptionError
+from .settings import ARCHS
 
-ARCHS = ("densenet121", "resnet18", "resnet50", "resnet101", "vgg16", "googlenet", "inception_v3")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 # Keys of the ImageNet classifier (and auxiliary classifiers): the one part of an ImageNet state

@@ -12,13 +12,12 @@ from collections.abc import Iterable
 import torch
 from torch.optim import lr_scheduler
 
-OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("none", "cosine", "step", "plateau")
+from .settings import PLATEAU_PATIENCE
+
 WARMUP_START = 0.1  # warm-up starts at a tenth of --lr and reaches --lr after --warmup-epochs
 # Schedules whose rates depend on the number of epochs: a run resumed with another number rebuilds them.
 PLANNED = ("cosine", "step")
 STEP_GAMMA = 0.1  # step: the rate falls tenfold after each third of the epochs
-PLATEAU_PATIENCE = 1  # plateau: tenfold lower after this many epochs without a better selection metric
 
 
 def build_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float,

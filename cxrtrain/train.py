@@ -42,8 +42,9 @@ from .losses import TaskLoss, balanced_weights, probabilities
 from .augment import build_augment
 from .calibration import fit_temperatures
 from .models import CXRNet, check_image_size, load_initial_weights, weights_input_norm
-from .optim import OPTIMIZERS, PLANNED, SCHEDULES, EpochSchedule, build_optimizer
+from .optim import PLANNED, EpochSchedule, build_optimizer
 from .run_files import read_config
+from .settings import MIN_CLASS_TRAIN_IMAGES, OPTIMIZERS, SCHEDULES, SELECT_BY, FitOptions
 from .splits import load_split, save_split, split_by_group
 from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
 
@@ -59,63 +60,13 @@ AUC_GAP_WARNING = 0.05
 # --task multiclass: a class needs this many single-label training images, and one validation image, to be
 # learned and to take part in choosing the best epoch; fewer is refused rather than trained into a model
 # that never predicts it.
-MIN_CLASS_TRAIN_IMAGES = 5
 # Target classes by index: a one-logit output trains on 0/1, a U-MultiClass head on 0/1/2.
 TARGET_CLASSES = ("negative", "positive", "uncertain")
 # Options that may differ when a run is resumed; every other option must match the saved run.
 RESUMABLE_CHANGES = {"epochs", "patience", "workers", "device", "amp", "resume", "cache_dir", "progress"}
-SELECT_BY = ("loss", "auc")
 # Options that name files and folders: config.json holds them whole, so that a replay (--config) or a resume
 # finds them from any folder.
 PATH_OPTIONS = ("labels", "images", "out", "weights", "metadata", "cache_dir")
-
-
-@dataclass
-class FitOptions:
-    """Every `fit` option; defaults follow the CheXpert recipe (DenseNet-121, Adam 1e-4, batch 20, 320 px)."""
-
-    labels: str
-    images: str
-    out: str
-    path_column: str | None = None
-    id_column: str | None = None
-    image_pattern: str | None = None
-    observations: list[str] | None = None
-    task: str = "multilabel"
-    policy: str = "u-ignore"
-    policy_per_observation: str | None = None
-    blank: str = "zero"
-    arch: str = "densenet121"
-    weights: str | None = None
-    image_size: int = 320
-    epochs: int = 15
-    batch_size: int = 20
-    lr: float = 1e-4
-    class_weights: str = "none"
-    oversample: bool = False
-    split_column: str | None = None
-    val_frac: float = 0.16
-    test_frac: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-    amp: bool = False
-    resume: bool = False
-    workers: int | None = None
-    patience: int = 5
-    cache_dir: str | None = None
-    encoding: str | None = None
-    progress: bool = True
-    frontal_only: bool = False
-    metadata: str | None = None
-    augment: bool = False
-    hflip: bool = False
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    lr_schedule: str = "none"
-    warmup_epochs: int = 0
-    select_by: str = "loss"
-    operating_point: str = "f1"
-    keep_top: int = 1
 
 
 @dataclass

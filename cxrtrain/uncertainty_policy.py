@@ -9,8 +9,8 @@ import numpy as np
 
 from .errors import OptionError
 from .labels import split_names
+from .settings import POLICIES
 
-POLICIES = ("u-ignore", "u-zeros", "u-ones", "u-selftrained", "u-multiclass")
 BLANK_MODES = ("zero", "ignore")
 MULTICLASS_NEGATIVE, MULTICLASS_POSITIVE, MULTICLASS_UNCERTAIN = 0, 1, 2
 

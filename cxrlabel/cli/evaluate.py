@@ -10,8 +10,6 @@ import argparse
 import json
 
 from ..errors import UserError
-from ..scoring import align, evaluate
-from ..tables import describe_columns, read_table
 from .options import add_common_options
 
 NOT_LABELS = {"reports", "report", "text", "judgeable", "findings", "impression", "report_text"}
@@ -51,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
         from ..review.evaluate import evaluate_review
 
         return evaluate_review(args.predictions, args.gold, args.sample, args.json)
+    from ..scoring import align, evaluate
+    from ..tables import describe_columns, read_table
+
     # label files always have a header row; Parquet's numbers and NaN are read as the text a CSV holds
     pred = read_table(args.predictions, encoding=args.encoding, header=True).frame
     gold = read_table(args.gold, encoding=args.encoding, header=True).frame

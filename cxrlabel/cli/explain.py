@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..api import Labeler
 from .options import add_labeler_options, config_from
 
 
@@ -18,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..api import Labeler
+
     text = sys.stdin.read() if args.text == "-" else args.text
     print(Labeler(config_from(args)).explain(text))
     return 0

@@ -11,19 +11,19 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..archive.chunk_task import Failure
-from ..archive.parts import PartStore
-from ..archive.run import ChunkFailed, RunTally, default_workers, label_archive
-from ..archive.run_identity import run_identity
-from ..en.chunks import NO_SECTION, JobSpec, label_chunk
-from ..en.labeler import BATCH_SIZE, CACHE_LIMIT, unlabelled_warning
+from ..archive.scale import default_workers
+from ..en.settings import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import STDOUT, check_output, refuse_foreign
-from ..tables import PARQUET_SUFFIXES, ChunkedTable, check_id_column, find_column
 from .options import add_archive_options, add_common_options, add_labeler_options, config_from, scale_from
+
+if TYPE_CHECKING:  # the engine, the labeller and pandas load in run, so that `extract --help` is quick
+    from ..archive.chunk_task import Failure
+    from ..archive.parts import PartStore
+    from ..archive.run import RunTally
+    from ..tables import ChunkedTable
 
 EPILOG = """\
 examples:
@@ -105,6 +105,8 @@ class Outputs:
 def _outputs(args: argparse.Namespace, source: Path) -> Outputs:
     """Where the labels (and mentions) go, each refused before any work when writing it would replace an
     input, the other output, or a folder of the user's."""
+    from ..tables import PARQUET_SUFFIXES
+
     if args.output:
         output = Path(args.output)
         as_folder = args.output != STDOUT and (args.output.endswith(("/", os.sep)) or output.is_dir())
@@ -159,6 +161,11 @@ def _summary(store: PartStore, output: Path, tally: RunTally, no_cache: bool) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..archive.parts import PartStore
+    from ..archive.run import ChunkFailed, label_archive
+    from ..archive.run_identity import run_identity
+    from ..en.chunks import JobSpec, label_chunk
+
     if args.batch_size < 1:
         raise UserError("--batch-size must be at least 1")
     scale = scale_from(args)
@@ -189,6 +196,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tuple[ChunkedTable, str, str | None]:
     """The input table read in chunks, its text column and its id column (None: reports are named by row)."""
+    import pandas as pd
+
+    from ..tables import ChunkedTable, check_id_column, find_column
+
     table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
                          named=tuple(c for c in (args.column, args.id_column) if c))
     columns = pd.DataFrame(columns=table.columns)
@@ -201,6 +212,9 @@ def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tupl
 
 def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, output: Path, tally: RunTally) -> None:
     """Warnings always; the summary unless --quiet."""
+    from ..en.chunks import NO_SECTION
+    from ..en.labeler import unlabelled_warning
+
     if table.replaced_chars:
         print(f"cxrlabel: warning: {table.replaced_chars} undecodable bytes in {table.replaced_rows} rows were "
               "replaced with U+FFFD; give --encoding to read them correctly", file=sys.stderr)

@@ -5,11 +5,14 @@ command: --workers is always processes that label."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ..archive.run import DEFAULT_CHUNK_SIZE, ENGINES, Scale
-from ..en.labeler import LabelerConfig
+from ..archive.scale import DEFAULT_CHUNK_SIZE, ENGINES, Scale
 from ..en.parsers import PARSER_CHOICES
 from ..en.sections import SECTION_CHOICES
+
+if TYPE_CHECKING:
+    from ..en.labeler import LabelerConfig
 
 
 ENCODING_HELP = "text encoding of a CSV/JSONL input (default: UTF-8, with GB18030 and UTF-16 detected)"
@@ -83,6 +86,8 @@ def add_archive_options(group: argparse._ArgumentGroup, workers: str, resume_ref
 
 
 def config_from(args: argparse.Namespace) -> LabelerConfig:
+    from ..en.labeler import LabelerConfig  # the labeller and pandas: only when a command labels
+
     return LabelerConfig(parser=args.parser, sections=args.sections, lexicon_dirs=tuple(args.lexicon_dir),
                          rules_dir=args.rules_dir, spacy_model=args.spacy_model,
                          stanza_dir=args.stanza_dir, stanza_package=args.stanza_package,

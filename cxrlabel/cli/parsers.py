@@ -3,7 +3,6 @@ whether one was found. Nothing is loaded or downloaded; this only looks."""
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import importlib.util
 import json
 import shutil
@@ -39,6 +38,8 @@ class BackendStatus:
 
 
 def _version(dist: str) -> str:
+    import importlib.metadata  # 50 ms with the email package it reads metadata with: not for --help
+
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:

@@ -6,20 +6,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from ..output_guard import check_output, write_atomically
-from ..review.page import (PAGE_FILE, SAMPLE_CSV, SAMPLE_JSON, chinese_details, english_details, is_review_page,
-                           page_data, read_sample, render, sampled_texts)
-from ..tables import TEXT_COLUMN_NAMES, ChunkedTable, find_column
-from ..zh.distance import DEFAULT_MAX_DISTANCE
-from ..zh.label import Labeler as ZhLabeler
-from ..zh.label import read_reviewed, reviewed_paths
-from ..zh.label_run import reviewed_labeler
-from ..zh.sections import TEXT_COLUMNS as ZH_TEXT_COLUMNS
+from ..review.settings import PAGE_FILE, SAMPLE_CSV, SAMPLE_JSON
+from ..zh.settings import DEFAULT_MAX_DISTANCE
 from .options import add_labeler_options, config_from
+
+if TYPE_CHECKING:  # the page, the labellers and pandas load in run, so that `review --help` is quick
+    import pandas as pd
+
+    from ..tables import ChunkedTable
+    from ..zh.label import Labeler as ZhLabeler
 
 EPILOG = """\
 The page shows one sampled report at a time with the labels the labels file gave it: for English the
@@ -72,6 +71,8 @@ def _reports_table(args: argparse.Namespace, recorded: dict) -> tuple[ChunkedTab
     if not path.exists():
         given = "$reports" if args.reports else f"{SAMPLE_JSON}'s reports file"
         raise UserError(f"{path}: no such file ({given}); give $reports the reports the labels were made from")
+    from ..tables import ChunkedTable
+
     encoding = args.encoding or (recorded.get("encoding") if not args.reports else None)
     return ChunkedTable(path, encoding=encoding, named=tuple(c for c in (args.column, args.id_column) if c)), path
 
@@ -82,6 +83,9 @@ def _zh_labeler(args: argparse.Namespace) -> tuple[ZhLabeler, list[int]] | None:
         return None
     if not 0.0 <= args.max_distance <= 1.0:
         raise UserError(f"$max_distance {args.max_distance} is outside 0..1 (distances are normalised)")
+    from ..zh.label import read_reviewed, reviewed_paths
+    from ..zh.label_run import reviewed_labeler
+
     model, mapping, overrides = read_reviewed(args.label_map,
                                               *reviewed_paths(args.label_map, args.model, args.clause_overrides))
     return reviewed_labeler(model, mapping, overrides, args.max_distance), model.cluster_ids
@@ -89,6 +93,8 @@ def _zh_labeler(args: argparse.Namespace) -> tuple[ZhLabeler, list[int]] | None:
 
 def _empty(table: ChunkedTable) -> pd.DataFrame:
     """The table's columns, for `find_column`."""
+    import pandas as pd
+
     return pd.DataFrame(columns=table.columns)
 
 
@@ -107,6 +113,11 @@ def _differing(sample, details: list[dict]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..review.page import (chinese_details, english_details, is_review_page, page_data, read_sample, render,
+                               sampled_texts)
+    from ..tables import TEXT_COLUMN_NAMES, find_column
+    from ..zh.sections import TEXT_COLUMNS as ZH_TEXT_COLUMNS
+
     sample = read_sample(args.sample)
     output = args.output or args.sample / PAGE_FILE
     recorded = sample.meta.get("reports") or {}

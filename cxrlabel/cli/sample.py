@@ -13,21 +13,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import UserError
 from ..output_guard import check_output
-from ..review.folder import labels_digest, write_sample
-from ..review.sample import (ALLOCATIONS, DEFAULT_NEAR, DEFAULT_UNCERTAIN_SHARE, ROW_ID, Drawn, LabelTable,
-                              draw_sample, least_sure)
-from ..tables import ChunkedTable, find_column
-from ..zh.distance import DEFAULT_MAX_DISTANCE
-from ..zh.label import OVERRIDES_FILE, read_label_map, read_overrides
-from ..zh.label import Labeler as ZhLabeler
-from ..zh.label_run import ZhJobSpec, labeler_for_spec
-from ..zh.model_file import MODEL_FILE, load_model
+from ..review.settings import ALLOCATIONS, DEFAULT_NEAR, DEFAULT_UNCERTAIN_SHARE, ROW_ID
+from ..zh.model_file import MODEL_FILE
+from ..zh.settings import DEFAULT_MAX_DISTANCE, OVERRIDES_FILE
+
+if TYPE_CHECKING:  # the sampler, the zh labeller and pandas load in run, so that `sample --help` is quick
+    from ..review.sample import Drawn, LabelTable
+    from ..zh.label import Labeler as ZhLabeler
 
 EPILOG = """\
 the whole loop:
@@ -102,6 +99,10 @@ def _reports(args: argparse.Namespace, id_column: str | None) -> dict:
     """Where the review page finds the report text; checked now (the file and its columns), never copied."""
     if not args.reports:
         return {"path": None, "id_column": id_column, "text_column": args.column, "encoding": args.encoding}
+    import pandas as pd
+
+    from ..tables import ChunkedTable, find_column
+
     table = ChunkedTable(Path(args.reports), encoding=args.encoding, header=None, chunk_size=1000,
                          named=tuple(c for c in (args.column, id_column) if c))
     frame = pd.DataFrame(columns=table.columns)
@@ -114,6 +115,10 @@ def _reports(args: argparse.Namespace, id_column: str | None) -> dict:
 
 def _zh_labeler(args: argparse.Namespace) -> ZhLabeler:
     """The labeler zh label ran with: the label map, its model and clause overrides, and --max-distance."""
+    from ..zh.label import read_label_map, read_overrides
+    from ..zh.label_run import ZhJobSpec, labeler_for_spec
+    from ..zh.model_file import load_model
+
     model_path = args.model or args.label_map.parent / MODEL_FILE
     overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
     if args.clause_overrides and not overrides_path.is_file():
@@ -126,6 +131,9 @@ def _zh_labeler(args: argparse.Namespace) -> ZhLabeler:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..review.folder import labels_digest, write_sample
+    from ..review.sample import LabelTable, draw_sample, least_sure
+
     if not args.uncertain and (args.mentions or args.compare or args.label_map):
         raise UserError("$mentions, $compare and $label_map find the least sure reports; give $uncertain too")
     labels = Path(args.labels)

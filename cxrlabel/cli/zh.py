@@ -13,28 +13,21 @@ import pickle
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..archive.parts import PartStore
-from ..archive.run import default_workers, label_archive
+from ..archive.scale import default_workers
 from ..errors import UserError
 from ..output_guard import STDOUT, check_output
-from ..tables import ChunkedTable, check_id_column, find_column, read_table, report_texts
 from ..zh.data_files import load_zh_data
-from ..zh.distance import DEFAULT_MAX_DISTANCE, DISTANCES
-from ..zh.label import OVERRIDES_FILE, new_override_labels, read_reviewed, reviewed_paths
-from ..zh.label_run import (
-    COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format, override_count,
-)
-from ..zh.mine import MineSettings, mine
-from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
-from ..zh.model_file import MODEL_FILE, SavedModel
-from ..zh.preprocess import ClausePreprocessor
-from ..zh.sections import SECTION_CHOICES, TEXT_COLUMNS
-from ..zh.split import split_cluster
-from ..zh.weighted_kmedoids import ENGINES
+from ..zh.model_file import MODEL_FILE
+from ..zh.settings import DEFAULT_MAX_DISTANCE, DISTANCES, ENGINES, OVERRIDES_FILE, SECTION_CHOICES
 from .options import add_archive_options, add_common_options, scale_from
+
+if TYPE_CHECKING:  # mining, labelling and pandas load in the run_* functions, so that `zh --help` is quick
+    import pandas as pd
+
+    from ..archive.parts import PartStore
+    from ..zh.model_file import SavedModel
 
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
 
@@ -256,6 +249,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | None]:
     """(text column, id column) of a table, as given or detected; None: no id column, rows are numbered."""
+    import pandas as pd
+
+    from ..tables import check_id_column, find_column
+    from ..zh.sections import TEXT_COLUMNS
+
     frame = pd.DataFrame(columns=columns)
     text_col = find_column(frame, args.column, what="text", candidates=TEXT_COLUMNS, header_setting="no_header")
     if args.id_column:
@@ -268,6 +266,10 @@ def _columns(columns: Sequence, args: argparse.Namespace) -> tuple[str, str | No
 
 def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, str]:
     """(ids, texts, id column name, text column name); never drops a row."""
+    import pandas as pd
+
+    from ..tables import read_table, report_texts
+
     # The names the user gave make a one-column file's first line its header, not a report.
     table = read_table(args.input, encoding=args.encoding, header=False if args.no_header else None,
                        named=tuple(c for c in (args.column, args.id_column) if c))
@@ -292,6 +294,10 @@ def _check_max_distance(value: float) -> None:
 
 
 def run_mine(args: argparse.Namespace) -> int:
+    from ..zh.mine import MineSettings, mine
+    from ..zh.mine_outputs import LABEL_MAP_FILE, prepare_out, write_outputs
+    from ..zh.preprocess import ClausePreprocessor
+
     _check_max_distance(args.max_distance)
     check_output(args.out, [args.input, args.rules_dir, args.lexicon_dir], "out")
     prepare_out(args.out)
@@ -344,6 +350,12 @@ def run_mine(args: argparse.Namespace) -> int:
 
 
 def run_label(args: argparse.Namespace) -> int:
+    from ..archive.parts import PartStore
+    from ..archive.run import label_archive
+    from ..tables import ChunkedTable
+    from ..zh.label import read_reviewed, reviewed_paths
+    from ..zh.label_run import COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format
+
     _check_max_distance(args.max_distance)
     scale = scale_from(args)
     scale.check(args.output)
@@ -399,6 +411,8 @@ def run_label(args: argparse.Namespace) -> int:
 def _warn_new_labels(overrides: dict[str, str | None], mapping: dict[int, str | None], model: SavedModel,
                      path: Path) -> None:
     """An override label the map does not know becomes a column of its own: say so, with the closest name."""
+    from ..zh.label import new_override_labels
+
     names = load_zh_data(model.rules_dir, model.lexicon_dir).chexpert_names
     for label, close in new_override_labels(overrides, mapping, names).items():
         hint = f"; did you mean {close!r}?" if close else ""
@@ -408,6 +422,8 @@ def _warn_new_labels(overrides: dict[str, str | None], mapping: dict[int, str | 
 
 def _warn_unmatched(overrides: dict[str, str | None], store: PartStore, path: Path) -> None:
     """Overrides that labelled no clause part, by line: each is written otherwise than the reports split it."""
+    from ..zh.label_run import override_count
+
     lines = [position + 2 for position in range(len(overrides))
              if not sum(p.get("counts", {}).get(override_count(position), 0) for p in store.parts.values())]
     if lines:
@@ -418,6 +434,9 @@ def _warn_unmatched(overrides: dict[str, str | None], store: PartStore, path: Pa
 
 
 def run_split(args: argparse.Namespace) -> int:
+    from ..zh.mine_outputs import LABEL_MAP_FILE
+    from ..zh.split import split_cluster
+
     _check_max_distance(args.max_distance)
     result = split_cluster(args.mined, args.cluster, args.k, args.max_distance, args.threads, args.encoding,
                            args.log_text)

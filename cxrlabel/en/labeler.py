@@ -20,9 +20,8 @@ from .normalize import Normalized, normalize
 from .parsers import PARSER_CHOICES, load_parser
 from ..resources import lexicons_dir, rules_dir
 from ..memo import Memo
+from .settings import CACHE_LIMIT
 
-CACHE_LIMIT = 200_000  # analysed sentences kept per process
-BATCH_SIZE = 256  # reports labelled at a time: memory stays flat however many are given
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from ..scoring import _labels
 from ..tables import describe_columns, read_table
 from .estimate import Reviewed
 from .sample import Drawn, LabelTable, class_codes
+from .settings import SAMPLE_CSV, SAMPLE_JSON
 
-SAMPLE_CSV, SAMPLE_JSON = "sample.csv", "sample.json"
 
 
 def labels_digest(path: str | Path) -> str:

@@ -27,10 +27,8 @@ from ..zh.cues import CUE_VALUE
 from ..zh.label import EXTRA_COLUMNS
 from ..zh.label import Labeler as ZhLabeler
 from ..zh.label import part_verdicts
+from .settings import SAMPLE_CSV, SAMPLE_JSON
 
-SAMPLE_CSV = "sample.csv"
-SAMPLE_JSON = "sample.json"
-PAGE_FILE = "review.html"
 GENERATOR = "cxrlabel review"  # the page's <meta name="generator">: a file that has it is one we may replace
 DESIGN_COLUMNS = ("inclusion_probability", "reason", "focus")
 

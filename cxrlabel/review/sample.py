@@ -24,6 +24,7 @@ import pandas as pd
 from ..errors import UserError
 from ..scoring import _labels
 from ..tables import WHOLE_CHUNK, ChunkedTable, describe_columns, find_column
+from .settings import ALLOCATIONS, DEFAULT_UNCERTAIN_SHARE, ROW_ID
 
 if TYPE_CHECKING:  # the zh labeler (jieba, rapidfuzz) loads only for zh label output
     from ..zh.label import Labeler as ZhLabeler
@@ -32,10 +33,6 @@ CLASS_VALUES = (1.0, 0.0, -1.0)  # class codes 0, 1, 2; blank is code 3
 CLASS_NAMES = ("1", "0", "-1", "blank")
 BLANK = 3
 ZH_EXTRA = ("n_labels", "single_label", "unassigned")  # what `zh label` writes after its label columns
-ROW_ID = "row"  # the id column of a sample drawn from labels without ids: the row number, from 1 (as zh label)
-ALLOCATIONS = {"sqrt": 0.5, "equal": 0.0, "proportional": 1.0}  # the power of a stratum's size it is given
-DEFAULT_UNCERTAIN_SHARE = 0.25
-DEFAULT_NEAR = 0.05  # zh: a clause part this close to --max-distance (either side) counts as least sure
 
 
 def class_codes(values: np.ndarray) -> np.ndarray:

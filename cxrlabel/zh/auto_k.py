@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .distance import DEFAULT_MAX_DISTANCE, FindingGuide, Metric
+from .distance import FindingGuide, Metric
 from .kmedoids_miner import ClauseKMedoids
+from .settings import DEFAULT_MAX_DISTANCE
 from .weighted_kmedoids import weighted_loss
 
 MIN_REPORTS = 5  # a group of clauses the lexicon does not name needs this many reports for a cluster

@@ -17,8 +17,6 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 from tqdm import tqdm
 
-DISTANCES = ("chars", "tokens")
-DEFAULT_MAX_DISTANCE = 0.5  # zh label leaves clauses farther than this from every medoid unassigned
 # Code points from plane 2 upwards: no surrogates, room for ~900k distinct tokens.
 _FIRST_CODE = 0x20000
 _LAST_CODE = 0x10FFFF

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from .cues import Cue
-from .distance import DEFAULT_MAX_DISTANCE
 from .known_findings import output_name
 from .label import Labeler, label_reports
 from .mine import MineResult, MineSettings
 from .model_file import SavedModel
 from .preprocess import ClausePreprocessor
+from .settings import DEFAULT_MAX_DISTANCE
 
 NO_FINDING_LABELS = ("boilerplate", "other")
 

@@ -21,10 +21,10 @@ from .known_findings import NORMAL, finding_guide, output_name
 from .model_file import MODEL_FILE, SavedModel, load_model
 from .normalize import tidy_whitespace, to_halfwidth
 from .preprocess import Clause, ClausePreprocessor
+from .settings import OVERRIDES_FILE
 
 DROP = "-"
 EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
-OVERRIDES_FILE = "clause_overrides.csv"
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and run again"
 
 

@@ -12,11 +12,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from .cues import Cue
-from .distance import DEFAULT_MAX_DISTANCE, FindingGuide, TokenEncoder
+from .distance import FindingGuide, TokenEncoder
 from .auto_k import FindingKMedoids
 from .kmedoids_miner import ClauseKMedoids
 from .known_findings import finding_guide, suggest_label
 from .preprocess import ClausePreprocessor
+from .settings import DEFAULT_MAX_DISTANCE
 
 MIXED_SPREAD = 0.3  # mean member distance to the medoid above which a cluster is flagged mixed
 MIXED_SHARE = 0.2  # share of members the lexicon names differently at which a cluster is flagged mixed

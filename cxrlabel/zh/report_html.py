@@ -24,8 +24,8 @@ import pandas as pd
 from ..html_page import asset, page
 from ..tables import read_table
 from .data_files import load_zh_data
-from .label import OVERRIDES_FILE
 from .model_file import SavedModel
+from .settings import OVERRIDES_FILE
 
 MIN_PX, MAX_PX = 11, 34
 MEMBERS_SHOWN = 40

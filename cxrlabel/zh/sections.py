@@ -12,7 +12,6 @@ from ..errors import UserError
 from ..tables import TEXT_COLUMN_NAMES
 from .normalize import to_halfwidth
 
-SECTION_CHOICES = ("diagnosis", "all")
 # The column a table holds its reports in, when not named: diagnosis columns first, so a table that has both
 # 诊断意见 and 报告内容 is labelled from its diagnosis.
 TEXT_COLUMNS = ("诊断", "诊断意见", "影像诊断", "影像学诊断", "诊断结果", "印象", "检查结论", "结论", "报告内容", "报告",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
+from .settings import ENGINES
 
-ENGINES = ("kmedoids", "sklearn-extra")
 
 
 def weighted_loss(dist_to_medoid: np.ndarray, weights: np.ndarray) -> float:

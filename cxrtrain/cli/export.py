@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..export import FORMATS
+from ..settings import FORMATS
 from .options import add_run_and_device
 
 EPILOG = """\

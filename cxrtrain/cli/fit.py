@@ -5,17 +5,12 @@ import argparse
 import difflib
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cxrlabel.errors import UserError
 
-from ..models import ARCHS
-from ..optim import OPTIMIZERS, PLATEAU_PATIENCE, SCHEDULES
-from ..uncertainty_policy import POLICIES
+from ..settings import (ARCHS, MIN_CLASS_TRAIN_IMAGES, OPTIMIZERS, PLATEAU_PATIENCE, POLICIES, SCHEDULES, SELECT_BY,
+                        FitOptions)
 from .options import CACHE_HELP, add_device, add_loader_workers, comma_list, fraction, positive_int
-
-if TYPE_CHECKING:  # torch is imported only when fit runs, so `cxrtrain --help` stays quick
-    from ..train import FitOptions
 
 FIT_EPILOG = """\
 examples:
@@ -67,8 +62,6 @@ checkpoints/ and ensemble.json.
 
 def register(commands: argparse._SubParsersAction) -> None:
     # Options default to None so that --resume can tell "given" from "not given" and reuse the saved run's.
-    from ..train import FitOptions
-
     d = {f.name: f.default for f in fields(FitOptions)}
     p = commands.add_parser("fit", help="train a classifier", epilog=FIT_EPILOG,
                             formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -104,8 +97,6 @@ def _data_options(p: argparse.ArgumentParser) -> None:
 
 def _label_options(p: argparse.ArgumentParser, d: dict) -> None:
     """What is learned from the label columns, and how thresholds are chosen."""
-    from ..train import MIN_CLASS_TRAIN_IMAGES
-
     labels = p.add_argument_group("labels")
     labels.add_argument("--observations", type=comma_list, action="extend",
                         help="observation columns to learn, comma-separated, or the flag repeated; a name with a comma "
@@ -135,8 +126,6 @@ def _split_options(p: argparse.ArgumentParser, d: dict) -> None:
 
 def _model_options(p: argparse.ArgumentParser, d: dict) -> None:
     """The network, the optimiser and the choice of the best epoch."""
-    from ..train import SELECT_BY
-
     model = p.add_argument_group("model and training")
     model.add_argument("--arch", choices=ARCHS, help=f"backbone (default {d['arch']})")
     model.add_argument("--weights", help="initial weights: a torchvision state dict (e.g. ImageNet), a torchxrayvision "
@@ -244,10 +233,8 @@ def config_options(parser: argparse.ArgumentParser, path: Path, setting: str, re
     return options
 
 
-def fit_options(args: argparse.Namespace) -> "FitOptions":
+def fit_options(args: argparse.Namespace) -> FitOptions:
     """Options from the command line; those not given come from --config, or with --resume from the saved run."""
-    from ..train import FitOptions
-
     given = {f.name: getattr(args, f.name) for f in fields(FitOptions) if getattr(args, f.name, None) is not None}
     config = Path(args.out) / "config.json"
     saved: dict = {}
@@ -263,7 +250,7 @@ def fit_options(args: argparse.Namespace) -> "FitOptions":
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train import fit
+    from ..train import fit  # torch and the trainer load here, only when fit runs, so `cxrtrain --help` is quick
 
     fit(fit_options(args))
     return 0

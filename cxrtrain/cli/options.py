@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 
-from ..labels import split_names
-
 CACHE_HELP = "where resized images are cached (default $CXRTRAIN_CACHE or ~/.cache/cxrtrain)"
 
 
 def comma_list(text: str) -> list[str]:
     """Names separated by commas; a name with a comma in double quotes ('Edema,"Effusion, left"')."""
+    from ..labels import split_names  # pandas: only once such an option is given
+
     items = split_names(text)
     if not items:
         raise argparse.ArgumentTypeError("expected names separated by commas, e.g. 'Edema,Cardiomegaly'")

@@ -52,7 +52,7 @@ def stopped_run(reports_csv, tmp_path, extract, monkeypatch):
         return real(task, spec)
 
     with monkeypatch.context() as patch:
-        patch.setattr("cxrlabel.cli.extract.label_chunk", stops_at_the_third_chunk)
+        patch.setattr(chunks, "label_chunk", stops_at_the_third_chunk)  # extract imports it when it runs
         assert extract(*args)[0] == 130
     return args, [p for folder in (rules, lexicons) for p in sorted(folder.rglob("*")) if p.is_file()]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.cli import main
-from cxrlabel.cli import zh as zh_cli
+from cxrlabel.zh import mine as zh_mine
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "zh"
 REPORTS = CORPUS / "reports.csv"
@@ -124,14 +124,14 @@ def test_rerun_keeps_a_reviewed_map_and_its_model(tmp_path, capsys):
 def test_map_edited_while_mining_runs_is_kept(tmp_path, monkeypatch, capsys):
     out = tmp_path / "m"
     assert _mine(out) == 0
-    mine = zh_cli.mine
+    mine = zh_mine.mine
 
     def mine_while_reviewing(*args, **kwargs):
         result = mine(*args, **kwargs)
         (out / "label_map.csv").write_text("cluster_id,label,medoid\n", encoding="utf-8")
         return result
 
-    monkeypatch.setattr(zh_cli, "mine", mine_while_reviewing)
+    monkeypatch.setattr(zh_mine, "mine", mine_while_reviewing)  # zh mine imports it when it runs
     model = (out / "model.json").read_bytes()
     assert _mine(out, "--seed", "1") == 2
     assert "edited" in capsys.readouterr().err

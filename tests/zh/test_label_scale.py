@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.cli import main
-from cxrlabel.cli import zh as zh_command
+from cxrlabel.zh import label_run
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "zh"
 REPORTS = CORPUS / "reports.csv"
@@ -72,20 +72,20 @@ def test_parquet_output_holds_the_same_labels(mined, whole, tmp_path):
 
 def test_a_run_killed_midway_resumes_to_the_same_file(mined, whole, tmp_path, monkeypatch, capsys):
     out = tmp_path / "labels.csv"
-    real = zh_command.label_zh_chunk
+    real = label_run.label_zh_chunk
 
     def dies_on_the_third_chunk(task, spec):
         if task.index == 2:
             raise KeyboardInterrupt  # as Ctrl-C or a kill between parts
         return real(task, spec)
 
-    monkeypatch.setattr(zh_command, "label_zh_chunk", dies_on_the_third_chunk)
+    monkeypatch.setattr(label_run, "label_zh_chunk", dies_on_the_third_chunk)  # zh label imports it when it runs
     assert _label(mined, out, "--chunk-size", 50, "--batch-size", 50, "--workers", 1) == 130  # 128 + SIGINT
     assert not out.exists()
     manifest = json.loads((tmp_path / "labels.csv.parts" / "manifest.json").read_text(encoding="utf-8"))
     # results are taken in chunk order: the part before the one that died is kept, nothing after it
     assert [p["rows"] for p in manifest["parts"]] == [50]
-    monkeypatch.setattr(zh_command, "label_zh_chunk", real)
+    monkeypatch.setattr(label_run, "label_zh_chunk", real)
     assert _label(mined, out, "--batch-size", 50, "--workers", 1) == 2  # parts there: --resume or delete them
     assert "--resume" in capsys.readouterr().err
     assert _label(mined, out, "--resume", "--batch-size", 50, "--workers", 1) == 0  # chunk size from the manifest
