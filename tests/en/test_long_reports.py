@@ -47,3 +47,16 @@ def test_a_report_of_megabytes_is_labelled_and_its_neighbours_too(tmp_path, caps
     frame = pd.read_csv(out)
     assert frame["Edema"].tolist()[0] == 0.0 and frame["Pneumothorax"].tolist()[1] == 1.0
     assert frame["Cardiomegaly"].tolist()[2] == 1.0
+
+
+def test_labelling_does_not_depend_on_nltks_wall_clock_limit(monkeypatch):
+    """nltk abandons a Punkt regex after redos.DEFAULT_TIMEOUT seconds of wall clock (5 s). With a limit of
+    0.25 s (as on a machine twenty times slower or busier than this one), one call over this 4 MB report
+    raised TimeoutError; spans of MAX_SPAN characters take milliseconds, so the report is labelled."""
+    from nltk import redos
+
+    from cxrlabel import label
+
+    monkeypatch.setattr(redos, "DEFAULT_TIMEOUT", 0.25)
+    huge = "Lungs are clear. " * 250_000 + "Small right pneumothorax."
+    assert label([huge], parser="none")["Pneumothorax"].tolist() == [1.0]
