@@ -20,7 +20,7 @@ from bench.openi import SHARED, label, load_gold
 from cxrlabel.en.labeler import Labeler, LabelerConfig
 from cxrlabel.review import estimate as estimate_module
 from cxrlabel.review.estimate import METHODS, Reviewed, estimate
-from cxrlabel.review.sample import ALLOCATIONS, LabelTable, class_codes, draw_sample, least_sure
+from cxrlabel.review.sample import ALLOCATIONS, LabelTable, draw_sample, least_sure
 
 MIN_GOLD_POSITIVES = 30
 TARGET = 0.90

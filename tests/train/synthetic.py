@@ -98,3 +98,18 @@ def make_chexpert(root: Path, n_patients: int, size: int, seed: int = 0) -> Path
                                  **labels})
         pd.DataFrame(rows).to_csv(top / f"{split}.csv", index=False)
     return top
+
+
+def read_labels(table: Path, images: Path, **changes):
+    """prepare_labels with fit's defaults for the options a test does not name."""
+    from cxrtrain.train import prepare_labels
+
+    options = dict(path_column=None, id_column=None, image_pattern=None, task="multilabel", observations=None,
+                   policy="u-ignore", policy_per_observation=None, blank="zero")
+    return prepare_labels(table, images, **{**options, **changes})
+
+
+def flat_image(path: Path) -> None:
+    """A small grey image at `path` (its folders made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((8, 8), 100, np.uint8)).save(path)

@@ -7,31 +7,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
 from cxrlabel.errors import UserError
-from cxrtrain.train import fit, prepare_labels
+from cxrtrain.train import fit
 
-from .synthetic import make_chexpert, quick_options
+from .synthetic import flat_image, make_chexpert, quick_options, read_labels
 
-
-def _labels(table: Path, images: Path, **changes):
-    options = dict(path_column=None, id_column=None, image_pattern=None, task="multilabel", observations=None,
-                   policy="u-ignore", policy_per_observation=None, blank="zero")
-    return prepare_labels(table, images, **{**options, **changes})
-
-
-def _image(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.full((8, 8), 100, np.uint8)).save(path)
 
 
 def test_chexpert_patient_comes_from_the_path(tmp_path):
     top = make_chexpert(tmp_path, n_patients=6, size=16)
-    data = _labels(top / "train.csv", tmp_path, observations=["Cardiomegaly"])
+    data = read_labels(top / "train.csv", tmp_path, observations=["Cardiomegaly"])
     assert data.layout == "CheXpert" and data.patient_source == "the patientNNNNN folder in column 'Path'"
     assert all(g.startswith("patient") for g in data.groups) and all(p.is_file() for p in data.paths)
-    frontal = _labels(top / "train.csv", tmp_path, observations=["Cardiomegaly"], frontal_only=True)
+    frontal = read_labels(top / "train.csv", tmp_path, observations=["Cardiomegaly"], frontal_only=True)
     table = pd.read_csv(top / "train.csv")
     assert len(frontal.paths) == (table["Frontal/Lateral"] == "Frontal").sum() < len(table)
     # line numbers still name the rows of train.csv after the lateral views are dropped
@@ -45,8 +34,8 @@ def test_nih_finding_labels_become_observations(tmp_path):
     table["Follow-up #"], table["Patient Age"] = "0", "58"
     table.to_csv(tmp_path / "Data_Entry_2017.csv", index=False)
     for i, (name, *_) in enumerate(rows):  # spread over the archive's folders as NIH ships them
-        _image(tmp_path / f"images_00{1 + i % 2}" / "images" / name)
-    data = _labels(tmp_path / "Data_Entry_2017.csv", tmp_path)
+        flat_image(tmp_path / f"images_00{1 + i % 2}" / "images" / name)
+    data = read_labels(tmp_path / "Data_Entry_2017.csv", tmp_path)
     assert data.layout == "NIH ChestX-ray14" and data.patient_source == "column 'Patient ID'"
     assert data.task.outputs == ["Cardiomegaly", "Effusion", "No Finding"]
     np.testing.assert_array_equal(data.task.values, [[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 0]])
@@ -62,23 +51,23 @@ def _mimic(tmp_path: Path) -> Path:
                          "ViewPosition": ["PA", "LATERAL", "AP", "PA"], "Rows": ["3056"] * 4})
     meta.to_csv(tmp_path / "mimic-cxr-2.0.0-metadata.csv", index=False)
     for dicom, subject, study in zip(meta["dicom_id"], meta["subject_id"], meta["study_id"]):
-        _image(tmp_path / "files" / f"p{subject[:2]}" / f"p{subject}" / f"s{study}" / f"{dicom}.jpg")
+        flat_image(tmp_path / "files" / f"p{subject[:2]}" / f"p{subject}" / f"s{study}" / f"{dicom}.jpg")
     return tmp_path / "mimic-cxr-2.0.0-chexpert.csv"
 
 
 def test_mimic_studies_joined_with_their_images(tmp_path):
     labels = _mimic(tmp_path)
-    data = _labels(labels, tmp_path)
+    data = read_labels(labels, tmp_path)
     assert data.layout == "MIMIC-CXR-JPG" and data.patient_source == "column 'subject_id'"
     assert data.task.outputs == ["Cardiomegaly", "Edema"]  # ids and the metadata's numbers are no observations
     assert len(data.paths) == 4 and all(p.is_file() for p in data.paths)
     assert data.groups == ["10000032", "10000032", "10000032", "10000764"]
-    frontal = _labels(labels, tmp_path, frontal_only=True)
+    frontal = read_labels(labels, tmp_path, frontal_only=True)
     assert [p.stem for p in frontal.paths] == ["a1", "b1", "c1"]
     assert list(frontal.lines) == [2, 3, 4]  # the study's line in the label CSV
     (tmp_path / "mimic-cxr-2.0.0-metadata.csv").unlink()
     with pytest.raises(UserError, match="give metadata mimic-cxr-2.0.0-metadata.csv"):
-        _labels(labels, tmp_path)
+        read_labels(labels, tmp_path)
 
 
 def test_no_patient_column_is_a_loud_warning(small, cache_dir, tmp_path, capsys):
@@ -91,9 +80,9 @@ def test_no_patient_column_is_a_loud_warning(small, cache_dir, tmp_path, capsys)
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["layout"] == "cxrlabel table" and config["patient_column"] is None
     with pytest.raises(UserError, match="frontal_only needs a view column"):
-        _labels(tmp_path / "labels.csv", small, frontal_only=True)
+        read_labels(tmp_path / "labels.csv", small, frontal_only=True)
 
 
 def test_another_table_without_views_is_evaluated_whole_by_a_frontal_only_run(tmp_path, small):
-    data = _labels(small / "labels.csv", small, frontal_only=True, view_required=False)
+    data = read_labels(small / "labels.csv", small, frontal_only=True, view_required=False)
     assert len(data.paths) == 64 and "no view column: every image is used" in data.layout_notes[0]
