@@ -212,7 +212,7 @@ def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tupl
 
 def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, output: Path, tally: RunTally) -> None:
     """Warnings always; the summary unless --quiet."""
-    from ..en.chunks import NO_SECTION
+    from ..en.chunks import FAILED, NO_SECTION
     from ..en.labeler import unlabelled_warning
 
     if table.replaced_chars:
@@ -221,6 +221,11 @@ def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, out
     warning = _repeated_warning(tally)
     if warning:
         print(warning, file=sys.stderr)
+    failed = sum(part.get("counts", {}).get(FAILED, 0) for part in store.parts.values())
+    if failed:
+        print(f"cxrlabel: warning: {failed} report{'s' if failed > 1 else ''} could not be labelled and "
+              f"{'have' if failed > 1 else 'has'} blank labels in {output} (each was named as it was met); "
+              "please report it, with the error's name, to the cxrlabel developers", file=sys.stderr)
     unlabelled = sum(part.get("counts", {}).get(NO_SECTION, 0) for part in store.parts.values())
     if unlabelled:
         message = UserError(unlabelled_warning(unlabelled, store.rows_done, args.sections)).worded(args.flags)

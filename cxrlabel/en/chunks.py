@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
+from typing import Callable
 
 from ..archive.chunk_task import ChunkResult, ChunkTask, Failure, encode_labels
 from ..archive.ids import id_values
 from ..errors import ReportError
-from .labeler import Labeler, LabelerConfig, labeler_for, labels_frame, unlabelled_reports
+from .labeler import Labeler, LabelerConfig, ReportLabels, labeler_for, labels_frame, unlabelled_reports
 from .mentions import mention_records
 
 
 NO_SECTION = "no_section"  # the count of reports with text but none in the chosen sections, kept per part
+FAILED = "failed"  # the count of reports an unexpected error stopped, written with blank labels, kept per part
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,12 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
     hits, misses = labeler.cache_hits, labeler.cache_misses
     given = id_values(task.ids) if task.ids is not None else None
     ids = given if given is not None else list(range(task.start, task.start + len(task.texts)))
-    results = []
+    results, failed = [], []
     for begin in range(0, len(task.texts), spec.batch_size):
         try:
-            results += labeler.label(task.texts[begin:begin + spec.batch_size])
+            results += _label_each(labeler, task.texts[begin:begin + spec.batch_size],
+                                   lambda offset, exc: failed.append(_name_unlabelled(task, spec, given, begin + offset,
+                                                                                      exc)))
         except ReportError as exc:
             row = begin + exc.index
             failure = Failure(task.source, task.source_row + row + 1, given[row] if given else None,
@@ -70,4 +75,37 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
     positives = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
     return ChunkResult(task.index, task.start, len(out), [str(c) for c in out.columns], labels, mentions, positives,
                        labeler.cache_hits - hits, labeler.cache_misses - misses,
-                       counts={NO_SECTION: unlabelled_reports(task.texts, results)})
+                       counts={NO_SECTION: unlabelled_reports(task.texts, results), FAILED: len(failed)})
+
+
+def _label_each(labeler: Labeler, batch: list, fail: Callable[[int, Exception], None]) -> list:
+    """The batch's results. Where our code fails on a report of it (not the user's input: that is a
+    ReportError, which stops the run), the reports are labelled one by one and each that fails gets a row of
+    blank labels, `fail` being told its position and the error."""
+    try:
+        return labeler.label(batch)
+    except ReportError:
+        raise
+    except Exception:
+        pass
+    results = []
+    for offset in range(len(batch)):
+        try:
+            results += labeler.label(batch[offset:offset + 1])
+        except ReportError as exc:
+            raise ReportError(offset, exc.message) from None
+        except Exception as exc:
+            fail(offset, exc)
+            text = batch[offset]  # kept in the Reports column, its labels blank
+            results.append(ReportLabels(text if isinstance(text, str) else "", dict.fromkeys(labeler.observations)))
+    return results
+
+
+def _name_unlabelled(task: ChunkTask, spec: JobSpec, given: list | None, row: int, exc: Exception) -> int:
+    """Say at once, from the process that met it, which report could not be labelled: the run goes on, and a
+    --resume does not label it again. The error's own words may quote the report, so only with --log-text."""
+    which = f"{task.source}: row {task.source_row + row + 1}" + (f" (id {given[row]})" if given else "")
+    detail = f": {exc}" if spec.log_text else ""
+    print(f"cxrlabel: warning: {which} could not be labelled ({type(exc).__name__}{detail}); its labels are "
+          "left blank and the run goes on", file=sys.stderr, flush=True)
+    return row

@@ -60,3 +60,34 @@ def test_labelling_does_not_depend_on_nltks_wall_clock_limit(monkeypatch):
     monkeypatch.setattr(redos, "DEFAULT_TIMEOUT", 0.25)
     huge = "Lungs are clear. " * 250_000 + "Small right pneumothorax."
     assert label([huge], parser="none")["Pneumothorax"].tolist() == [1.0]
+
+
+def test_a_report_our_code_cannot_label_is_named_and_the_run_goes_on(tmp_path, capsys, monkeypatch):
+    """An error of ours on one report (nltk's TimeoutError was one) costs that report its labels, named by
+    row and id, never its neighbours' or the run; the error's words (which may quote it) need --log-text."""
+    from cxrlabel.en import labeler as labeler_module
+
+    split = labeler_module.Labeler.split
+
+    def failing(self, index, text):
+        if "trips the labeller" in str(text):
+            raise TimeoutError("regular-expression match exceeded its time limit on: trips the labeller")
+        return split(self, index, text)
+
+    monkeypatch.setattr(labeler_module.Labeler, "split", failing)
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"id": ["a", "b", "c"],
+                  "text": ["No edema.", "Cardiomegaly. This report trips the labeller.", "Small pneumothorax."]}
+                 ).to_csv(path, index=False)
+    out = tmp_path / "o.csv"
+    code = main(["extract", str(path), "--id-column", "id", "-o", str(out), "--parser", "none", "--workers", "1",
+                 "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    frame = pd.read_csv(out)
+    assert frame["Edema"].tolist()[0] == 0.0 and frame["Pneumothorax"].tolist()[2] == 1.0
+    assert frame.iloc[1][["Cardiomegaly", "No Finding"]].isna().all()  # blank, not guessed
+    assert frame["Reports"].tolist()[1] == "Cardiomegaly. This report trips the labeller."  # nothing lost
+    assert "row 2 (id b) could not be labelled (TimeoutError)" in err
+    assert "1 report could not be labelled" in err
+    assert "trips the labeller" not in err  # the report's words stay out of the messages
