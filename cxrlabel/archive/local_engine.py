@@ -167,8 +167,20 @@ class LocalEngine:
             return
         if exc_type is not None:  # stop at once: workers would otherwise finish their chunks first
             # (Python 3.14 has ProcessPoolExecutor.terminate_workers; before it, only the private table)
-            for process in list(getattr(self.pool, "_processes", {}).values()):
+            processes = list(getattr(self.pool, "_processes", {}).values())
+            for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join(5)
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+            # A worker stopped while it sent a result leaves half a message in the pipe, and the pool's manager
+            # thread would wait for the rest forever (shutdown waits for that thread). With every worker gone,
+            # closing this process's copy of the pipe's writing end turns that wait into an end of file.
+            writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def map(self, tasks: Iterable[ChunkTask], spec: TaskSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
