@@ -115,19 +115,11 @@ def _reports(args: argparse.Namespace, id_column: str | None) -> dict:
 
 def _zh_labeler(args: argparse.Namespace) -> ZhLabeler:
     """The labeler zh label ran with: the label map, its model and clause overrides, and --max-distance."""
-    from ..zh.label import read_label_map, read_overrides
-    from ..zh.label_run import ZhJobSpec, labeler_for_spec
-    from ..zh.model_file import load_model
+    from ..zh.label import read_reviewed, reviewed_paths
+    from ..zh.label_run import reviewed_labeler
 
-    model_path = args.model or args.label_map.parent / MODEL_FILE
-    overrides_path = args.clause_overrides or args.label_map.parent / OVERRIDES_FILE
-    if args.clause_overrides and not overrides_path.is_file():
-        raise UserError(f"{overrides_path}: no such file; check $clause_overrides")
-    model = load_model(model_path)
-    spec = ZhJobSpec(model, read_label_map(args.label_map, model, model_path),
-                     read_overrides(overrides_path) if overrides_path.is_file() else {}, args.max_distance, -1,
-                     "sample", "", "", False, "csv", 1)
-    return labeler_for_spec(spec)
+    model_path, overrides_path = reviewed_paths(args.label_map, args.model, args.clause_overrides)
+    return reviewed_labeler(*read_reviewed(args.label_map, model_path, overrides_path), args.max_distance)
 
 
 def run(args: argparse.Namespace) -> int:
