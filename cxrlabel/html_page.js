@@ -76,6 +76,17 @@ const autosave = {
   forget(key) {
     try { localStorage.removeItem(key); } catch (e) { /* nothing saved, nothing to forget */ }
   },
+  // save(value) under `key`, calling `refused` once when the browser stops keeping it (again only after a
+  // save that worked), so the reviewer is told to download before closing, but not at every change.
+  saver(key, refused) {
+    let could = true;
+    return value => {
+      const ok = autosave.save(key, value);
+      if (!ok && could) refused();
+      could = ok;
+      return ok;
+    };
+  },
 };
 
 // Label values as extract and zh label write them: 1.0, 0.0, -1.0, blank.

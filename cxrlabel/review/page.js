@@ -13,7 +13,6 @@ const KEYS = {"1": 1, "0": 0, "u": -1, "-": -1, "x": null, "Delete": null, "Back
 let state = autosave.load(D.key);
 if (!state || state.version !== 1) state = {version: 1, reviewer: "", at: 0, rows: {}};
 let cursor = null;  // index of the selected label
-let canSave = true;
 
 function report(i) { return D.reports[i]; }
 function row(i) { return state.rows[report(i).id]; }
@@ -24,11 +23,9 @@ function same(a, b) { return (a === null ? null : Number(a)) === (b === null ? n
 function key(v) { return String(v === null || v === undefined ? null : Number(v)); }
 function now() { return new Date().toISOString().replace(/\.\d{3}Z$/, "Z"); }
 
-function save() {
-  const ok = autosave.save(D.key, state);
-  if (!ok && canSave) notice("This browser does not let the page save; download reviewed.csv before you close it.", true);
-  canSave = ok;
-}
+const UNSAVED = "This browser does not let the page save; download reviewed.csv before you close it.";
+const keep = autosave.saver(D.key, () => notice(UNSAVED, true));
+function save() { keep(state); }
 
 function notice(text, error) {
   const box = document.getElementById("notices");
@@ -312,8 +309,5 @@ document.getElementById("help-toggle").addEventListener("click",
 state.at = Math.max(0, Math.min(N - 1, state.at || 0));
 startCursor();
 draw();
-if (!autosave.save(D.key + ":probe", 1)) {  // the review itself is saved on its first change, never before
-  canSave = false;
-  notice("This browser does not let the page save; download reviewed.csv before you close it.", true);
-}
+if (!autosave.save(D.key + ":probe", 1)) notice(UNSAVED, true);  // the review is saved on its first change, not before
 autosave.forget(D.key + ":probe");

@@ -10,13 +10,9 @@ const written = {labels: Object.fromEntries(D.rows.map((r) => [r[COL.id], r[COL.
                  overrides: Object.fromEntries(D.overrides)};
 let state = autosave.load(D.key);
 if (!state || state.version !== 1) state = {version: 1, labels: {...written.labels}, overrides: {...written.overrides}};
-let canSave = true;
-
-function save() {
-  const ok = autosave.save(D.key, state);
-  if (!ok && canSave) say("This browser does not let the page save its edits; download both files before you close it.", true);
-  canSave = ok;
-}
+const keep = autosave.saver(D.key, () => say("This browser does not let the page save its edits; download both files "
+                                              + "before you close it.", true));
+function save() { keep(state); }
 
 function say(text, error) {
   const box = document.getElementById("say");
