@@ -398,7 +398,10 @@ def real_table() -> None:
     check = [not n for n in naming]
     texts = frame["结论"].tolist()
     positive, uncertain = real_gold(frame)
-    pick = lambda values: [v for v, c in zip(values, check) if c]  # noqa: E731
+
+    def pick(values: list) -> list:  # the check part's rows
+        return [v for v, c in zip(values, check) if c]
+
     held_pos, held_unc = pick(positive), pick(uncertain)
     counts = pd.Series([n for p in held_pos for n in p]).value_counts()
     labels = sorted(counts[counts >= REAL_MIN_POSITIVES].index)
