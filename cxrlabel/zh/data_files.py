@@ -29,6 +29,7 @@ USERDICT_FILE = "radiology_userdict.txt"
 CHEXPERT_NAMES_FILE = "chexpert_names.tsv"
 SECTIONS_FILE = "sections.tsv"
 POSITIONS_FILE = "positions.tsv"
+COMPOUNDS_FILE = "compounds.tsv"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ZhData:
     chexpert_names: tuple[tuple[str, str], ...]
     sections: tuple[tuple[str, str], ...]
     positions: tuple[tuple[str, str], ...]  # (kind, word): how a device position is written
+    compounds: dict[str, tuple[str, ...]]  # a word that names several findings -> those findings (液气胸)
     userdict: Path
 
 
@@ -98,6 +100,13 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         if kind not in POSITION_KINDS:
             raise UserError(f"{lexicons / POSITIONS_FILE}: entry {number} has kind {kind!r}; use one of "
                             f"{', '.join(POSITION_KINDS)}")
+    compounds: dict[str, tuple[str, ...]] = {}
+    for number, (word, findings) in enumerate(read_pairs(lexicons / COMPOUNDS_FILE, "--lexicon-dir"), 1):
+        named = tuple(f.strip() for f in findings.split("|"))
+        if len(named) < 2 or not all(named):
+            raise UserError(f"{lexicons / COMPOUNDS_FILE}: entry {number} ({word!r}) must name two or more findings "
+                            "separated by |, as 液气胸<TAB>胸腔积液|气胸")
+        compounds[word] = named
     return ZhData(
         negation=tuple(read_entries(rules / NEGATION_FILE, "--rules-dir")),
         uncertainty=tuple(read_entries(rules / UNCERTAINTY_FILE, "--rules-dir")),
@@ -116,5 +125,6 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         chexpert_names=read_pairs(lexicons / CHEXPERT_NAMES_FILE, "--lexicon-dir"),
         sections=read_pairs(lexicons / SECTIONS_FILE, "--lexicon-dir"),
         positions=positions,
+        compounds=compounds,
         userdict=userdict,
     )

@@ -77,6 +77,21 @@ def strip_positions(text: str, pattern: re.Pattern[str] | None) -> str:
     return text if pattern is None else pattern.sub("", text)
 
 
+def compound_pattern(compounds: dict[str, tuple[str, ...]]) -> re.Pattern[str] | None:
+    """One regex for the words that name several findings (lexicons/zh/compounds.tsv), longest first."""
+    return re.compile(_alternation(compounds)) if compounds else None
+
+
+def split_compounds(text: str, compounds: dict[str, tuple[str, ...]], pattern: re.Pattern[str] | None) -> list[str]:
+    """One text per finding a compound word names, the word replaced by that finding (右侧液气胸 -> 右侧胸腔积液,
+    右侧气胸); every combination where a text holds several compound words; the text alone where it holds none."""
+    found = pattern.search(text) if pattern else None
+    if found is None:
+        return [text]
+    head, tail = text[:found.start()], split_compounds(text[found.end():], compounds, pattern)
+    return [head + finding + rest for finding in compounds[found.group()] for rest in tail]
+
+
 def laterality_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for all laterality/location words, longest first so 双侧 beats 双. A side followed by 位 is a
     finding, not a place (右位心, 右位主动脉弓: the organ on the wrong side), so it stays."""

@@ -1,7 +1,8 @@
 """Splitting a clause into parts that each hold one finding, so a cue governs only its own part.
 
 Two kinds of split point, both read from rules/zh:
-- conjunctions (、 及 和 伴 …): 主动脉硬化、心影未见增大 -> 主动脉硬化 | 心影未见增大. A side shorter than
+- conjunctions (、 及 和 伴 …) and brackets: 主动脉硬化、心影未见增大 -> 主动脉硬化 | 心影未见增大, and
+  心脏术后改变（封堵器置入术后改变） -> 心脏术后改变 | 封堵器置入术后改变. A side shorter than
   MIN_CHARS content characters is a shared predicate or subject (两肺纹理增多、增粗, 心、肺、膈未见异常)
   and stays joined; after a leading cue (未见胸腔积液及气胸) a side of two characters is a finding of its own,
   and it inherits that cue;
@@ -23,7 +24,7 @@ from .normalize import strip_numbers
 MIN_CHARS = 3
 MIN_CHARS_AFTER_CUE = 2
 _CONTENT = re.compile(r"[A-Za-z\u3400-\u9fff]")
-_LIST_MARK = re.compile(r"(?<!\d)、(?!\d)")
+_LIST_MARK = re.compile(r"(?<!\d)、(?!\d)|[()\[\]【】]")  # a list mark, or a bracket around an aside
 _SCOPED = (Cue.NEGATED, Cue.UNCERTAIN)
 
 
@@ -32,6 +33,16 @@ class Part:
     text: str
     cue: Cue
     rest: str  # the text with its cues removed
+
+
+def _unbracket(piece: str) -> str:
+    """A piece cut at a bracket loses the bracket left open or closed at its edge (封堵术后改变) -> 封堵术后改变)."""
+    for opening, closing in ("()", "[]", "【】"):
+        if piece.endswith(closing) and opening not in piece:
+            piece = piece[:-1]
+        if piece.startswith(opening) and closing not in piece:
+            piece = piece[1:]
+    return piece
 
 
 def content_chars(text: str) -> int:
@@ -109,7 +120,7 @@ class PartSplitter:
             else:
                 merged.append([start, stop])
                 inherit.append(carry)
-        return [(text[s:e], lead) for (s, e), lead in zip(merged, inherit)]
+        return [(_unbracket(text[s:e]), lead) for (s, e), lead in zip(merged, inherit)]
 
     def _cue_splits(self, piece: str) -> list[str]:
         """Split before a scoped cue that follows a stated finding and governs text of its own."""

@@ -1,6 +1,7 @@
 """From one diagnosis to its clause parts: split, drop boilerplate, read cues, normalise, segment.
 
-Normalising drops device positions, digits, sizes, dates and (optionally) laterality.
+Normalising drops device positions, digits, sizes, dates and (optionally) laterality, and gives a word that
+names several findings (液气胸) one part per finding.
 
 This is shared by `mine` and `label`, so a clause is treated identically when the clusters
 are learnt and when new reports are assigned to them.
@@ -14,7 +15,8 @@ from functools import lru_cache
 from .clauses import split_clauses
 from .cues import Cue, CueMatcher
 from .data_files import ZhData
-from .normalize import laterality_pattern, position_pattern, strip_laterality, strip_numbers, strip_positions
+from .normalize import (compound_pattern, laterality_pattern, position_pattern, split_compounds, strip_laterality,
+                        strip_numbers, strip_positions)
 from .parts import PartSplitter
 from .sections import SectionFinder
 from .segment import Segmenter, join_tokens
@@ -57,6 +59,7 @@ class ClausePreprocessor:
         self._boilerplate = tuple(sorted(set(data.boilerplate), key=len, reverse=True))
         self._laterality = laterality_pattern(data.laterality) if drop_laterality else None
         self._positions = position_pattern(data.positions)
+        self._compounds = compound_pattern(data.compounds)
         # Archives repeat the same clause thousands of times; cache the per-clause work.
         self._parts = lru_cache(maxsize=cache_size)(self._parts_of)
         self.tokens = lru_cache(maxsize=cache_size)(self._tokens)
@@ -70,9 +73,11 @@ class ClausePreprocessor:
             if strip_numbers(part.text).startswith(self._boilerplate):
                 out.append((part.text, Cue.NONE, "", True))
                 continue
-            rest = strip_numbers(strip_positions(part.rest, self._positions))
-            normalized = _EDGE_PARTICLES.sub("", strip_laterality(rest, self._laterality))
-            out.append((part.text, part.cue, join_tokens(self.tokens(normalized)), False))
+            # A word that names two findings (液气胸) gives one part per finding, each with the part's cue.
+            for rest in split_compounds(strip_numbers(strip_positions(part.rest, self._positions)),
+                                        self.data.compounds, self._compounds):
+                normalized = _EDGE_PARTICLES.sub("", strip_laterality(rest, self._laterality))
+                out.append((part.text, part.cue, join_tokens(self.tokens(normalized)), False))
         return tuple(out)
 
     def _tokens(self, normalized: str) -> tuple[str, ...]:

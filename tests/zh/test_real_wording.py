@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cxrlabel.zh import evaluate
 from cxrlabel.zh.auto_k import FindingKMedoids, leader_groups
 from cxrlabel.zh.cues import Cue
 from cxrlabel.zh.distance import Metric
@@ -165,3 +166,44 @@ def test_with_a_small_fixed_k_a_known_finding_is_never_merged_into_another(pre_n
     result = mine([str(i) for i in range(len(texts))], texts, MineSettings(k=2), pre_nolat)
     pneumothorax = result.clauses[result.clauses["normalized"] == "气胸"]
     assert not pneumothorax["assigned"].any()  # left apart as unassigned, listed so on clusters.html
+
+
+# 8. a word that names two findings gives a part for each (lexicons/zh/compounds.tsv)
+@pytest.mark.parametrize("text, expected", [
+    ("右侧液气胸", [("none", "胸腔积液"), ("none", "气胸")]),
+    ("左侧包裹性液气胸较前减少", [("none", "包裹性胸腔积液"), ("none", "包裹性气胸")]),
+    ("未见明确液气胸", [("negated", "胸腔积液"), ("negated", "气胸")]),
+    ("房间隔缺损封堵术后", [("none", "房间隔缺损封堵器"), ("none", "房间隔缺损术后")]),
+    ("心脏起搏器植入术后", [("none", "心脏起搏器"), ("none", "心脏术后")]),
+])
+def test_a_compound_finding_is_split_into_its_findings(pre_nolat, text, expected):
+    assert parts(pre_nolat, text) == expected
+
+
+def test_each_part_of_a_compound_is_labelled_by_its_own_cluster(pre_nolat):
+    texts = ["右侧气胸。"] * 6 + ["左侧胸腔积液。"] * 6 + ["两肺纹理增多。"] * 6 + ["右侧液气胸。"]
+    ids = [str(i) for i in range(len(texts))]
+    result = mine(ids, texts, MineSettings(), pre_nolat)
+    names = {int(c): suggest_label(m, pre_nolat.data.known_findings)
+             for c, m in zip(result.clusters["cluster_id"], result.clusters["medoid"])}
+    out = evaluate.predict(texts, pre_nolat, result, MineSettings(), names).iloc[-1]
+    assert out["Pneumothorax"] == 1.0 and out["Pleural Effusion"] == 1.0 and out["n_labels"] == 2
+
+
+def test_an_aside_in_brackets_is_a_part_of_its_own(pre_nolat):
+    assert parts(pre_nolat, "心脏术后改变（室间隔缺损修补术后改变）") == [
+        ("none", "心脏术后改变"), ("none", "室间隔缺损修补术后改变")]
+    assert [c.text for c in pre_nolat.clauses("心影增大（心胸比约0.6）")] == ["心影增大", "心胸比约0.6"]
+    assert parts(pre_nolat, "左肺结节（约5mm）") == [("none", "肺结节")]
+
+
+def test_a_compound_entry_must_name_two_findings(tmp_path):
+    from shutil import copytree
+
+    from cxrlabel.errors import UserError
+    from cxrlabel.zh.data_files import lexicons_folder, load_zh_data
+
+    folder = copytree(lexicons_folder(), tmp_path / "lex")
+    (folder / "compounds.tsv").write_text("液气胸\t气胸\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"compounds.tsv: entry 1 .*two or more findings"):
+        load_zh_data(lexicon_dir=folder)
