@@ -30,6 +30,7 @@ CHEXPERT_NAMES_FILE = "chexpert_names.tsv"
 SECTIONS_FILE = "sections.tsv"
 POSITIONS_FILE = "positions.tsv"
 COMPOUNDS_FILE = "compounds.tsv"
+FINDING_GROUPS_FILE = "finding_groups.tsv"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ZhData:
     sections: tuple[tuple[str, str], ...]
     positions: tuple[tuple[str, str], ...]  # (kind, word): how a device position is written
     compounds: dict[str, tuple[str, ...]]  # a word that names several findings -> those findings (液气胸)
+    finding_groups: dict[str, str]  # a finding -> the broader finding its distances are measured as
     userdict: Path
 
 
@@ -107,6 +109,11 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
             raise UserError(f"{lexicons / COMPOUNDS_FILE}: entry {number} ({word!r}) must name two or more findings "
                             "separated by |, as 液气胸<TAB>胸腔积液|气胸")
         compounds[word] = named
+    groups = dict(read_pairs(lexicons / FINDING_GROUPS_FILE, "--lexicon-dir"))
+    for number, (finding, broader) in enumerate(groups.items(), 1):
+        if broader in groups:
+            raise UserError(f"{lexicons / FINDING_GROUPS_FILE}: entry {number} groups {finding!r} under {broader!r}, "
+                            f"which is itself grouped under {groups[broader]!r}; name the broadest finding")
     return ZhData(
         negation=tuple(read_entries(rules / NEGATION_FILE, "--rules-dir")),
         uncertainty=tuple(read_entries(rules / UNCERTAINTY_FILE, "--rules-dir")),
@@ -126,5 +133,6 @@ def load_zh_data(rules_dir: str | Path | None = None, lexicon_dir: str | Path | 
         sections=read_pairs(lexicons / SECTIONS_FILE, "--lexicon-dir"),
         positions=positions,
         compounds=compounds,
+        finding_groups=groups,
         userdict=userdict,
     )

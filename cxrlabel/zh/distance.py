@@ -9,7 +9,7 @@ compute token-level edit distance.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,16 +61,34 @@ class FindingGuide:
 
     SAME_FACTOR = 0.5
 
-    def __init__(self, known: Iterable[tuple[str, str]], skip_labels: Iterable[str] = ()) -> None:
+    def __init__(self, known: Iterable[tuple[str, str]], skip_labels: Iterable[str] = (),
+                 groups: Mapping[str, str] | None = None) -> None:
         skip = set(skip_labels)
         self._known = [(pattern, label) for pattern, label in known if label not in skip]
+        self._groups = dict(groups or {})  # a finding -> the broader finding it is measured as (迂曲 -> 硬化)
         self._ids: dict[str, int] = {}
+        self._group_ids: list[int] = []  # finding id -> the id its distances are measured as
         self._by_item: dict[str, int] = {}
+
+    def _id(self, label: str) -> int:
+        if label not in self._ids:
+            group = self._groups.get(label, label)
+            measured = self._id(group) if group != label else len(self._ids)
+            self._ids[label] = len(self._ids)
+            self._group_ids.append(measured)
+        return self._ids[label]
 
     def finding(self, text: str) -> int:
         """Id of the finding of the longest known pattern in `text` (earliest listed on a tie), -1 if none."""
         hits = [(len(pattern), -order, label) for order, (pattern, label) in enumerate(self._known) if pattern in text]
-        return self._ids.setdefault(max(hits)[2], len(self._ids)) if hits else -1
+        return self._id(max(hits)[2]) if hits else -1
+
+    def grouped(self, found: np.ndarray) -> np.ndarray:
+        """Finding ids as the distance sees them: a finding in a group (lexicons/zh/finding_groups.tsv) is
+        measured as its broader finding, so at a small k they share a cluster; zh/auto_k still gives each
+        finding its own."""
+        ids = np.asarray(self._group_ids, dtype=np.int64)
+        return np.where(found >= 0, ids[np.maximum(found, 0)] if len(ids) else found, found)
 
     def register(self, item: str, text: str) -> None:
         """Token-encoded items are not text: say which text an item stands for."""
@@ -90,7 +108,7 @@ class FindingGuide:
         known findings are 1.0 whatever their edit distance, so only the pairs of one finding (halved) and
         the pairs with an unknown clause are measured, a fraction of the matrix when most clauses are
         known. Each value is the one a full plain matrix masked afterwards would hold."""
-        a, b = self.findings(rows), self.findings(cols)
+        a, b = self.grouped(self.findings(rows)), self.grouped(self.findings(cols))
         out = np.ones((len(rows), len(cols)), dtype=np.float32)
         unknown = np.flatnonzero(a < 0)
         if len(unknown):

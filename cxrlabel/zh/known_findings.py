@@ -26,4 +26,4 @@ def output_name(label: str, chexpert_names: Sequence[tuple[str, str]]) -> str:
 def finding_guide(data: ZhData) -> FindingGuide:
     """A guide over the known findings; normal patterns steer nothing, since normal is no finding."""
     normal = {label for _, label in data.known_findings if output_name(label, data.chexpert_names) == NORMAL}
-    return FindingGuide(data.known_findings, skip_labels=normal)
+    return FindingGuide(data.known_findings, skip_labels=normal, groups=data.finding_groups)

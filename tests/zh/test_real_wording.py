@@ -207,3 +207,29 @@ def test_a_compound_entry_must_name_two_findings(tmp_path):
     (folder / "compounds.tsv").write_text("液气胸\t气胸\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"compounds.tsv: entry 1 .*two or more findings"):
         load_zh_data(lexicon_dir=folder)
+
+
+# 9. a finding told apart from a broader one it is measured as (lexicons/zh/finding_groups.tsv)
+@pytest.mark.parametrize("narrow, broad, label", [
+    ("主动脉迂曲", "主动脉硬化", "aortic_tortuosity"), ("右侧肋膈角变钝", "右侧胸腔积液", "costophrenic_blunting"),
+])
+def test_a_grouped_finding_has_its_own_cluster_by_default_and_shares_one_at_small_k(pre_nolat, narrow, broad, label):
+    texts = [f"{narrow}。"] * 4 + [f"{broad}。"] * 12 + ["两肺纹理增多。"] * 20
+    ids = [str(i) for i in range(len(texts))]
+    chosen = mine(ids, texts, MineSettings(), pre_nolat)
+    assert label in {suggest_label(m, pre_nolat.data.known_findings) for m in chosen.clusters["medoid"]}
+    small = mine(ids, texts, MineSettings(k=2), pre_nolat).clauses
+    assert small.groupby("normalized")["cluster_id"].first().nunique() == 2
+    assert small["assigned"].all()  # the narrow finding joins the broad one's cluster, not left unassigned
+
+
+def test_a_finding_group_names_the_broadest_finding(tmp_path):
+    from shutil import copytree
+
+    from cxrlabel.errors import UserError
+    from cxrlabel.zh.data_files import lexicons_folder, load_zh_data
+
+    folder = copytree(lexicons_folder(), tmp_path / "lex")
+    (folder / "finding_groups.tsv").write_text("a\tb\nb\tc\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"finding_groups.tsv: entry 1 groups 'a' under 'b'"):
+        load_zh_data(lexicon_dir=folder)
