@@ -233,3 +233,30 @@ def test_a_finding_group_names_the_broadest_finding(tmp_path):
     (folder / "finding_groups.tsv").write_text("a\tb\nb\tc\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"finding_groups.tsv: entry 1 groups 'a' under 'b'"):
         load_zh_data(lexicon_dir=folder)
+
+
+# 10. the lexicon is matched against normalised text, so each finding pattern must survive normalisation
+def test_every_known_finding_pattern_is_written_as_it_arrives_normalised(pre_nolat, zh_data):
+    changed = [(pattern, [c.normalized for c in pre_nolat.clauses(pattern)])
+               for pattern, label in zh_data.known_findings
+               if output_name(label, zh_data.chexpert_names) != "No Finding"]
+    assert [(p, n) for p, n in changed if n != [p]] == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("双侧肋膈角稍钝", "costophrenic_blunting"), ("双肺尖胸膜少许增厚", "pleural_thickening"),
+    ("心影轻度增大", "cardiomegaly"), ("两肺纹理稍强", "lung_markings"),
+])
+def test_a_finding_with_a_degree_word_keeps_its_name(pre_nolat, zh_data, text, expected):
+    [(_, normalized)] = parts(pre_nolat, text)
+    assert suggest_label(normalized, zh_data.known_findings) == expected
+
+
+# 11. "the rest", "as usual" and zones named together
+@pytest.mark.parametrize("text, expected", [
+    ("余双肺纹理稍强", [("none", "肺纹理强")]), ("其余心肺膈未见异常", [("normal", "心肺膈")]),
+    ("心膈如常", [("normal", "心膈")]), ("心肺膈未见异常改变", [("normal", "心肺膈")]),
+    ("左中下肺野条片影", [("none", "肺野条片影")]),
+])
+def test_rest_as_usual_and_zone_words_are_no_finding(pre_nolat, text, expected):
+    assert parts(pre_nolat, text) == expected
