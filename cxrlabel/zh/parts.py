@@ -54,8 +54,10 @@ class PartSplitter:
 
     def __init__(self, cues: CueMatcher, conjunctions: Iterable[str], finding_ends: Iterable[str],
                  tokens: Callable[[str], list[str]], list_openers: Iterable[str] = (),
-                 disjunctions: Iterable[str] = (), list_closers: Iterable[str] = ()) -> None:
+                 disjunctions: Iterable[str] = (), list_closers: Iterable[str] = (), places: Iterable[str] = ()) -> None:
         self.cues = cues
+        ordered = sorted({w for w in places if w}, key=len, reverse=True)
+        self._places = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self._closers = tuple(sorted(set(list_closers), key=len, reverse=True))
         self._disjunctions = set(disjunctions)
         self._openers = tuple(sorted(set(list_openers), key=len, reverse=True))
@@ -72,6 +74,12 @@ class PartSplitter:
                 spans.append((at, at + len(token)))
             at += len(token)
         return sorted(spans)
+
+    def _place_only(self, piece: str) -> bool:
+        """A piece that names where and not what (右上肺野, 右侧颈、胸): it shares the finding after it, as in
+        右侧颈、胸、腹壁多发积气 and 右上肺野及右肺门见斑片影."""
+        bare = strip_numbers(self._places.sub("", piece) if self._places else piece)
+        return content_chars(bare) < MIN_CHARS and not bare.endswith(self._ends)
 
     def _leading_cue(self, text: str) -> Cue | None:
         """The negation or uncertainty cue a text opens with, discourse frames before it skipped."""
@@ -111,7 +119,7 @@ class PartSplitter:
                 previous = text[merged[-1][0]:merged[-1][1]]
                 lead = inherit[-1] or self._leading_cue(previous)
                 need = MIN_CHARS_AFTER_CUE if lead else MIN_CHARS
-                if content_chars(piece) >= need and content_chars(previous) >= need:
+                if content_chars(piece) >= need and content_chars(previous) >= need and not self._place_only(previous):
                     own = any(m.kind in _SCOPED for m in self.cues.matches(piece))
                     merged.append([start, stop])
                     inherit.append(None if own else lead)
@@ -136,13 +144,24 @@ class PartSplitter:
         out.append(piece[at:])
         return out
 
+    def shared_subject(self, rest: str) -> list[str]:
+        """A subject with several predicates listed after it, each a finding of its own: 主动脉增宽、硬化 ->
+        主动脉增宽, 主动脉硬化 (the first predicate's subject lent to the others); any other text alone."""
+        first, *others = _LIST_MARK.split(rest)
+        end = next((e for e in self._ends if len(e) > 1 and first.endswith(e)), None)
+        if not others or end is None or first == end or not all(
+                content_chars(o) < MIN_CHARS and o.endswith(self._ends) for o in others):
+            return [rest]
+        return [first, *(first[:-len(end)] + other for other in others)]
+
     def split(self, text: str, carry: Cue | None = None) -> list[Part]:
-        """The parts of one clause; `carry` is the cue a clause opening a list takes from the one before."""
+        """The parts of one clause; `carry` is the cue a clause opening a list takes from the one before. A
+        part whose predicates share one subject (主动脉增宽、硬化) gives one part per predicate, written alike."""
         parts = []
         for piece, lead in self._pieces(text, carry):
             for number, sub in enumerate(self._cue_splits(piece)):
                 cue, rest = self.cues.classify(sub)
                 if cue is Cue.NONE and lead is not None and number == 0:
                     cue = lead
-                parts.append(Part(sub, cue, rest))
+                parts.extend(Part(sub, cue, each) for each in self.shared_subject(rest))
         return parts

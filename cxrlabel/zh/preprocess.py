@@ -55,7 +55,7 @@ class ClausePreprocessor:
         self.cues = CueMatcher(data.negation, data.uncertainty, data.normal, data.not_cues, data.discourse + data.degree,
                                self.segmenter.all_tokens)
         self.splitter = PartSplitter(self.cues, data.conjunctions, data.finding_ends, self.segmenter.all_tokens,
-                                     data.list_openers, data.disjunctions, data.list_closers)
+                                     data.list_openers, data.disjunctions, data.list_closers, data.laterality)
         self._boilerplate = tuple(sorted(set(data.boilerplate), key=len, reverse=True))
         self._laterality = laterality_pattern(data.laterality) if drop_laterality else None
         self._positions = position_pattern(data.positions)

@@ -14,7 +14,7 @@ def _read(pre, text):
     ("双肺纹理增多未见明确实变", [(Cue.NONE, "双肺纹理增多"), (Cue.NEGATED, "实变")]),
     ("主动脉硬化、心影未见增大", [(Cue.NONE, "主动脉硬化"), (Cue.NORMAL, "心影")]),
     ("两肺纹理未见增多", [(Cue.NEGATED, "两肺纹理增多")]),  # 纹理 states no finding: one part
-    ("两肺纹理增多、增粗", [(Cue.NONE, "两肺纹理增多增粗")]),  # a shared subject: one part
+    ("两肺纹理增多、增粗", [(Cue.NONE, "两肺纹理增多"), (Cue.NONE, "两肺纹理增粗")]),  # a shared subject: one part each
     ("心、肺、膈未见明显异常", [(Cue.NORMAL, "心肺膈")]),
     ("未见胸腔积液及气胸", [(Cue.NEGATED, "胸腔积液"), (Cue.NEGATED, "气胸")]),
     ("右下肺炎伴胸腔积液", [(Cue.NONE, "右下肺炎"), (Cue.NONE, "胸腔积液")]),

@@ -260,3 +260,32 @@ def test_a_finding_with_a_degree_word_keeps_its_name(pre_nolat, zh_data, text, e
 ])
 def test_rest_as_usual_and_zone_words_are_no_finding(pre_nolat, text, expected):
     assert parts(pre_nolat, text) == expected
+
+
+# 12. one subject, several predicates; several places, one finding
+@pytest.mark.parametrize("text, expected", [
+    ("主动脉增宽、硬化", [("none", "主动脉增宽"), ("none", "主动脉硬化")]),
+    ("两肺纹理增多、紊乱", [("none", "肺纹理增多"), ("none", "肺纹理紊乱")]),
+    ("心、肺、膈未见异常", [("normal", "心肺膈")]),
+    ("心影增大、双肺纹理增多", [("none", "心影增大"), ("none", "肺纹理增多")]),
+])
+def test_predicates_listed_after_one_subject_each_keep_the_subject(pre_nolat, text, expected):
+    assert parts(pre_nolat, text) == expected
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("左侧颈部、胸壁皮下积气", "颈部胸壁皮下积气"), ("右侧颈、胸壁软组织积气", "颈胸壁软组织积气"),
+    ("右肺门、纵隔淋巴结钙化", "肺门纵隔淋巴结钙化"),
+])
+def test_places_listed_before_one_finding_share_it(pre_nolat, text, finding):
+    assert parts(pre_nolat, text) == [("none", finding)]
+
+
+def test_two_findings_with_their_sides_stay_apart(pre_nolat):
+    assert parts(pre_nolat, "右侧气胸、左侧胸腔积液") == [("none", "气胸"), ("none", "胸腔积液")]
+    assert parts(pre_nolat, "未见气胸及胸腔积液") == [("negated", "气胸"), ("negated", "胸腔积液")]
+
+
+def test_a_stent_named_by_its_vessel_is_a_device(pre_nolat, zh_data):
+    names = {suggest_label(n, zh_data.known_findings) for _, n in parts(pre_nolat, "主动脉支架置入术后改变")}
+    assert names == {"support_device", "post_surgery"}
