@@ -9,7 +9,7 @@ are learnt and when new reports are assigned to them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .clauses import split_clauses
@@ -90,6 +90,11 @@ class ClausePreprocessor:
         text = self._finder.diagnosis(report) if self._finder else report
         for number, clause in enumerate(split_clauses(text)):
             parts = self._parts(clause, carry)
+            if out and all(cue is Cue.NEGATED and not normalized and not boilerplate
+                           for _, cue, normalized, boilerplate in parts):
+                # A clause of nothing but a removal or an absence (原引流管留置，现已拔除) speaks of the one before.
+                out = [replace(c, cue=Cue.NEGATED) if c.clause_no == out[-1].clause_no and c.normalized else c
+                       for c in out]
             out.extend(Clause(number, part_no, text, cue, normalized, boilerplate)
                        for part_no, (text, cue, normalized, boilerplate) in enumerate(parts))
             last = parts[-1][1]

@@ -289,3 +289,17 @@ def test_two_findings_with_their_sides_stay_apart(pre_nolat):
 def test_a_stent_named_by_its_vessel_is_a_device(pre_nolat, zh_data):
     names = {suggest_label(n, zh_data.known_findings) for _, n in parts(pre_nolat, "主动脉支架置入术后改变")}
     assert names == {"support_device", "post_surgery"}
+
+
+# 2b. removal or resolution said in a clause of its own speaks of the clause before
+@pytest.mark.parametrize("text, finding", [
+    ("原右侧胸腔引流管留置，现已拔除", "胸腔引流管留置"), ("左侧少量气胸，现已吸收", "气胸"),
+    ("右下肺渗出；基本吸收", "肺渗出"),
+])
+def test_a_removal_on_its_own_negates_the_clause_before(pre_nolat, text, finding):
+    assert [p for p in parts(pre_nolat, text) if p[1]] == [("negated", finding)]
+
+
+def test_a_change_on_its_own_leaves_the_finding_present(pre_nolat):
+    assert [p for p in parts(pre_nolat, "右侧胸腔积液，较前减少") if p[1]] == [("none", "胸腔积液")]
+    assert parts(pre_nolat, "右侧胸腔积液已吸收，心影增大") == [("negated", "胸腔积液"), ("none", "心影增大")]
