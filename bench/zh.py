@@ -289,11 +289,34 @@ def with_interval(pred, positive, uncertain, labels, seed: int = SEED) -> list[s
     return [f"{point[i]:.3f} [{low[i]:.3f}, {high[i]:.3f}]" for i in range(2)]
 
 
-def reviewer_names(result, votes, naming) -> dict[int, str]:
+# What a reviewer of this hospital's archive calls each finding the lexicon suggests (lexicons/zh/known_findings.tsv):
+# its 20 labels; every other finding the lexicon names (脊柱侧弯, 皮下积气, 主动脉迂曲) is the hospital's "other".
+HOSPITAL_LABELS = {
+    "normal": "normal", "lung_markings": "increased lung marking", "aortic_sclerosis": "aortosclerosis",
+    "cardiomegaly": "increased heart shadow", "pleural_thickening": "pleural thickening",
+    "interstitial": "pulmonary interstitial change", "costophrenic_blunting": "costophrenic angle blunting",
+    "pleural_effusion": "pleural effusion", "emphysema": "emphysema", "bronchitis": "bronchitis",
+    "pneumonia": "pneumonia", "pneumothorax": "pneumothorax", "nodule": "nodule or mass", "mass": "nodule or mass",
+    "fracture": "fracture", "support_device": "device", "post_surgery": "post-surgery",
+    "senile_change": "senile cardiopulmonary change", "old_lesion": "calcification or old lesion",
+    "atelectasis": "atelectasis"}
+OTHER = "other"
+
+
+def hospital_label(medoid: str, known) -> str | None:
+    """The hospital's label for a medoid as a reviewer reads it: the lexicon's suggestion in the hospital's
+    words, "other" for a finding outside its labels, None where the lexicon names no finding."""
+    from cxrlabel.zh.known_findings import suggest_label
+
+    suggested = suggest_label(medoid, known)
+    return None if suggested == medoid else HOSPITAL_LABELS.get(suggested, OTHER)
+
+
+def reviewer_names(result, votes, naming, reads: dict[int, str | None] | None = None) -> dict[int, str]:
     """Clusters named from report gold as a reviewer reads them. Each cluster and label get the F1 of "this
     cluster's reports carry the label" over the naming part; the cluster with the best F1 is named first,
-    by the label most of its reports carry (the better F1 on a tie), and that label is then explained for
-    those reports, so a rare finding's cluster is not named after the
+    by the label most of its reports carry (on a tie, the label its medoid reads as in `reads`, then the better
+    F1), and that label is then explained for those reports, so a rare finding's cluster is not named after the
     common finding its reports also hold (脊柱侧弯 beside 纹理稍强), nor after a broad label (other) that
     merely outnumbers it. Members are the positive or uncertain parts within --max-distance."""
     from cxrlabel.zh.cues import Cue
@@ -313,7 +336,8 @@ def reviewer_names(result, votes, naming) -> dict[int, str]:
         best = max(f1, key=lambda c: (f1[c].max(), -c), default=None)
         if best is None or scored[best].max() == 0:
             break
-        label = int(np.lexsort((f1[best], scored[best]))[-1])  # most votes, the better F1 on a tie
+        read = (votes.columns == (reads or {}).get(best)).astype(int)
+        label = int(np.lexsort((f1[best], read, scored[best]))[-1])  # most votes, then the medoid's reading, then F1
         names[best] = str(votes.columns[label])
         left[rows.pop(best), label] = False
     return names
@@ -327,7 +351,7 @@ def _ours(ids, texts, naming, positive, k):
 
     from cxrlabel.zh import evaluate
     from cxrlabel.zh.data_files import load_zh_data
-    from cxrlabel.zh.known_findings import output_name, suggest_label
+    from cxrlabel.zh.known_findings import output_name
     from cxrlabel.zh.mine import MineSettings, mine
     from cxrlabel.zh.preprocess import ClausePreprocessor
 
@@ -338,14 +362,14 @@ def _ours(ids, texts, naming, positive, k):
     labels = sorted({n for p in positive for n in p})
     votes = pd.DataFrame([[name in p and keep for name in labels] for p, keep in zip(positive, naming)],
                          columns=labels)
-    names = reviewer_names(result, votes, naming)
-    # A cluster no naming-part report speaks for is named as a reviewer reads it: by the lexicon's suggestion,
-    # where that is one of the gold labels (气胸 -> pneumothorax, 胃管 -> device via Support Devices).
-    gold_by_output = {output_name(label, data.chexpert_names): label for label in votes.columns}
-    for cid, medoid in zip(result.clusters["cluster_id"], result.clusters["medoid"]):
-        suggested = output_name(suggest_label(medoid, data.known_findings), data.chexpert_names)
-        if int(cid) not in names and suggested in gold_by_output:
-            names[int(cid)] = gold_by_output[suggested]
+    reads = {int(cid): hospital_label(medoid, data.known_findings)
+             for cid, medoid in zip(result.clusters["cluster_id"], result.clusters["medoid"])}
+    names = reviewer_names(result, votes, naming, reads)
+    # A cluster no naming-part report speaks for is named as a reviewer reads its medoid: the lexicon's
+    # suggestion in the hospital's words (气胸 -> pneumothorax, 胃管 -> device, 脊柱侧弯 -> other).
+    for cid, read in reads.items():
+        if cid not in names and read:
+            names[cid] = read
     out = evaluate.predict(texts, pre, result, settings, names)
     columns = {label: output_name(label, data.chexpert_names) for label in labels}
     pred = [{label for label, column in columns.items() if column in out and row[column] == 1.0}
