@@ -303,3 +303,11 @@ def test_a_removal_on_its_own_negates_the_clause_before(pre_nolat, text, finding
 def test_a_change_on_its_own_leaves_the_finding_present(pre_nolat):
     assert [p for p in parts(pre_nolat, "右侧胸腔积液，较前减少") if p[1]] == [("none", "胸腔积液")]
     assert parts(pre_nolat, "右侧胸腔积液已吸收，心影增大") == [("negated", "胸腔积液"), ("none", "心影增大")]
+
+
+@pytest.mark.parametrize("text", ["右上肺斑片影", "左下肺片状模糊影", "右中上肺野条片影"])
+def test_a_patchy_shadow_is_an_opacity_measured_as_pneumonia(pre_nolat, zh_data, text):
+    [(_, normalized)] = parts(pre_nolat, text)
+    assert output_name(suggest_label(normalized, zh_data.known_findings), zh_data.chexpert_names) == "Lung Opacity"
+    guide = finding_guide(zh_data)
+    assert Metric(guide).cross([normalized], ["肺炎症"])[0, 0] < 1.0  # drawn to pneumonia, not kept apart
