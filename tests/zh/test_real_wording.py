@@ -23,7 +23,7 @@ def parts(pre, text: str) -> list[tuple[str, str]]:
 # 1. advice, comparisons and headings are discourse, never findings
 @pytest.mark.parametrize("advice", [
     "详请贵科结合临床阅片", "详请密切结合临床考虑", "请密切结合临床", "建议进一步行CT检查", "必要时复查",
-    "余大致同前", "余所见同前", "意义待定",
+    "余大致同前", "余所见同前", "意义待定", "急诊报告", "无前片对比", "呼气相?",
 ])
 def test_advice_and_comparisons_leave_nothing_to_cluster(pre_nolat, advice):
     assert [p for p in parts(pre_nolat, f"{advice}。") if p[1]] == []
