@@ -4,6 +4,7 @@ the lexicon suggests."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cxrlabel.zh import evaluate
@@ -311,3 +312,18 @@ def test_a_patchy_shadow_is_an_opacity_measured_as_pneumonia(pre_nolat, zh_data,
     assert output_name(suggest_label(normalized, zh_data.known_findings), zh_data.chexpert_names) == "Lung Opacity"
     guide = finding_guide(zh_data)
     assert Metric(guide).cross([normalized], ["肺炎症"])[0, 0] < 1.0  # drawn to pneumonia, not kept apart
+
+
+def test_a_compound_clause_is_shown_in_each_cluster_and_an_override_names_the_whole_clause(pre_nolat):
+    from cxrlabel.zh.label import Labeler, label_reports
+
+    texts = ["右侧气胸。"] * 6 + ["左侧胸腔积液。"] * 6 + ["右侧液气胸。"] * 2
+    result = mine([str(i) for i in range(len(texts))], texts, MineSettings(), pre_nolat)
+    holding = [set(dict(ms)) for ms in result.clusters["members"]]
+    assert sum("右侧液气胸" in m for m in holding) == 2  # the review page lists it under both findings
+    names = {int(c): suggest_label(m, pre_nolat.data.known_findings)
+             for c, m in zip(result.clusters["cluster_id"], result.clusters["medoid"])}
+    labeler = Labeler.build(pre_nolat, evaluate.saved_model(result, MineSettings(), pre_nolat), names, 0.5,
+                            overrides={"右侧液气胸": "pneumothorax"})
+    row = label_reports(["右侧液气胸。"], labeler).frame.iloc[0]
+    assert row["Pneumothorax"] == 1.0 and pd.isna(row.get("Pleural Effusion")) and row["n_labels"] == 1
