@@ -327,3 +327,12 @@ def test_a_compound_clause_is_shown_in_each_cluster_and_an_override_names_the_wh
                             overrides={"右侧液气胸": "pneumothorax"})
     row = label_reports(["右侧液气胸。"], labeler).frame.iloc[0]
     assert row["Pneumothorax"] == 1.0 and pd.isna(row.get("Pleural Effusion")) and row["n_labels"] == 1
+
+
+# 13. hedges the hospital writes in one character
+@pytest.mark.parametrize("text, expected", [
+    ("拟支气管肺炎", [("uncertain", "支气管肺炎")]), ("拟诊左下肺炎", [("uncertain", "肺炎")]),
+    ("左第6后肋似稍膨大", [("uncertain", "后肋膨大")]), ("类似结节影", [("none", "类似结节影")]),
+])
+def test_one_character_hedges_are_uncertain_only_as_words(pre_nolat, text, expected):
+    assert parts(pre_nolat, text) == expected
