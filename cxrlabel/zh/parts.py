@@ -8,7 +8,8 @@ Two kinds of split point, both read from rules/zh:
   and it inherits that cue;
 - a clause that opens with a list word (如, 包括: rules/zh/list_openers.txt), or lists alternatives
   (或: disjunctions.txt) with no cue of its own, takes the negation or uncertainty of the clause
-  before it: 没有急性异常的迹象，如气胸或胸腔积液 negates both;
+  before it: 没有急性异常的迹象，如气胸或胸腔积液 negates both; alternatives with no cue to take
+  (陈旧性病灶或慢性炎症) are each uncertain, since either may be the finding;
 - a negation or uncertainty cue right after a stated finding (finding_ends.txt) with text after it:
   双肺纹理增多未见明确实变 -> 双肺纹理增多 | 未见明确实变.
 """
@@ -104,8 +105,9 @@ class PartSplitter:
             return text
         return None
 
-    def _pieces(self, text: str, carry: Cue | None) -> list[tuple[str, Cue | None]]:
-        """Conjunction pieces, short ones joined back; each with the leading cue it inherits, if any."""
+    def _pieces(self, text: str, carry: Cue | None) -> list[tuple[str, Cue | None, bool]]:
+        """Conjunction pieces, short ones joined back; each with the leading cue it inherits, if any, and
+        whether it is one of alternatives (A或B: either may be the finding, so neither is stated)."""
         starts, stops = [0], []
         for start, end in self._conjunction_spans(text):
             stops.append(start)
@@ -113,22 +115,27 @@ class PartSplitter:
         stops.append(len(text))
         merged: list[list[int]] = []  # [start, stop] of each piece kept, conjunctions inside joined ones
         inherit: list[Cue | None] = []
-        for start, stop in zip(starts, stops):
+        hedged: list[bool] = []
+        for at, (start, stop) in enumerate(zip(starts, stops)):
             piece = text[start:stop]
             if merged:
                 previous = text[merged[-1][0]:merged[-1][1]]
+                alternative = text[stops[at - 1]:start] in self._disjunctions
                 lead = inherit[-1] or self._leading_cue(previous)
-                need = MIN_CHARS_AFTER_CUE if lead else MIN_CHARS
+                need = MIN_CHARS_AFTER_CUE if lead or alternative else MIN_CHARS
+                hedged[-1] = hedged[-1] or alternative
                 if content_chars(piece) >= need and content_chars(previous) >= need and not self._place_only(previous):
                     own = any(m.kind in _SCOPED for m in self.cues.matches(piece))
                     merged.append([start, stop])
                     inherit.append(None if own else lead)
+                    hedged.append(alternative)
                 else:
                     merged[-1][1] = stop
             else:
                 merged.append([start, stop])
                 inherit.append(carry)
-        return [(_unbracket(text[s:e]), lead) for (s, e), lead in zip(merged, inherit)]
+                hedged.append(False)
+        return [(_unbracket(text[s:e]), lead, alt) for (s, e), lead, alt in zip(merged, inherit, hedged)]
 
     def _cue_splits(self, piece: str) -> list[str]:
         """Split before a scoped cue that follows a stated finding and governs text of its own."""
@@ -158,10 +165,12 @@ class PartSplitter:
         """The parts of one clause; `carry` is the cue a clause opening a list takes from the one before. A
         part whose predicates share one subject (主动脉增宽、硬化) gives one part per predicate, written alike."""
         parts = []
-        for piece, lead in self._pieces(text, carry):
+        for piece, lead, alternative in self._pieces(text, carry):
             for number, sub in enumerate(self._cue_splits(piece)):
                 cue, rest = self.cues.classify(sub)
                 if cue is Cue.NONE and lead is not None and number == 0:
                     cue = lead
+                if cue is Cue.NONE and alternative:
+                    cue = Cue.UNCERTAIN
                 parts.extend(Part(sub, cue, each) for each in self.shared_subject(rest))
         return parts

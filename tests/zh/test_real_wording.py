@@ -336,3 +336,15 @@ def test_a_compound_clause_is_shown_in_each_cluster_and_an_override_names_the_wh
 ])
 def test_one_character_hedges_are_uncertain_only_as_words(pre_nolat, text, expected):
     assert parts(pre_nolat, text) == expected
+
+
+# 14. alternatives: either may be the finding, so neither is stated
+@pytest.mark.parametrize("text, expected", [
+    ("左下肺陈旧性病灶或慢性炎症", [("uncertain", "肺陈旧性病灶"), ("uncertain", "慢性炎症")]),
+    ("右侧胸腔积液或气胸", [("uncertain", "胸腔积液"), ("uncertain", "气胸")]),
+    ("未见胸腔积液或气胸", [("negated", "胸腔积液"), ("negated", "气胸")]),
+    ("没有肺不张，胸腔积液或气胸", [("negated", "肺不张"), ("negated", "胸腔积液"), ("negated", "气胸")]),
+    ("右肺结节、左肺肿块", [("none", "肺结节"), ("none", "肺肿块")]),
+])
+def test_alternatives_are_each_uncertain_unless_negated(pre_nolat, text, expected):
+    assert parts(pre_nolat, text) == expected
