@@ -348,3 +348,19 @@ def test_one_character_hedges_are_uncertain_only_as_words(pre_nolat, text, expec
 ])
 def test_alternatives_are_each_uncertain_unless_negated(pre_nolat, text, expected):
     assert parts(pre_nolat, text) == expected
+
+
+# 15. a finding whose word holds a shorter finding's word, and implants left by an operation
+@pytest.mark.parametrize("text, label", [
+    ("少量心包积液", "pericardial_effusion"), ("纵隔气肿", "pneumomediastinum"), ("右侧肋膈角消失", "costophrenic_blunting"),
+    ("右肺团块影", "mass"), ("两肺间质纤维化", "interstitial"), ("胸椎退行性变", "degenerative_change"),
+])
+def test_a_longer_finding_word_wins_over_the_word_it_holds(pre_nolat, zh_data, text, label):
+    [(_, normalized)] = parts(pre_nolat, text)
+    assert suggest_label(normalized, zh_data.known_findings) == label
+
+
+@pytest.mark.parametrize("text", ["胸椎内固定术后改变", "二尖瓣置换术后"])
+def test_an_implant_left_by_an_operation_is_a_device_and_an_operation(pre_nolat, zh_data, text):
+    assert {suggest_label(n, zh_data.known_findings) for _, n in parts(pre_nolat, text)} == {"support_device",
+                                                                                               "post_surgery"}
