@@ -60,6 +60,7 @@ class FindingGuide:
     """
 
     SAME_FACTOR = 0.5
+    RELATED = 0.5  # a finding and the related one it is measured as (finding_groups.tsv): the farthest wording
 
     def __init__(self, known: Iterable[tuple[str, str]], skip_labels: Iterable[str] = (),
                  groups: Mapping[str, str] | None = None) -> None:
@@ -105,10 +106,12 @@ class FindingGuide:
 
     def cross(self, rows: Sequence[str], cols: Sequence[str], plain: Callable[[list, list], np.ndarray]) -> np.ndarray:
         """Steered distances from `rows` to `cols`, `plain` giving the edit distances. Two clauses of different
-        known findings are 1.0 whatever their edit distance, so only the pairs of one finding (halved) and
+        known findings are 1.0 whatever their edit distance (0.5 for two related findings of one group), so only
+        the pairs of one group (halved within one finding) and
         the pairs with an unknown clause are measured, a fraction of the matrix when most clauses are
         known. Each value is the one a full plain matrix masked afterwards would hold."""
-        a, b = self.grouped(self.findings(rows)), self.grouped(self.findings(cols))
+        fine_a, fine_b = self.findings(rows), self.findings(cols)
+        a, b = self.grouped(fine_a), self.grouped(fine_b)
         out = np.ones((len(rows), len(cols)), dtype=np.float32)
         unknown = np.flatnonzero(a < 0)
         if len(unknown):
@@ -120,6 +123,9 @@ class FindingGuide:
                 continue
             block = plain([rows[i] for i in at], [cols[j] for j in measured])
             block[:, b[measured] == found] *= self.SAME_FACTOR
+            # two related findings of one group sit at the edge of each other's clusters, no nearer
+            related = (b[measured] == found)[None, :] & (fine_a[at][:, None] != fine_b[measured][None, :])
+            block[related] = self.RELATED
             out[np.ix_(at, measured)] = block
         return out
 

@@ -364,3 +364,10 @@ def test_a_longer_finding_word_wins_over_the_word_it_holds(pre_nolat, zh_data, t
 def test_an_implant_left_by_an_operation_is_a_device_and_an_operation(pre_nolat, zh_data, text):
     assert {suggest_label(n, zh_data.known_findings) for _, n in parts(pre_nolat, text)} == {"support_device",
                                                                                                "post_surgery"}
+
+
+def test_a_finding_keeps_to_its_own_cluster_beside_a_related_one_worded_alike(zh_data):
+    metric = Metric(finding_guide(zh_data))
+    medoids = ["肺野斑片影", "肺渗出"]  # patchy opacity, pneumonia: related findings of one group
+    assert int(metric.nearest(["肺野感染"], medoids)[0][0]) == 1  # pneumonia, though worded like the first
+    assert metric.cross(["主动脉迂曲"], ["主动脉硬化"])[0, 0] == pytest.approx(0.5)
