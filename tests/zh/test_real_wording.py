@@ -354,6 +354,8 @@ def test_alternatives_are_each_uncertain_unless_negated(pre_nolat, text, expecte
 @pytest.mark.parametrize("text, label", [
     ("少量心包积液", "pericardial_effusion"), ("纵隔气肿", "pneumomediastinum"), ("右侧肋膈角消失", "costophrenic_blunting"),
     ("右肺团块影", "mass"), ("两肺间质纤维化", "interstitial"), ("胸椎退行性变", "degenerative_change"),
+    ("双侧肋骨骨质破坏", "bone_lesion"), ("胸廓畸形", "chest_deformity"), ("气管受压移位", "tracheal_change"),
+    ("双肺野透过度稍低", "lung_opacity"), ("右肺透过度增高", "emphysema"),
 ])
 def test_a_longer_finding_word_wins_over_the_word_it_holds(pre_nolat, zh_data, text, label):
     [(_, normalized)] = parts(pre_nolat, text)
