@@ -1,6 +1,7 @@
 """The English labeller's task for the archive engines: one chunk of reports to the bytes of its parts."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from typing import Callable
 
 from ..archive.chunk_task import ChunkResult, ChunkTask, Failure, encode_labels
 from ..archive.ids import id_values
+from ..archive.run_identity import files_digest
 from ..errors import ReportError
 from .labeler import Labeler, LabelerConfig, ReportLabels, labeler_for, labels_frame, unlabelled_reports
 from .mentions import mention_records
@@ -15,9 +17,12 @@ from .mentions import mention_records
 
 NO_SECTION = "no_section"  # the count of reports with text but none in the chosen sections, kept per part
 FAILED = "failed"  # the count of reports an unexpected error stopped, written with blank labels, kept per part
+# How a refused --resume names a changed option of the run identity, where `$option` would not say it.
+OPTION_NAMES = {"mentions": "$mentions_out", "rules_digest": "the rule or lexicon files",
+                "folder_output": "$output (a folder or a file)", "lexicon_dirs": "$lexicon_dir"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JobSpec:
     """What every chunk of a run shares; small and picklable, so it travels with each task."""
 
@@ -28,6 +33,12 @@ class JobSpec:
     mentions: bool
     batch_size: int
     log_text: bool
+
+
+def run_options(config: LabelerConfig, **options: object) -> dict[str, object]:
+    """The run identity's options: the labeller's configuration, the command's `options` that change the
+    output, and a digest of every rule and lexicon file it reads, so an edit between runs is noticed."""
+    return {**dataclasses.asdict(config), **options, "rules_digest": files_digest(config.data_folders())}
 
 
 def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:

@@ -12,18 +12,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
 from ..archive.chunk_task import ChunkResult, ChunkTask, encode_labels
 from ..archive.ids import id_values
 from ..archive.run_identity import files_digest
 from ..memo import Memo
-from ..tables import PARQUET_SUFFIXES, ChunkedTable
+from ..tables import PARQUET_SUFFIXES
 from .data_files import lexicons_folder, load_zh_data, rules_folder
 from .label import Labeler, label_reports
 from .model_file import SavedModel
 from .preprocess import ClausePreprocessor
+from .settings import ALL_CORES
 
 COUNTS = ("clauses", "unassigned", "dropped", "overridden")
+# How a refused --resume names a changed option of the run identity, where `$option` would not say it.
+OPTION_NAMES = {"label_map_sha256": "the contents of $label_map", "model_sha256": "the contents of model.json",
+                "clause_overrides_sha256": "the clause overrides file (its contents, or whether there is one)",
+                "zh_rules_sha256": "the rules/zh or lexicons/zh files the model names"}
 
 
 def override_count(position: int) -> str:
@@ -32,7 +36,7 @@ def override_count(position: int) -> str:
     return f"override {position}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ZhJobSpec:
     """What every chunk of a zh label run shares; picklable, it travels with each task. `cache_limit`,
     `batch_size` and `output_format` are what the engines read of a spec."""
@@ -41,7 +45,7 @@ class ZhJobSpec:
     mapping: dict[int, str | None]
     overrides: dict[str, str | None]
     max_distance: float
-    distance_threads: int  # rapidfuzz threads per process: all cores in one process, one per worker
+    distance_threads: int = ALL_CORES  # rapidfuzz threads per process: all cores in one process, one per worker
     key: str  # digest of the model, map and overrides: a process keeps the Labeler built for it
     id_column: str
     text_column: str
@@ -55,7 +59,7 @@ _LABELERS: Memo[tuple[str, int], Labeler] = Memo(1)  # the run's, and at most th
 
 
 def reviewed_labeler(model: SavedModel, mapping: dict[int, str | None], overrides: dict[str, str | None],
-                     max_distance: float, distance_threads: int = -1) -> Labeler:
+                     max_distance: float, distance_threads: int = ALL_CORES) -> Labeler:
     """The Labeler of a reviewed map: the clauses read as the model was mined (its word lists, sections and
     laterality), labelled through the map and overrides; zh label's and the review page's."""
     pre = ClausePreprocessor(load_zh_data(model.rules_dir, model.lexicon_dir), drop_laterality=model.drop_laterality,
@@ -93,19 +97,16 @@ def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
                        0, 0, counts=counts)
 
 
-def identity(table: ChunkedTable, spec: ZhJobSpec, chunk_size: int, encoding: str | None, no_header: bool,
-             label_map: Path, model_path: Path, overrides_path: Path) -> dict:
-    """What --resume checks: the input, the options that change the output, and the reviewed files."""
+def run_options(spec: ZhJobSpec, chunk_size: int, encoding: str | None, no_header: bool, label_map: Path,
+                model_path: Path, overrides_path: Path) -> dict[str, object]:
+    """What --resume checks besides the input: the options that change the output, and the reviewed files."""
     model = spec.model
-    return {"input": table.identity(),
-            "options": {"version": __version__, "command": "zh label", "column": spec.text_column,
-                        "id_column": spec.id_column, "encoding": encoding, "no_header": no_header,
-                        "chunk_size": chunk_size, "output_format": spec.output_format,
-                        "max_distance": spec.max_distance,
-                        "label_map_sha256": files_digest([label_map]), "model_sha256": files_digest([model_path]),
-                        "clause_overrides_sha256": files_digest([overrides_path]),
-                        "zh_rules_sha256": files_digest([rules_folder(model.rules_dir),
-                                                         lexicons_folder(model.lexicon_dir)])}}
+    return {"command": "zh label", "column": spec.text_column, "id_column": spec.id_column, "encoding": encoding,
+            "no_header": no_header, "chunk_size": chunk_size, "output_format": spec.output_format,
+            "max_distance": spec.max_distance,
+            "label_map_sha256": files_digest([label_map]), "model_sha256": files_digest([model_path]),
+            "clause_overrides_sha256": files_digest([overrides_path]),
+            "zh_rules_sha256": files_digest([rules_folder(model.rules_dir), lexicons_folder(model.lexicon_dir)])}
 
 
 def output_format(output: Path) -> str:
@@ -114,4 +115,4 @@ def output_format(output: Path) -> str:
 
 def configured(spec: ZhJobSpec, workers: int, engine: str) -> ZhJobSpec:
     """One process computes distances on every core; each of several workers on one."""
-    return replace(spec, distance_threads=-1 if workers == 1 and engine == "local" else 1)
+    return replace(spec, distance_threads=ALL_CORES if workers == 1 and engine == "local" else 1)

@@ -6,3 +6,4 @@ DEFAULT_MAX_DISTANCE = 0.5  # zh label leaves clauses farther than this from eve
 SECTION_CHOICES = ("diagnosis", "all")
 ENGINES = ("kmedoids", "sklearn-extra")  # k-medoids implementations
 OVERRIDES_FILE = "clause_overrides.csv"
+ALL_CORES = -1  # distance threads: rapidfuzz's word for every core
