@@ -22,10 +22,10 @@ from .scale import Scale
 
 
 @dataclass(frozen=True, kw_only=True)
-class ArchiveLabeler:
-    """What a labeller gives every run of its command."""
+class ArchiveCommand:
+    """What a labeller's command gives every run it makes."""
 
-    command: str  # e.g. "cxrlabel extract": names the run to a second one on the same output
+    name: str  # e.g. "cxrlabel extract": names the run to a second one on the same output
     work: Callable[[ChunkTask, TaskSpec], ChunkResult]  # one chunk (or piece) to its part's bytes
     option_names: Mapping[str, str] = field(default_factory=dict)  # identity key -> how a refused --resume names it
     hidden: tuple[str, ...] = ()  # packages the workers need not import
@@ -75,20 +75,20 @@ def failure_message(failure: Failure, column: str) -> str:
     return f"{failure.source}: row {failure.row}{rid}, column {column!r}: {failure.message}{text}"
 
 
-def write_archive(labeler: ArchiveLabeler, output: ArchiveOutput, scale: Scale,
+def write_archive(command: ArchiveCommand, output: ArchiveOutput, scale: Scale,
                   open_input: Callable[[int], ArchiveInput], *, quiet: bool) -> WrittenArchive:
     """Label the input `open_input(chunk_size)` gives into `output`, resuming where `scale.resume` says so.
 
     The part folder is locked before its manifest is read, and let go however the run ends. `quiet`: no
     resume note and no progress bar; the warnings about the input are always printed."""
-    with PartStore.claim(output.labels, labeler.command) as store:
+    with PartStore.claim(output.labels, command.name) as store:
         source = open_input(scale.chunk_size_for(store))
-        store.begin(run_identity(source.table.identity(), source.options), scale.resume, labeler.option_names)
+        store.begin(run_identity(source.table.identity(), source.options), scale.resume, command.option_names)
         if scale.resume and not quiet:
             print(f"cxrlabel: {store.resume_note()}", file=sys.stderr)
         try:
             tally = label_archive(source.table, source.text_column, source.id_column, store, source.spec,
-                                  labeler.work, scale, labeler.hidden, quiet, labeler.configure)
+                                  command.work, scale, command.hidden, quiet, command.configure)
         except ChunkFailed as exc:
             raise UserError(failure_message(exc.failure, source.text_column)) from None
         store.assemble(output.labels, output.as_folder, output.mentions)

@@ -144,7 +144,7 @@ def _summary(written: WrittenArchive, output: Path, no_cache: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..archive.write import ArchiveLabeler, ArchiveOutput, write_archive
+    from ..archive.write import ArchiveCommand, ArchiveOutput, write_archive
     from ..en.chunks import OPTION_NAMES, label_chunk
 
     if args.batch_size < 1:
@@ -154,9 +154,9 @@ def run(args: argparse.Namespace) -> int:
     outputs = _outputs(args, source)
     scale.check(outputs.labels)
     config = config_from(args)
-    labeler = ArchiveLabeler(command="cxrlabel extract", work=label_chunk, option_names=OPTION_NAMES,
+    command = ArchiveCommand(name="cxrlabel extract", work=label_chunk, option_names=OPTION_NAMES,
                              hidden=config.unused_packages())
-    written = write_archive(labeler, ArchiveOutput(labels=outputs.labels, as_folder=outputs.as_folder,
+    written = write_archive(command, ArchiveOutput(labels=outputs.labels, as_folder=outputs.as_folder,
                                                    mentions=outputs.mentions),
                             scale, lambda chunk_size: _open_input(args, source, chunk_size, config, outputs),
                             quiet=args.quiet)

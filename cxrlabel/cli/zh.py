@@ -20,7 +20,8 @@ from ..errors import UserError
 from ..output_guard import STDOUT, check_output
 from ..zh.data_files import load_zh_data
 from ..zh.model_file import MODEL_FILE
-from ..zh.settings import ALL_CORES, DEFAULT_MAX_DISTANCE, DISTANCES, ENGINES, OVERRIDES_FILE, SECTION_CHOICES
+from ..zh.settings import (ALL_CORES, DEFAULT_MAX_DISTANCE, DISTANCES, KMEDOIDS_CHOICES, OVERRIDES_FILE,
+                           SECTION_CHOICES)
 from .options import add_archive_options, add_common_options, scale_from
 
 if TYPE_CHECKING:  # mining, labelling and pandas load in the run_* functions, so that `zh --help` is quick
@@ -190,9 +191,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "findings (所见) left out (headings: lexicons/zh/sections.tsv); all: every line. "
                         "zh label reads reports the same way")
     add_threads_option(m)
-    m.add_argument("--kmedoids", choices=ENGINES, default="kmedoids",
+    m.add_argument("--kmedoids", choices=KMEDOIDS_CHOICES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
-    m.add_argument("--engine", choices=ENGINES, dest="kmedoids", help=argparse.SUPPRESS)  # its name before 0.2
+    m.add_argument("--engine", choices=KMEDOIDS_CHOICES, dest="kmedoids",  # its name before 0.2
+                   help=argparse.SUPPRESS)
     m.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
                    help="clusters.html lists clauses farther than this from every medoid apart, as unassigned; "
                         f"give zh label the same value (default {DEFAULT_MAX_DISTANCE})")
@@ -353,7 +355,7 @@ def run_mine(args: argparse.Namespace) -> int:
 
 
 def run_label(args: argparse.Namespace) -> int:
-    from ..archive.write import ArchiveLabeler, ArchiveOutput, write_archive
+    from ..archive.write import ArchiveCommand, ArchiveOutput, write_archive
     from ..zh.label import read_reviewed, reviewed_paths
     from ..zh.label_run import COUNTS, OPTION_NAMES, configured, label_zh_chunk
 
@@ -369,7 +371,7 @@ def run_label(args: argparse.Namespace) -> int:
     def open_input(chunk_size: int) -> ArchiveInput:
         from ..archive.write import ArchiveInput
         from ..tables import ChunkedTable
-        from ..zh.label_run import ZhJobSpec, labeler_for_spec, output_format, run_options
+        from ..zh.label_run import ZhJobSpec, clusters_for_spec, output_format, run_options
 
         table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
                              chunk_size=chunk_size, named=tuple(c for c in (args.column, args.id_column) if c))
@@ -379,7 +381,7 @@ def run_label(args: argparse.Namespace) -> int:
         spec = ZhJobSpec(model=model, mapping=mapping, overrides=overrides, max_distance=args.max_distance, key=key,
                          id_column=id_col, text_column=text_col, row_ids=found is None,
                          output_format=output_format(args.output), batch_size=args.batch_size)
-        labels.extend(labeler_for_spec(spec).labels)
+        labels.extend(clusters_for_spec(spec).labels)
         clash = {id_col, text_col} & set(labels)
         if clash:
             raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
@@ -391,9 +393,9 @@ def run_label(args: argparse.Namespace) -> int:
         return ArchiveInput(table=table, text_column=text_col, id_column=None if found is None else id_col, spec=spec,
                             options=options)
 
-    labeler = ArchiveLabeler(command="cxrlabel zh label", work=label_zh_chunk, option_names=OPTION_NAMES,
+    command = ArchiveCommand(name="cxrlabel zh label", work=label_zh_chunk, option_names=OPTION_NAMES,
                              configure=configured)
-    written = write_archive(labeler, ArchiveOutput(labels=args.output), scale, open_input, quiet=args.quiet)
+    written = write_archive(command, ArchiveOutput(labels=args.output), scale, open_input, quiet=args.quiet)
     _warn_new_labels(overrides, mapping, model, overrides_path)
     _warn_unmatched(overrides, written, overrides_path)
     if args.quiet:

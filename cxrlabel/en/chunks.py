@@ -11,7 +11,7 @@ from ..archive.chunk_task import ChunkResult, ChunkTask, Failure, encode_labels
 from ..archive.ids import id_values
 from ..archive.run_identity import files_digest
 from ..errors import ReportError
-from .labeler import Labeler, LabelerConfig, ReportLabels, labeler_for, labels_frame, unlabelled_reports
+from .labeler import LabelerConfig, Pipeline, ReportLabels, labels_frame, pipeline_for, unlabelled_reports
 from .mentions import mention_records
 
 
@@ -42,11 +42,11 @@ def run_options(config: LabelerConfig, **options: object) -> dict[str, object]:
 
 
 def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
-    """Label the chunk's reports in batches with this process's Labeler (loaded once per process).
+    """Label the chunk's reports in batches with this process's Pipeline (loaded once per process).
 
-    Given `task.known`, the Labeler first learns those analyses, and the result gives back the ones made
+    Given `task.known`, the Pipeline first learns those analyses, and the result gives back the ones made
     here: each worker then analyses fewer of the sentences that the others have already met."""
-    labeler = labeler_for(spec.config, spec.cache_limit)
+    labeler = pipeline_for(spec.config, spec.cache_limit)
     if task.known is None or not spec.cache_limit:
         return _label(task, spec, labeler)
     for analyses in task.known:
@@ -60,7 +60,7 @@ def label_chunk(task: ChunkTask, spec: JobSpec) -> ChunkResult:
     return result
 
 
-def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
+def _label(task: ChunkTask, spec: JobSpec, labeler: Pipeline) -> ChunkResult:
     hits, misses = labeler.cache_hits, labeler.cache_misses
     given = id_values(task.ids) if task.ids is not None else None
     ids = given if given is not None else list(range(task.start, task.start + len(task.texts)))
@@ -89,7 +89,7 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Labeler) -> ChunkResult:
                        counts={NO_SECTION: unlabelled_reports(task.texts, results), FAILED: len(failed)})
 
 
-def _label_each(labeler: Labeler, batch: list, fail: Callable[[int, Exception], None]) -> list:
+def _label_each(labeler: Pipeline, batch: list, fail: Callable[[int, Exception], None]) -> list:
     """The batch's results. Where our code fails on a report of it (not the user's input: that is a
     ReportError, which stops the run), the reports are labelled one by one and each that fails gets a row of
     blank labels, `fail` being told its position and the error."""

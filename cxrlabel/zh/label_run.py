@@ -18,7 +18,7 @@ from ..archive.run_identity import files_digest
 from ..memo import Memo
 from ..tables import PARQUET_SUFFIXES
 from .data_files import lexicons_folder, load_zh_data, rules_folder
-from .label import Labeler, label_reports
+from .label import ReviewedClusters, label_reports
 from .model_file import SavedModel
 from .preprocess import ClausePreprocessor
 from .settings import ALL_CORES
@@ -46,7 +46,7 @@ class ZhJobSpec:
     overrides: dict[str, str | None]
     max_distance: float
     distance_threads: int = ALL_CORES  # rapidfuzz threads per process: all cores in one process, one per worker
-    key: str  # digest of the model, map and overrides: a process keeps the Labeler built for it
+    key: str  # digest of the model, map and overrides: a process keeps the clusters built for it
     id_column: str
     text_column: str
     row_ids: bool  # ids are row numbers, counted from the chunk's start
@@ -55,34 +55,34 @@ class ZhJobSpec:
     cache_limit: int = 0  # no sentence memory to share between workers
 
 
-_LABELERS: Memo[tuple[str, int], Labeler] = Memo(1)  # the run's, and at most the one before it
+_CLUSTERS: Memo[tuple[str, int], ReviewedClusters] = Memo(1)  # the run's, and at most the one before
 
 
-def reviewed_labeler(model: SavedModel, mapping: dict[int, str | None], overrides: dict[str, str | None],
-                     max_distance: float, distance_threads: int = ALL_CORES) -> Labeler:
-    """The Labeler of a reviewed map: the clauses read as the model was mined (its word lists, sections and
+def reviewed_clusters(model: SavedModel, mapping: dict[int, str | None], overrides: dict[str, str | None],
+                      max_distance: float, distance_threads: int = ALL_CORES) -> ReviewedClusters:
+    """The clusters of a reviewed map: the clauses read as the model was mined (its word lists, sections and
     laterality), labelled through the map and overrides; zh label's and the review page's."""
     pre = ClausePreprocessor(load_zh_data(model.rules_dir, model.lexicon_dir), drop_laterality=model.drop_laterality,
                              sections=model.sections)
-    return Labeler.build(pre, model, mapping, max_distance, distance_threads, overrides)
+    return ReviewedClusters.build(pre, model, mapping, max_distance, distance_threads, overrides)
 
 
-def labeler_for_spec(spec: ZhJobSpec) -> Labeler:
-    """The Labeler for `spec`, built once per process (jieba and the word lists load once)."""
-    def build(_: tuple[str, int]) -> Labeler:
-        return reviewed_labeler(spec.model, spec.mapping, spec.overrides, spec.max_distance, spec.distance_threads)
+def clusters_for_spec(spec: ZhJobSpec) -> ReviewedClusters:
+    """The clusters for `spec`, built once per process (jieba and the word lists load once)."""
+    def build(_: tuple[str, int]) -> ReviewedClusters:
+        return reviewed_clusters(spec.model, spec.mapping, spec.overrides, spec.max_distance, spec.distance_threads)
 
-    return _LABELERS.recall((spec.key, spec.distance_threads), build)
+    return _CLUSTERS.recall((spec.key, spec.distance_threads), build)
 
 
 def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
     """One chunk's label rows (id, text, labels, n_labels, single_label, unassigned) as part-file bytes."""
-    labeler = labeler_for_spec(spec)
+    clusters = clusters_for_spec(spec)
     texts = ["" if v is None else str(v) for v in id_values(task.texts)]
     frames, counts = [], dict.fromkeys(COUNTS, 0)
     for begin in range(0, max(len(texts), 1), spec.batch_size):
-        batch = label_reports(texts[begin:begin + spec.batch_size], labeler)
-        frames.append(batch.frame.astype({label: "float64" for label in labeler.labels}))
+        batch = label_reports(texts[begin:begin + spec.batch_size], clusters)
+        frames.append(batch.frame.astype({label: "float64" for label in clusters.labels}))
         for name, n in zip(COUNTS, (batch.n_clauses, batch.n_unassigned, batch.n_dropped, batch.n_overridden)):
             counts[name] += n
         for position, clause in enumerate(spec.overrides):
@@ -92,7 +92,7 @@ def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
     frame.insert(0, spec.text_column, texts)
     frame.insert(0, spec.id_column, ids)
     data = encode_labels(frame, spec.output_format)
-    positives = {label: int((frame[label] == 1.0).sum()) for label in labeler.labels}
+    positives = {label: int((frame[label] == 1.0).sum()) for label in clusters.labels}
     return ChunkResult(task.index, task.start, len(frame), [str(c) for c in frame.columns], data, None, positives,
                        0, 0, counts=counts)
 
