@@ -72,9 +72,10 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Pipeline) -> ChunkResult:
                                                                                       exc)))
         except ReportError as exc:
             row = begin + exc.index
-            failure = Failure(task.source, task.source_row + row + 1, given[row] if given else None,
-                              exc.message, str(task.texts[row]) if spec.log_text else None)
-            return ChunkResult(task.index, task.start, len(task.texts), [], b"", None, {}, 0, 0, failure)
+            failure = Failure(source=task.source, row=task.source_row + row + 1,
+                              report_id=given[row] if given else None, message=exc.message,
+                              text=str(task.texts[row]) if spec.log_text else None)
+            return ChunkResult(index=task.index, start=task.start, rows=len(task.texts), failure=failure)
     out = labels_frame(results, labeler.observations)
     if spec.id_column:
         out.insert(0, spec.id_column, given)
@@ -84,8 +85,9 @@ def _label(task: ChunkTask, spec: JobSpec, labeler: Pipeline) -> ChunkResult:
         mentions = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n"
                            for rid, result in zip(ids, results) for record in mention_records(rid, result)).encode("utf-8")
     positives = {o: int((out[o] == 1.0).sum()) for o in labeler.observations}
-    return ChunkResult(task.index, task.start, len(out), [str(c) for c in out.columns], labels, mentions, positives,
-                       labeler.cache_hits - hits, labeler.cache_misses - misses,
+    return ChunkResult(index=task.index, start=task.start, rows=len(out), columns=[str(c) for c in out.columns],
+                       labels=labels, mentions=mentions, positives=positives, cache_hits=labeler.cache_hits - hits,
+                       cache_misses=labeler.cache_misses - misses,
                        counts={NO_SECTION: unlabelled_reports(task.texts, results), FAILED: len(failed)})
 
 

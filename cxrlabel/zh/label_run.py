@@ -93,8 +93,8 @@ def label_zh_chunk(task: ChunkTask, spec: ZhJobSpec) -> ChunkResult:
     frame.insert(0, spec.id_column, ids)
     data = encode_labels(frame, spec.output_format)
     positives = {label: int((frame[label] == 1.0).sum()) for label in clusters.labels}
-    return ChunkResult(task.index, task.start, len(frame), [str(c) for c in frame.columns], data, None, positives,
-                       0, 0, counts=counts)
+    return ChunkResult(index=task.index, start=task.start, rows=len(frame), columns=[str(c) for c in frame.columns],
+                       labels=data, positives=positives, counts=counts)
 
 
 def run_options(spec: ZhJobSpec, chunk_size: int, encoding: str | None, no_header: bool, label_map: Path,
