@@ -1,6 +1,6 @@
 """Mining: reports -> clauses -> distinct normalised clauses -> weighted k-medoids -> clusters.
 
-Pure computation; reading the input and writing the outputs live in cli.py / mine_outputs.py.
+Pure computation; reading the input and writing the outputs live in cli/zh.py / mine_outputs.py.
 """
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def plus_plus_init(scaled: np.ndarray, k: int, seed: int) -> np.ndarray:
     with probability proportional to its weighted distance to the nearest one chosen.
 
     O(n·k) against BUILD's O(n²·k): BUILD was most of the mining time on big archives, and FasterPAM's
-    swaps from this start reach the same loss (the README gives the benchmark)."""
+    swaps from this start reach the same loss (README, "Speed and scale", gives the benchmark)."""
     rng = np.random.default_rng(seed)
     medoids = [int(np.argmin(scaled.sum(axis=0, dtype=np.float64)))]
     near = scaled[:, medoids[0]].astype(np.float64)
