@@ -17,7 +17,7 @@ from ..archive.scale import default_workers
 from ..en.settings import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import STDOUT, check_output, refuse_foreign
-from .options import add_archive_options, add_common_options, add_labeler_options, config_from, scale_from
+from .options import add_archive_options, add_common_options, add_labeler_options, config_from, reading, scale_from
 
 if TYPE_CHECKING:  # the engine, the labeller and pandas load in run, so that `extract --help` is quick
     from ..archive.write import ArchiveInput, WrittenArchive
@@ -174,8 +174,7 @@ def _open_input(args: argparse.Namespace, source: Path, chunk_size: int, config:
     from ..en.chunks import JobSpec, run_options
     from ..tables import ChunkedTable, check_id_column, find_column
 
-    table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
-                         named=tuple(c for c in (args.column, args.id_column) if c))
+    table = ChunkedTable(source, chunk_size=chunk_size, **reading(args))
     columns = pd.DataFrame(columns=table.columns)
     text_column = find_column(columns, args.column, header_setting="no_header")
     id_column = (find_column(columns, args.id_column, what="ids", setting="id_column", header_setting="no_header")

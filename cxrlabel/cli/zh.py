@@ -22,7 +22,7 @@ from ..zh.data_files import load_zh_data
 from ..zh.model_file import MODEL_FILE
 from ..zh.settings import (ALL_CORES, DEFAULT_MAX_DISTANCE, DISTANCES, KMEDOIDS_CHOICES, OVERRIDES_FILE,
                            SECTION_CHOICES)
-from .options import add_archive_options, add_common_options, scale_from
+from .options import add_archive_options, add_common_options, reading, scale_from
 
 if TYPE_CHECKING:  # mining, labelling and pandas load in the run_* functions, so that `zh --help` is quick
     import pandas as pd
@@ -273,9 +273,7 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
     from ..archive.ids import RepeatedIds
     from ..tables import read_table, report_texts
 
-    # The names the user gave make a one-column file's first line its header, not a report.
-    table = read_table(args.input, encoding=args.encoding, header=False if args.no_header else None,
-                       named=tuple(c for c in (args.column, args.id_column) if c))
+    table = read_table(args.input, **reading(args))
     frame = table.frame
     text_col, found = _columns(frame.columns, args)
     id_col = str(found) if found is not None else "row"
@@ -373,8 +371,7 @@ def run_label(args: argparse.Namespace) -> int:
         from ..tables import ChunkedTable
         from ..zh.label_run import ZhJobSpec, clusters_for_spec, output_format, run_options
 
-        table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
-                             chunk_size=chunk_size, named=tuple(c for c in (args.column, args.id_column) if c))
+        table = ChunkedTable(args.input, chunk_size=chunk_size, **reading(args))
         text_col, found = _columns(table.columns, args)
         id_col = str(found) if found is not None else "row"
         key = hashlib.sha256(pickle.dumps((model, mapping, overrides, args.max_distance))).hexdigest()

@@ -75,3 +75,17 @@ def test_zh_mine_counts_repeated_ids_as_zh_label_does(tmp_path, capsys):
     source = _zh_input(tmp_path)
     assert main(["zh", "mine", str(source), "--id-column", "study", "-k", "2", "--out", str(tmp_path / "m"), "-q"]) == 0
     assert "warning: 2 ids in column 'study' appear more than once (5 rows)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_undecodable_bytes_are_counted_and_worded_alike(command, mined, tmp_path, capsys):
+    args = _commands(mined, tmp_path)[command]
+    source = Path(args[2] if command == "zh label" else args[1])
+    lines = source.read_bytes().split(b"\n")
+    lines[2] = lines[2] + b"\x92"  # a stray byte in the second report (the text column is the last)
+    lines[4] = lines[4] + b"\x92"
+    source.write_bytes(b"\n".join(lines))
+    assert main(args + ["-q"]) == 0
+    err = capsys.readouterr().err
+    assert ("cxrlabel: warning: 2 undecodable bytes in 2 rows were replaced with U+FFFD; give --encoding to read "
+            "them correctly") in err
