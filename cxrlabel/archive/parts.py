@@ -135,7 +135,7 @@ class PartStore:
     def begin(self, identity: dict, resume: bool, names: Mapping[str, str] | None = None) -> None:
         """Continue the unfinished run here (with `resume`), or start a new one: a run that finished no part
         holds nothing to resume, so it is started again without asking. `names`: how the refusal names an
-        option of the identity that changed, where `$option` would not say it."""
+        option of the identity that changed, where its own name would not say it."""
         identity = json.loads(json.dumps(identity))  # compare as the manifest stores it
         manifest = self.folder / MANIFEST
         if manifest.exists():

@@ -17,7 +17,7 @@ from .mentions import mention_records
 
 NO_SECTION = "no_section"  # the count of reports with text but none in the chosen sections, kept per part
 FAILED = "failed"  # the count of reports an unexpected error stopped, written with blank labels, kept per part
-# How a refused --resume names a changed option of the run identity, where `$option` would not say it.
+# How a refused --resume names a changed option of the run identity, where its own name would not say it.
 OPTION_NAMES = {"mentions": "$mentions_out", "rules_digest": "the rule or lexicon files",
                 "folder_output": "$output (a folder or a file)", "lexicon_dirs": "$lexicon_dir"}
 

@@ -24,7 +24,7 @@ from .preprocess import ClausePreprocessor
 from .settings import ALL_CORES
 
 COUNTS = ("clauses", "unassigned", "dropped", "overridden")
-# How a refused --resume names a changed option of the run identity, where `$option` would not say it.
+# How a refused --resume names a changed option of the run identity, where its own name would not say it.
 OPTION_NAMES = {"label_map_sha256": "the contents of $label_map", "model_sha256": "the contents of model.json",
                 "clause_overrides_sha256": "the clause overrides file (its contents, or whether there is one)",
                 "zh_rules_sha256": "the rules/zh or lexicons/zh files the model names"}
