@@ -18,7 +18,7 @@ import pandas as pd
 
 from bench.openi import HALVES, SHARED, in_half
 from cxrlabel.scoring import CLASSES, score_observation
-from cxrlabel.en.labeler import Labeler, LabelerConfig, ReportLabels
+from cxrlabel.en.labeler import LabelerConfig, Pipeline, ReportLabels
 
 THEIRS = SHARED / "chexbert_findings_dev.csv"
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"conventions: skipped, {THEIRS} is absent")
         return
     frame = load(args.half)
-    results = Labeler(LabelerConfig(parser=args.parser, sections="all")).label(frame.findings.fillna("").tolist())
+    results = Pipeline(LabelerConfig(parser=args.parser, sections="all")).label(frame.findings.fillna("").tolist())
     ours = pd.DataFrame([r.labels for r in results])
     per, patterns = compare(ours, frame)
     print(f"Open-i dev findings, {args.half} half, {len(frame)} reports: cxrlabel (--parser {args.parser}) "

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxrlabel.archive.local_engine import one_blas_thread
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
 from bench.archive import OPENI, openi_reports
 
@@ -29,7 +29,7 @@ def load_reports() -> tuple[list[str], str]:
     return texts * 64, f"{len(texts)} corpora/en reports x 64 (Open-i absent)"
 
 
-def rate(labeler: Labeler, texts: list[str]) -> float:
+def rate(labeler: Pipeline, texts: list[str]) -> float:
     start = time.perf_counter()
     for i in range(0, len(texts), BATCH):
         labeler.label(texts[i:i + BATCH])
@@ -43,9 +43,9 @@ def main() -> None:
     print(f"labeler: {len(texts)} reports ({source}), whole report text (--sections all), batches of {BATCH}, 1 process")
     rows = []
     for parser, cache in (("spacy", True), ("spacy", False), ("none", True)):
-        labeler = Labeler(LabelerConfig(parser=parser, sections="all"), cache_limit=200_000 if cache else 0)
+        labeler = Pipeline(LabelerConfig(parser=parser, sections="all"), cache_limit=200_000 if cache else 0)
         labeler.label(texts[:BATCH])  # warm-up: model load and first batch are not timed
-        first = rate(labeler if not cache else Labeler(LabelerConfig(parser=parser, sections="all")), texts[:unique])
+        first = rate(labeler if not cache else Pipeline(LabelerConfig(parser=parser, sections="all")), texts[:unique])
         full = rate(labeler, texts)
         hit = labeler.cache_hits / max(1, labeler.cache_hits + labeler.cache_misses)
         rows.append((parser, cache, first, full, hit))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cxrlabel.scoring import score_positive_only
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 from cxrlabel.en.sections import DEFAULT, SECTION_CHOICES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi_dev"
@@ -113,13 +113,13 @@ def score(pred: pd.DataFrame, gold: pd.DataFrame) -> dict[str, dict[str, dict]]:
     return per
 
 
-def label(labeler: Labeler, texts: pd.Series) -> pd.DataFrame:
+def label(labeler: Pipeline, texts: pd.Series) -> pd.DataFrame:
     return pd.DataFrame([r.labels for r in labeler.label(texts.fillna("").tolist())])
 
 
 def evaluate_openi(parser: str, sections: str, profile: str, half: str = "all") -> dict:
     gold = load_gold(profile, half)
-    labeler = Labeler(LabelerConfig(parser=parser, sections=sections))
+    labeler = Pipeline(LabelerConfig(parser=parser, sections=sections))
     start = time.perf_counter()
     pred = label(labeler, gold.report_text)
     return {"reports": len(gold), "seconds": time.perf_counter() - start, "per": score(pred, gold), "pred": pred,
@@ -132,7 +132,7 @@ def compare_sections(parser: str, profile: str) -> dict[str, dict[str, float]]:
     halves = {h: in_half(gold.uid, h).to_numpy() for h in HALVES}
     out = {}
     for choice in SECTION_CHOICES[1:]:  # "default" is one of the others
-        pred = label(Labeler(LabelerConfig(parser=parser, sections=choice)), gold.report_text)
+        pred = label(Pipeline(LabelerConfig(parser=parser, sections=choice)), gold.report_text)
         out[choice] = {h: macro(score(pred[rows].reset_index(drop=True), gold[rows].reset_index(drop=True))
                                 ["uncertain_as_negative"]) for h, rows in halves.items()}
     return out

@@ -17,7 +17,7 @@ import pandas as pd
 
 from bench.openi import HALVES, SHARED, interval, label, load_gold, macro, micro, resampled, score, summary
 from cxrlabel.en import aggregate, lexicon, sections
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 from cxrlabel.resources import lexicons_dir, rules_dir
 
 UNMENTION = "unmention"  # entity label of phrases that cancel an overlapping mention
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     texts = gold.report_text.fillna("")
     runs = {"NegEx": NegexLabeler(args.sections).label(texts.tolist())}
     for parser in ("none", "spacy"):
-        runs[f"ours {parser}"] = label(Labeler(LabelerConfig(parser=parser, sections=args.sections)), texts)
+        runs[f"ours {parser}"] = label(Pipeline(LabelerConfig(parser=parser, sections=args.sections)), texts)
     scores = {name: score(pred, gold) for name, pred in runs.items()}
     choice = sections.DEFAULT if args.sections == "default" else args.sections
     print(f"Open-i dev, {args.half} half ({args.profile} gold, --sections {choice}): {len(gold)} judgeable "

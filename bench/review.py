@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bench.openi import SHARED, label, load_gold
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 from cxrlabel.review import estimate as estimate_module
 from cxrlabel.review.estimate import METHODS, Reviewed, estimate
 from cxrlabel.review.sample import ALLOCATIONS, LabelTable, draw_sample, least_sure
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     estimate_module.PRIOR = args.prior
     gold_frame = load_gold("broad", args.half)
     start = time.perf_counter()
-    pred = label(Labeler(LabelerConfig(parser=args.parser)), gold_frame.report_text)
+    pred = label(Pipeline(LabelerConfig(parser=args.parser)), gold_frame.report_text)
     table = archive_table(pred, gold_frame.uid)
     gold = np.where(gold_frame[table.observations].to_numpy(dtype=float) == 1.0, 0, 1).astype(np.int8)
     print(f"Open-i dev {args.half} half: {len(table.ids)} reports labelled in {time.perf_counter() - start:.1f}s "

@@ -138,7 +138,7 @@ def corpus_table() -> None:
     and --k-range (k chosen by silhouette)."""
     import pandas as pd
 
-    from cxrlabel.zh import evaluate
+    from cxrlabel.zh import gold_scores
     from cxrlabel.zh.data_files import load_zh_data
     from cxrlabel.zh.mine import MineSettings, mine
     from cxrlabel.zh.preprocess import ClausePreprocessor
@@ -162,8 +162,8 @@ def corpus_table() -> None:
         for k, k_range in (*((k, None) for k in CORPUS_KS), (None, None), (None, (5, 40))):
             settings = MineSettings(k=k, k_range=k_range, **options)
             result = mine(reports["id"].tolist(), texts, settings, pre)
-            out = evaluate.predict(texts, pre, result, settings, evaluate.majority_names(result, clause_gold))
-            f1 = evaluate.micro_f1(gold, out, data.chexpert_names)
+            out = gold_scores.predict(texts, pre, result, settings, gold_scores.majority_names(result, clause_gold))
+            f1 = gold_scores.micro_f1(gold, out, data.chexpert_names)
             scores.append(f"{f1:.3f}" if k else f"{f1:.3f} (k={len(result.clusters)})")
         print(f"| {name} | {' | '.join(scores)} |", flush=True)
 
@@ -208,7 +208,7 @@ def prose_table() -> None:
         return
     import pandas as pd
 
-    from cxrlabel.zh import evaluate
+    from cxrlabel.zh import gold_scores
     from cxrlabel.zh.data_files import load_zh_data
     from cxrlabel.zh.known_findings import suggest_label
     from cxrlabel.zh.mine import MineSettings, mine
@@ -232,11 +232,11 @@ def prose_table() -> None:
             result = mine(part["uid"].astype(str).tolist(), texts, settings, pre)
             suggested = {cid: suggest_label(medoid, data.known_findings)
                          for cid, medoid in zip(result.clusters["cluster_id"], result.clusters["medoid"])}
-            majority = evaluate.report_majority_names(result, part[labels].eq(1.0))
+            majority = gold_scores.report_majority_names(result, part[labels].eq(1.0))
             for naming, names in zip(rows, (suggested, majority)):
-                out = evaluate.predict(texts, pre, result, settings, names)
+                out = gold_scores.predict(texts, pre, result, settings, names)
                 chosen = f" (k={len(result.clusters)})" if k is None else ""
-                rows[naming].append(f"{evaluate.macro_f1(part, out, labels):.3f}{chosen}")
+                rows[naming].append(f"{gold_scores.macro_f1(part, out, labels):.3f}{chosen}")
         for naming, scores in rows.items():
             print(f"| {name} ({len(part)}) | {naming} | {' | '.join(scores)} |", flush=True)
 
@@ -349,7 +349,7 @@ def _ours(ids, texts, naming, positive, k):
     report labelled by zh label."""
     import pandas as pd
 
-    from cxrlabel.zh import evaluate
+    from cxrlabel.zh import gold_scores
     from cxrlabel.zh.data_files import load_zh_data
     from cxrlabel.zh.known_findings import output_name
     from cxrlabel.zh.mine import MineSettings, mine
@@ -370,7 +370,7 @@ def _ours(ids, texts, naming, positive, k):
     for cid, read in reads.items():
         if cid not in names and read:
             names[cid] = read
-    out = evaluate.predict(texts, pre, result, settings, names)
+    out = gold_scores.predict(texts, pre, result, settings, names)
     columns = {label: output_name(label, data.chexpert_names) for label in labels}
     pred = [{label for label, column in columns.items() if column in out and row[column] == 1.0}
             for _, row in out.iterrows()]

@@ -11,7 +11,7 @@ from typing import Iterable
 import pandas as pd
 
 from .archive.local_engine import hidden_while
-from .en.labeler import LabelerConfig, labeler_for, labels_frame, unlabelled_reports, unlabelled_warning
+from .en.labeler import LabelerConfig, labels_frame, pipeline_for, unlabelled_reports, unlabelled_warning
 from .en.mentions import mention_records, render
 from .en.settings import BATCH_SIZE
 from .errors import UserError
@@ -64,7 +64,7 @@ class Labeler:
     def __init__(self, config: LabelerConfig | None = None, **options: object) -> None:
         self.config = config if config is not None else config_of(options)
         with self._libraries():
-            self.labeler = labeler_for(self.config)
+            self.pipeline = pipeline_for(self.config)
 
     def _libraries(self):
         """As in extract: packages labelling never uses (torch, scipy) stay unimported while it loads and labels."""
@@ -72,7 +72,7 @@ class Labeler:
 
     @property
     def observations(self) -> list[str]:
-        return self.labeler.observations
+        return self.pipeline.observations
 
     def label(self, texts: str | Iterable[str | None] | pd.Series) -> pd.DataFrame:
         """One row per text, in order (a Series keeps its index; a single string is one report): Reports, the
@@ -83,7 +83,7 @@ class Labeler:
         results = []
         with self._libraries():
             for begin in range(0, len(texts), BATCH_SIZE):
-                results += self.labeler.label(texts[begin:begin + BATCH_SIZE])
+                results += self.pipeline.label(texts[begin:begin + BATCH_SIZE])
         unlabelled = unlabelled_reports(texts, results)
         if unlabelled:
             warnings.warn(str(UserError(unlabelled_warning(unlabelled, len(texts), self.config.sections))), stacklevel=2)
@@ -98,7 +98,7 @@ class Labeler:
             raise TypeError(f"explain takes one report as a str, not {type(text).__name__}; "
                             "label() takes many")
         with self._libraries():
-            result = self.labeler.label([text])[0]
+            result = self.pipeline.label([text])[0]
         return render(mention_records(None, result), result.labels)
 
 

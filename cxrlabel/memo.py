@@ -5,7 +5,7 @@ Report text repeats heavily, so each distinct item is worked out once and reused
 distinct items than memory should, so the number kept is bounded. Emptying a full memory at once loses
 the items that repeat most along with the rest; here memory is kept in two generations: when the recent
 one is full it becomes the older one, and an item met again there is carried into the new generation.
-(README, "Archive scale", has what this reuses against emptying a full memory.)
+(README, "Label a whole archive", has what this reuses against emptying a full memory.)
 """
 from __future__ import annotations
 

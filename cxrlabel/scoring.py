@@ -90,7 +90,7 @@ def _mean(values: list) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def evaluate(pred_frame: pd.DataFrame, gold_frame: pd.DataFrame, observations: list[str], pred_path: str,
+def score_labels(pred_frame: pd.DataFrame, gold_frame: pd.DataFrame, observations: list[str], pred_path: str,
              gold_path: str, positive_only: bool = False, uncertain_positive: bool = False,
              log_text: bool = False) -> dict:
     """`log_text`: a message may quote a cell that is not a label (it may hold report text)."""

@@ -45,13 +45,13 @@ def spacy_model() -> None:
 @pytest.fixture(scope="session")
 def spacy_labeler():
     spacy_required()
-    from cxrlabel.en.labeler import Labeler, LabelerConfig
+    from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
-    return Labeler(LabelerConfig(parser="spacy", sections="all"))
+    return Pipeline(LabelerConfig(parser="spacy", sections="all"))
 
 
 @pytest.fixture(scope="session")
 def surface_labeler():
-    from cxrlabel.en.labeler import Labeler, LabelerConfig
+    from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
-    return Labeler(LabelerConfig(parser="none", sections="all"))
+    return Pipeline(LabelerConfig(parser="none", sections="all"))

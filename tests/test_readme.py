@@ -74,7 +74,7 @@ def test_explain_is_the_table_the_command_prints(capsys):
 
 def test_a_labeler_is_reused_and_bad_options_name_the_keyword():
     labeler = cxrlabel.Labeler(parser="none")
-    assert labeler.labeler is cxrlabel.Labeler(parser="none").labeler  # loaded once per process and options
+    assert labeler.pipeline is cxrlabel.Labeler(parser="none").pipeline  # loaded once per process and options
     with pytest.raises(UserError, match="unknown option 'parsr'"):
         cxrlabel.label(["x"], parsr="none")
     with pytest.raises(UserError, match="^sections 'nope' is not one of"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import pandas as pd
@@ -39,7 +39,7 @@ class ChunkTask:
     known: list[Learned] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Failure:
     """A report that could not be labelled, named by file, row and id; its text only when the user allows it."""
 
@@ -50,17 +50,19 @@ class Failure:
     text: str | None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ChunkResult:
+    """A labelled chunk (or piece), or the failure that stopped it (which holds no labels)."""
+
     index: int
     start: int
     rows: int
-    columns: list[str]  # the output header
-    labels: bytes  # headerless CSV, or a Parquet file
-    mentions: bytes | None
-    positives: dict[str, int]
-    cache_hits: int
-    cache_misses: int
+    columns: list[str] = field(default_factory=list)  # the output header
+    labels: bytes = b""  # headerless CSV, or a Parquet file
+    mentions: bytes | None = None
+    positives: dict[str, int] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
     failure: Failure | None = None
     learned: Learned | None = None  # this task's fresh analyses, when it was given `known`
     counts: dict[str, int] | None = None  # tallies a task function may add (zh label's clauses), kept per part
@@ -114,5 +116,7 @@ def merge_results(pieces: list[ChunkResult], output_format: str) -> ChunkResult:
     mentions = None if pieces[0].mentions is None else b"".join(p.mentions for p in pieces)
     positives = {o: sum(p.positives[o] for p in pieces) for o in pieces[0].positives}
     counts = None if pieces[0].counts is None else {k: sum(p.counts[k] for p in pieces) for k in pieces[0].counts}
-    return ChunkResult(pieces[0].index, pieces[0].start, sum(p.rows for p in pieces), pieces[0].columns, labels, mentions,
-                       positives, sum(p.cache_hits for p in pieces), sum(p.cache_misses for p in pieces), counts=counts)
+    return ChunkResult(index=pieces[0].index, start=pieces[0].start, rows=sum(p.rows for p in pieces),
+                       columns=pieces[0].columns, labels=labels, mentions=mentions, positives=positives,
+                       cache_hits=sum(p.cache_hits for p in pieces), cache_misses=sum(p.cache_misses for p in pieces),
+                       counts=counts)

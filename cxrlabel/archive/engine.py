@@ -61,7 +61,7 @@ def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask],
     Each worker keeps its own sentence memory and sees a share of the archive, so on its own it would
     analyse again what the others have met. So the analyses a piece made go out with the next pieces, to
     whichever worker takes them (with min(workers, SHARED_WITH) pieces, which bounds the cost with many
-    workers); README, "Speed", has what this saves."""
+    workers); README, "Label a whole archive", has what this saves."""
     counts: deque[int] = deque()
     recent: deque[dict] = deque(maxlen=min(workers, SHARED_WITH))
     share = bool(spec.cache_limit) and workers > 1

@@ -36,3 +36,11 @@ class RepeatedIds:
     def rows(self) -> int:
         """How many rows hold a repeated id."""
         return sum(self.repeated.values())
+
+    def warning(self, column: str) -> str | None:
+        """What every command that reads an id column says of repeated ids: counts only, never an id."""
+        if not self.ids:
+            return None
+        return (f"cxrlabel: warning: {self.ids} {'id' if self.ids == 1 else 'ids'} in column {column!r} "
+                f"{'appears' if self.ids == 1 else 'appear'} more than once ({self.rows} rows); every row is kept, in "
+                "input order, and `cxrlabel evaluate` refuses duplicate ids, so make them unique before scoring")

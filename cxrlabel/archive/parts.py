@@ -1,4 +1,4 @@
-"""The part folder of an extract run: one file per finished chunk, a manifest, and the final files made from them.
+"""The part folder of an archive run (extract, zh label): one file per finished chunk, a manifest, and the final files made from them.
 
 Each part is written to a temporary name and renamed, then recorded in manifest.json with its row range
 and checksum. A run that is killed, or stops on a full disk, leaves only whole parts behind, and
@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -34,13 +35,9 @@ from ..tables import concat_parquet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-# How a changed part of the run identity is named in the message that refuses to resume; any other is the
-# setting of that name.
-OPTION_NAMES = {"mentions": "$mentions_out", "rules_digest": "the rule or lexicon files", "version": "the cxrlabel version",
-                "folder_output": "$output (a folder or a file)", "lexicon_dirs": "$lexicon_dir",
-                "label_map_sha256": "the contents of $label_map", "model_sha256": "the contents of model.json",
-                "clause_overrides_sha256": "the clause overrides file (its contents, or whether there is one)",
-                "zh_rules_sha256": "the rules/zh or lexicons/zh files the model names"}
+# How a changed part of the run identity is named in the message that refuses to resume, besides the names each
+# labeller gives its own options; any other is the setting of that name.
+OPTION_NAMES = {"version": "the cxrlabel version"}
 
 
 def _sha256(path: Path) -> str:
@@ -51,14 +48,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _differences(old: dict, new: dict) -> list[str]:
+def _differences(old: dict, new: dict, names: Mapping[str, str]) -> list[str]:
     out = []
     if old.get("input") != new.get("input"):
         out.append("the input changed since that run (files, sizes or modification times differ)")
     before, now = old.get("options", {}), new.get("options", {})
     for key in sorted(set(before) | set(now)):
         if before.get(key) != now.get(key):
-            name = OPTION_NAMES.get(key, "$" + key)
+            name = {**OPTION_NAMES, **names}.get(key, "$" + key)
             out.append(f"{name} was {before.get(key)!r}, now {now.get(key)!r}")
     return out
 
@@ -135,9 +132,10 @@ class PartStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def begin(self, identity: dict, resume: bool) -> None:
+    def begin(self, identity: dict, resume: bool, names: Mapping[str, str] | None = None) -> None:
         """Continue the unfinished run here (with `resume`), or start a new one: a run that finished no part
-        holds nothing to resume, so it is started again without asking."""
+        holds nothing to resume, so it is started again without asking. `names`: how the refusal names an
+        option of the identity that changed, where its own name would not say it."""
         identity = json.loads(json.dumps(identity))  # compare as the manifest stores it
         manifest = self.folder / MANIFEST
         if manifest.exists():
@@ -151,7 +149,7 @@ class PartStore:
                 if not resume:
                     raise UserError(f"{self.folder} holds an unfinished run ({len(parts)} parts, {done} rows done): add "
                                     "$resume to continue it, or delete the folder to start again")
-                changed = _differences(state.get("identity", {}), identity)
+                changed = _differences(state.get("identity", {}), identity, names or {})
                 if changed:
                     raise UserError(f"cannot $resume the run in {self.folder}: {'; '.join(changed)}. Run as before, "
                                     "or delete the folder to start again")

@@ -1,15 +1,13 @@
-"""What a resumed extract run must share with the run it continues: the same input files, the options that
-change the output, and the same rule and lexicon files. Anything else (workers, engine, cache, batch size)
-may change between the two."""
+"""What a resumed run must share with the run it continues: the same input files, the options that change the
+output, and the same data files (rules, lexicons, a reviewed map). Each labeller names its own options and
+digests; anything else (workers, engine, cache, batch size) may change between the two."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..en.labeler import LabelerConfig
 
 
 def files_digest(paths: Sequence[Path]) -> str:
@@ -26,13 +24,7 @@ def files_digest(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def rule_files_digest(config: LabelerConfig) -> str:
-    """A hash over every rule and lexicon file the labeler reads, so an edit between runs is noticed."""
-    return files_digest(config.data_folders())
-
-
-def run_identity(input_files: list[dict], config: LabelerConfig, **options: object) -> dict:
-    """The manifest's record of the run; `options` are the extract options that change the output."""
-    return {"input": input_files,
-            "options": {"version": __version__, **dataclasses.asdict(config), **options,
-                        "rules_digest": rule_files_digest(config)}}
+def run_identity(input_files: list[dict], options: dict[str, object]) -> dict:
+    """The manifest's record of the run: its input files, the cxrlabel version and the labeller's `options`
+    that change the output."""
+    return {"input": input_files, "options": {"version": __version__, **options}}

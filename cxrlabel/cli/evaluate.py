@@ -46,10 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.sample:
-        from ..review.evaluate import evaluate_review
+        from ..review.evaluate_review import evaluate_review
 
         return evaluate_review(args.predictions, args.gold, args.sample, args.json)
-    from ..scoring import align, evaluate
+    from ..scoring import align, score_labels
     from ..tables import describe_columns, read_table
 
     # label files always have a header row; Parquet's numbers and NaN are read as the text a CSV holds
@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         observations = [c for c in gold.columns if c in pred.columns and str(c).lower() not in skip]
         if not observations:
             raise UserError("the two files share no observation columns")
-    result = evaluate(pred, gold, observations, args.predictions, args.gold, args.positive_only,
-                      args.uncertain_as == "positive", args.log_text)
+    result = score_labels(pred, gold, observations, args.predictions, args.gold, args.positive_only,
+                          args.uncertain_as == "positive", args.log_text)
     print(json.dumps(result, indent=2) if args.json else format_table(result, args.positive_only))
     return 0
 

@@ -17,13 +17,11 @@ from ..archive.scale import default_workers
 from ..en.settings import BATCH_SIZE, CACHE_LIMIT
 from ..errors import UserError
 from ..output_guard import STDOUT, check_output, refuse_foreign
-from .options import add_archive_options, add_common_options, add_labeler_options, config_from, scale_from
+from .options import add_archive_options, add_common_options, add_labeler_options, config_from, reading, scale_from
 
 if TYPE_CHECKING:  # the engine, the labeller and pandas load in run, so that `extract --help` is quick
-    from ..archive.chunk_task import Failure
-    from ..archive.parts import PartStore
-    from ..archive.run import RunTally
-    from ..tables import ChunkedTable
+    from ..archive.write import ArchiveInput, WrittenArchive
+    from ..en.labeler import LabelerConfig
 
 EPILOG = """\
 examples:
@@ -127,30 +125,15 @@ def _outputs(args: argparse.Namespace, source: Path) -> Outputs:
     return Outputs(output, as_folder, fmt, mentions)
 
 
-def _repeated_warning(tally: RunTally) -> str | None:
-    """Counts only, never an id: they may identify patients."""
-    repeated = tally.repeated
-    if not repeated.ids:
-        return None
-    return (f"cxrlabel: warning: {repeated.ids} {'id appears' if repeated.ids == 1 else 'ids appear'} more than once "
-            f"({repeated.rows} rows); `cxrlabel evaluate` refuses duplicate ids, so make them unique before scoring")
-
-
-def _failure_message(failure: Failure, column: str) -> str:
-    rid = f" (id {failure.report_id!r})" if failure.report_id is not None else ""
-    text = (f"; report text: {failure.text!r}" if failure.text is not None
-            else "; add --log-text to show the report's text in this message")
-    return f"{failure.source}: row {failure.row}{rid}, column {column!r}: {failure.message}{text}"
-
-
-def _summary(store: PartStore, output: Path, tally: RunTally, no_cache: bool) -> str:
+def _summary(written: WrittenArchive, output: Path, no_cache: bool) -> str:
     """Counts only: rows, the most frequent positives, and how often the sentence cache was used."""
     counts: dict[str, int] = {}
-    for part in store.parts.values():
+    for part in written.parts:
         for obs, n in part["positives"].items():
             counts[obs] = counts.get(obs, 0) + n
     top = ", ".join(f"{o} {n}" for o, n in sorted(counts.items(), key=lambda kv: -kv[1])[:5] if n)
-    lines = [f"cxrlabel: labelled {store.rows_done} reports -> {output} (positives: {top or 'none'})"]
+    lines = [f"cxrlabel: labelled {written.rows} reports -> {output} (positives: {top or 'none'})"]
+    tally = written.tally
     seen = tally.cache_hits + tally.cache_misses
     if no_cache:
         lines.append("cxrlabel: sentence cache off")
@@ -161,10 +144,8 @@ def _summary(store: PartStore, output: Path, tally: RunTally, no_cache: bool) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..archive.parts import PartStore
-    from ..archive.run import ChunkFailed, label_archive
-    from ..archive.run_identity import run_identity
-    from ..en.chunks import JobSpec, label_chunk
+    from ..archive.write import ArchiveCommand, ArchiveOutput, write_archive
+    from ..en.chunks import OPTION_NAMES, label_chunk
 
     if args.batch_size < 1:
         raise UserError("--batch-size must be at least 1")
@@ -172,63 +153,55 @@ def run(args: argparse.Namespace) -> int:
     source = Path(args.input)
     outputs = _outputs(args, source)
     scale.check(outputs.labels)
-    with PartStore.claim(outputs.labels, "cxrlabel extract") as store:  # locked before its manifest is read; let go however this ends
-        table, text_column, id_column = _open_input(args, source, scale.chunk_size_for(store))
-        spec = JobSpec(config_from(args), 0 if args.no_cache else CACHE_LIMIT, outputs.format, id_column,
-                       outputs.mentions is not None, args.batch_size, args.log_text)
-        store.begin(run_identity(table.identity(), spec.config, column=text_column, id_column=id_column,
-                                 encoding=args.encoding, no_header=args.no_header, chunk_size=table.chunk_size,
-                                 output_format=outputs.format, folder_output=outputs.as_folder,
-                                 mentions=outputs.mentions is not None), scale.resume)
-        if scale.resume and not args.quiet:
-            print(f"cxrlabel: {store.resume_note()}", file=sys.stderr)
-        try:
-            tally = label_archive(table, text_column, id_column, store, spec, label_chunk, scale,
-                                  spec.config.unused_packages(), args.quiet)
-        except ChunkFailed as exc:
-            raise UserError(_failure_message(exc.failure, text_column)) from None
-        store.assemble(outputs.labels, outputs.as_folder, outputs.mentions)
-        if not scale.keep_parts:
-            store.discard()
-    _report(args, table, store, outputs.labels, tally)
+    config = config_from(args)
+    command = ArchiveCommand(name="cxrlabel extract", work=label_chunk, option_names=OPTION_NAMES,
+                             hidden=config.unused_packages())
+    written = write_archive(command, ArchiveOutput(labels=outputs.labels, as_folder=outputs.as_folder,
+                                                   mentions=outputs.mentions),
+                            scale, lambda chunk_size: _open_input(args, source, chunk_size, config, outputs),
+                            quiet=args.quiet)
+    _report(args, written, outputs.labels)
     return 0
 
 
-def _open_input(args: argparse.Namespace, source: Path, chunk_size: int) -> tuple[ChunkedTable, str, str | None]:
-    """The input table read in chunks, its text column and its id column (None: reports are named by row)."""
+def _open_input(args: argparse.Namespace, source: Path, chunk_size: int, config: LabelerConfig,
+                outputs: Outputs) -> ArchiveInput:
+    """The input table read in chunks, its text and id columns (None: reports are named by row), the spec
+    every chunk shares and the options that change the labels."""
     import pandas as pd
 
+    from ..archive.write import ArchiveInput
+    from ..en.chunks import JobSpec, run_options
     from ..tables import ChunkedTable, check_id_column, find_column
 
-    table = ChunkedTable(source, encoding=args.encoding, header=False if args.no_header else None, chunk_size=chunk_size,
-                         named=tuple(c for c in (args.column, args.id_column) if c))
+    table = ChunkedTable(source, chunk_size=chunk_size, **reading(args))
     columns = pd.DataFrame(columns=table.columns)
     text_column = find_column(columns, args.column, header_setting="no_header")
     id_column = (find_column(columns, args.id_column, what="ids", setting="id_column", header_setting="no_header")
                  if args.id_column else None)
     check_id_column(text_column, id_column, taken=("Reports",))
-    return table, text_column, id_column
+    spec = JobSpec(config=config, cache_limit=0 if args.no_cache else CACHE_LIMIT, output_format=outputs.format,
+                   id_column=id_column, mentions=outputs.mentions is not None, batch_size=args.batch_size,
+                   log_text=args.log_text)
+    options = run_options(config, column=text_column, id_column=id_column, encoding=args.encoding,
+                          no_header=args.no_header, chunk_size=table.chunk_size, output_format=outputs.format,
+                          folder_output=outputs.as_folder, mentions=outputs.mentions is not None)
+    return ArchiveInput(table=table, text_column=text_column, id_column=id_column, spec=spec, options=options)
 
 
-def _report(args: argparse.Namespace, table: ChunkedTable, store: PartStore, output: Path, tally: RunTally) -> None:
+def _report(args: argparse.Namespace, written: WrittenArchive, output: Path) -> None:
     """Warnings always; the summary unless --quiet."""
     from ..en.chunks import FAILED, NO_SECTION
     from ..en.labeler import unlabelled_warning
 
-    if table.replaced_chars:
-        print(f"cxrlabel: warning: {table.replaced_chars} undecodable bytes in {table.replaced_rows} rows were "
-              "replaced with U+FFFD; give --encoding to read them correctly", file=sys.stderr)
-    warning = _repeated_warning(tally)
-    if warning:
-        print(warning, file=sys.stderr)
-    failed = sum(part.get("counts", {}).get(FAILED, 0) for part in store.parts.values())
+    failed = written.count(FAILED)
     if failed:
         print(f"cxrlabel: warning: {failed} report{'s' if failed > 1 else ''} could not be labelled and "
               f"{'have' if failed > 1 else 'has'} blank labels in {output} (each was named as it was met); "
               "please report it, with the error's name, to the cxrlabel developers", file=sys.stderr)
-    unlabelled = sum(part.get("counts", {}).get(NO_SECTION, 0) for part in store.parts.values())
+    unlabelled = written.count(NO_SECTION)
     if unlabelled:
-        message = UserError(unlabelled_warning(unlabelled, store.rows_done, args.sections)).worded(args.flags)
+        message = UserError(unlabelled_warning(unlabelled, written.rows, args.sections)).worded(args.flags)
         print(f"cxrlabel: warning: {message}", file=sys.stderr)
     if not args.quiet:
-        print(_summary(store, output, tally, args.no_cache), file=sys.stderr)
+        print(_summary(written, output, args.no_cache), file=sys.stderr)

@@ -29,6 +29,13 @@ def add_common_options(p: argparse.ArgumentParser, encoding: str = ENCODING_HELP
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
 
 
+def reading(args: argparse.Namespace) -> dict[str, object]:
+    """How the table reader reads a command's input (`tables.ChunkedTable`, `tables.read_table`): --encoding,
+    --no-header, and the columns the user named, which make a one-column file's first line its header."""
+    return {"encoding": args.encoding, "header": False if args.no_header else None,
+            "named": tuple(c for c in (args.column, args.id_column) if c)}
+
+
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """Where each backend's model is."""
     models = p.add_argument_group("parser models (`cxrlabel parsers` shows what is installed and found)")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the page, the labellers and pandas load in run, so that `re
     import pandas as pd
 
     from ..tables import ChunkedTable
-    from ..zh.label import Labeler as ZhLabeler
+    from ..zh.label import ReviewedClusters
 
 EPILOG = """\
 The page shows one sampled report at a time with the labels the labels file gave it: for English the
@@ -77,18 +77,18 @@ def _reports_table(args: argparse.Namespace, recorded: dict) -> tuple[ChunkedTab
     return ChunkedTable(path, encoding=encoding, named=tuple(c for c in (args.column, args.id_column) if c)), path
 
 
-def _zh_labeler(args: argparse.Namespace) -> tuple[ZhLabeler, list[int]] | None:
+def _reviewed_clusters(args: argparse.Namespace) -> tuple[ReviewedClusters, list[int]] | None:
     """The labeller zh label ran with, or None without --label-map (the page then shows the text alone)."""
     if args.label_map is None:
         return None
     if not 0.0 <= args.max_distance <= 1.0:
         raise UserError(f"$max_distance {args.max_distance} is outside 0..1 (distances are normalised)")
     from ..zh.label import read_reviewed, reviewed_paths
-    from ..zh.label_run import reviewed_labeler
+    from ..zh.label_run import reviewed_clusters
 
     model, mapping, overrides = read_reviewed(args.label_map,
                                               *reviewed_paths(args.label_map, args.model, args.clause_overrides))
-    return reviewed_labeler(model, mapping, overrides, args.max_distance), model.cluster_ids
+    return reviewed_clusters(model, mapping, overrides, args.max_distance), model.cluster_ids
 
 
 def _empty(table: ChunkedTable) -> pd.DataFrame:
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
               "--encoding to read them correctly", file=sys.stderr)
     observations = sample.observations
     if chinese:
-        built = _zh_labeler(args)
+        built = _reviewed_clusters(args)
         if built is None:
             print("cxrlabel: note: no --label-map, so the page shows each report without its clause parts; give "
                   "the label map zh label ran with to see them", file=sys.stderr)

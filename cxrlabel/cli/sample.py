@@ -24,7 +24,7 @@ from ..zh.settings import DEFAULT_MAX_DISTANCE, OVERRIDES_FILE
 
 if TYPE_CHECKING:  # the sampler, the zh labeller and pandas load in run, so that `sample --help` is quick
     from ..review.sample import Drawn, LabelTable
-    from ..zh.label import Labeler as ZhLabeler
+    from ..zh.label import ReviewedClusters
 
 EPILOG = """\
 the whole loop:
@@ -113,13 +113,13 @@ def _reports(args: argparse.Namespace, id_column: str | None) -> dict:
             "encoding": args.encoding or table.layout.encoding}
 
 
-def _zh_labeler(args: argparse.Namespace) -> ZhLabeler:
+def _reviewed_clusters(args: argparse.Namespace) -> ReviewedClusters:
     """The labeler zh label ran with: the label map, its model and clause overrides, and --max-distance."""
     from ..zh.label import read_reviewed, reviewed_paths
-    from ..zh.label_run import reviewed_labeler
+    from ..zh.label_run import reviewed_clusters
 
     model_path, overrides_path = reviewed_paths(args.label_map, args.model, args.clause_overrides)
-    return reviewed_labeler(*read_reviewed(args.label_map, model_path, overrides_path), args.max_distance)
+    return reviewed_clusters(*read_reviewed(args.label_map, model_path, overrides_path), args.max_distance)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         compare = None
         if args.compare:
             compare = LabelTable.read(args.compare, args.id_column, table.observations)
-        near = (_zh_labeler(args), args.near) if args.label_map else None
+        near = (_reviewed_clusters(args), args.near) if args.label_map else None
         cells, reports_flagged = least_sure(table, Path(args.mentions) if args.mentions else None, compare,
                                             args.compare or "", near)
     drawn = draw_sample(table, args.n, args.seed, args.allocation, cells, reports_flagged, args.uncertain_share)

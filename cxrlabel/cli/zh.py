@@ -20,13 +20,14 @@ from ..errors import UserError
 from ..output_guard import STDOUT, check_output
 from ..zh.data_files import load_zh_data
 from ..zh.model_file import MODEL_FILE
-from ..zh.settings import DEFAULT_MAX_DISTANCE, DISTANCES, ENGINES, OVERRIDES_FILE, SECTION_CHOICES
-from .options import add_archive_options, add_common_options, scale_from
+from ..zh.settings import (ALL_CORES, DEFAULT_MAX_DISTANCE, DISTANCES, KMEDOIDS_CHOICES, OVERRIDES_FILE,
+                           SECTION_CHOICES)
+from .options import add_archive_options, add_common_options, reading, scale_from
 
 if TYPE_CHECKING:  # mining, labelling and pandas load in the run_* functions, so that `zh --help` is quick
     import pandas as pd
 
-    from ..archive.parts import PartStore
+    from ..archive.write import ArchiveInput, WrittenArchive
     from ..zh.model_file import SavedModel
 
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
@@ -144,7 +145,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 def add_threads_option(parser: argparse.ArgumentParser) -> None:
     """Distance threads are not worker processes, so they are not --workers (that name stays, hidden, for
     scripts written before the rename)."""
-    parser.add_argument("--threads", type=int, default=-1, help="threads computing distances (default: all cores)")
+    parser.add_argument("--threads", type=int, default=ALL_CORES, help="threads computing distances (default: all cores)")
     parser.add_argument("--workers", type=int, dest="threads", help=argparse.SUPPRESS)
 
 
@@ -190,9 +191,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "findings (所见) left out (headings: lexicons/zh/sections.tsv); all: every line. "
                         "zh label reads reports the same way")
     add_threads_option(m)
-    m.add_argument("--kmedoids", choices=ENGINES, default="kmedoids",
+    m.add_argument("--kmedoids", choices=KMEDOIDS_CHOICES, default="kmedoids",
                    help="k-medoids implementation: kmedoids (FasterPAM, default) or sklearn-extra")
-    m.add_argument("--engine", choices=ENGINES, dest="kmedoids", help=argparse.SUPPRESS)  # its name before 0.2
+    m.add_argument("--engine", choices=KMEDOIDS_CHOICES, dest="kmedoids",  # its name before 0.2
+                   help=argparse.SUPPRESS)
     m.add_argument("--max-distance", type=float, default=DEFAULT_MAX_DISTANCE,
                    help="clusters.html lists clauses farther than this from every medoid apart, as unassigned; "
                         f"give zh label the same value (default {DEFAULT_MAX_DISTANCE})")
@@ -268,19 +270,20 @@ def _read_reports(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, str, 
     """(ids, texts, id column name, text column name); never drops a row."""
     import pandas as pd
 
+    from ..archive.ids import RepeatedIds
     from ..tables import read_table, report_texts
 
-    # The names the user gave make a one-column file's first line its header, not a report.
-    table = read_table(args.input, encoding=args.encoding, header=False if args.no_header else None,
-                       named=tuple(c for c in (args.column, args.id_column) if c))
+    table = read_table(args.input, **reading(args))
     frame = table.frame
     text_col, found = _columns(frame.columns, args)
     id_col = str(found) if found is not None else "row"
     ids = frame[found].astype(str) if found is not None else pd.Series([str(i) for i in range(1, len(frame) + 1)])
-    repeated = int(ids.duplicated().sum())
-    if repeated:
-        print(f"cxrlabel: warning: {repeated} reports share an id with an earlier report in column {id_col!r}; "
-              "every row is kept, in input order, so match labels to reports by row", file=sys.stderr)
+    if found is not None:  # counted and worded as zh label and extract do
+        repeated = RepeatedIds()
+        repeated.add(frame[found].tolist())
+        warning = repeated.warning(id_col)
+        if warning:
+            print(warning, file=sys.stderr)
     texts = pd.Series(["" if t is None else t for t in report_texts(frame[text_col].tolist(), text_col, args.input, 0,
                                                                      args.encoding)], dtype=object)
     note = f", {table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows" if table.replaced_chars else ""
@@ -350,11 +353,9 @@ def run_mine(args: argparse.Namespace) -> int:
 
 
 def run_label(args: argparse.Namespace) -> int:
-    from ..archive.parts import PartStore
-    from ..archive.run import label_archive
-    from ..tables import ChunkedTable
+    from ..archive.write import ArchiveCommand, ArchiveOutput, write_archive
     from ..zh.label import read_reviewed, reviewed_paths
-    from ..zh.label_run import COUNTS, ZhJobSpec, configured, identity, label_zh_chunk, labeler_for_spec, output_format
+    from ..zh.label_run import COUNTS, OPTION_NAMES, configured, label_zh_chunk
 
     _check_max_distance(args.max_distance)
     scale = scale_from(args)
@@ -363,48 +364,45 @@ def run_label(args: argparse.Namespace) -> int:
     model_path, overrides_path = reviewed_paths(args.label_map, args.model, args.clause_overrides)
     check_output(args.output, [args.input, args.label_map, model_path, overrides_path])
     model, mapping, overrides = read_reviewed(args.label_map, model_path, overrides_path, log_text=args.log_text)
-    with PartStore.claim(args.output, "cxrlabel zh label") as store:  # locked before its manifest is read
-        table = ChunkedTable(args.input, encoding=args.encoding, header=False if args.no_header else None,
-                             chunk_size=scale.chunk_size_for(store),
-                             named=tuple(c for c in (args.column, args.id_column) if c))
+    labels: list[str] = []
+
+    def open_input(chunk_size: int) -> ArchiveInput:
+        from ..archive.write import ArchiveInput
+        from ..tables import ChunkedTable
+        from ..zh.label_run import ZhJobSpec, clusters_for_spec, output_format, run_options
+
+        table = ChunkedTable(args.input, chunk_size=chunk_size, **reading(args))
         text_col, found = _columns(table.columns, args)
         id_col = str(found) if found is not None else "row"
         key = hashlib.sha256(pickle.dumps((model, mapping, overrides, args.max_distance))).hexdigest()
-        spec = ZhJobSpec(model, mapping, overrides, args.max_distance, -1, key, id_col, text_col, found is None,
-                         output_format(args.output), args.batch_size)
-        labels = labeler_for_spec(spec).labels
+        spec = ZhJobSpec(model=model, mapping=mapping, overrides=overrides, max_distance=args.max_distance, key=key,
+                         id_column=id_col, text_column=text_col, row_ids=found is None,
+                         output_format=output_format(args.output), batch_size=args.batch_size)
+        labels.extend(clusters_for_spec(spec).labels)
         clash = {id_col, text_col} & set(labels)
         if clash:
             raise UserError(f"label {sorted(clash)[0]!r} is also an input column name; rename it in {args.label_map}")
         if not args.quiet:
             print(f"reading {args.input} ({table.layout.encoding}); text column {text_col!r}, id column {id_col!r}",
                   file=say)
-        store.begin(identity(table, spec, table.chunk_size, args.encoding, args.no_header, args.label_map, model_path,
-                             overrides_path), scale.resume)
-        if scale.resume and not args.quiet:
-            print(store.resume_note(), file=sys.stderr)
-        tally = label_archive(table, text_col, None if found is None else id_col, store, spec, label_zh_chunk, scale,
-                              quiet=args.quiet, configure=configured)
-        store.assemble(args.output, False, None)
-        if not scale.keep_parts:
-            store.discard()
-    if tally.repeated.ids:
-        print(f"cxrlabel: warning: {tally.repeated.rows - tally.repeated.ids} reports share an id with an earlier "
-              f"report in column {id_col!r}; every row is kept, in input order, so match labels to reports by row",
-              file=sys.stderr)
-    counts = {name: sum(p.get("counts", {}).get(name, 0) for p in store.parts.values()) for name in COUNTS}
-    if table.replaced_chars:
-        print(f"{table.replaced_chars} undecodable characters replaced in {table.replaced_rows} rows; give --encoding "
-              "to read them correctly", file=sys.stderr)
+        options = run_options(spec, table.chunk_size, args.encoding, args.no_header, args.label_map, model_path,
+                              overrides_path)
+        return ArchiveInput(table=table, text_column=text_col, id_column=None if found is None else id_col, spec=spec,
+                            options=options)
+
+    command = ArchiveCommand(name="cxrlabel zh label", work=label_zh_chunk, option_names=OPTION_NAMES,
+                             configure=configured)
+    written = write_archive(command, ArchiveOutput(labels=args.output), scale, open_input, quiet=args.quiet)
     _warn_new_labels(overrides, mapping, model, overrides_path)
-    _warn_unmatched(overrides, store, overrides_path)
+    _warn_unmatched(overrides, written, overrides_path)
     if args.quiet:
         return 0
+    counts = {name: written.count(name) for name in COUNTS}
     share = counts["unassigned"] / counts["clauses"] if counts["clauses"] else 0.0
     print(f"clauses: {counts['clauses']}; unassigned (farther than {args.max_distance} from every medoid): "
           f"{counts['unassigned']} ({share:.1%}); in dropped clusters: {counts['dropped']}; labelled by "
           f"{len(overrides)} clause overrides: {counts['overridden']}", file=say)
-    print(f"wrote {store.rows_done} rows with {len(labels)} labels to {args.output}", file=say)
+    print(f"wrote {written.rows} rows with {len(labels)} labels to {args.output}", file=say)
     return 0
 
 
@@ -420,12 +418,11 @@ def _warn_new_labels(overrides: dict[str, str | None], mapping: dict[int, str | 
               f"is a column of its own{hint}", file=sys.stderr)
 
 
-def _warn_unmatched(overrides: dict[str, str | None], store: PartStore, path: Path) -> None:
+def _warn_unmatched(overrides: dict[str, str | None], written: WrittenArchive, path: Path) -> None:
     """Overrides that labelled no clause part, by line: each is written otherwise than the reports split it."""
     from ..zh.label_run import override_count
 
-    lines = [position + 2 for position in range(len(overrides))
-             if not sum(p.get("counts", {}).get(override_count(position), 0) for p in store.parts.values())]
+    lines = [position + 2 for position in range(len(overrides)) if not written.count(override_count(position))]
     if lines:
         shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
         print(f"cxrlabel: warning: {path}: {len(lines)} of {len(overrides)} clause overrides matched no clause part "

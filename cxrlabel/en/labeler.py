@@ -1,6 +1,6 @@
-"""The English labeler: a batch of report texts to a batch of labels, stage by stage (`Labeler.label`).
+"""The English labeler: a batch of report texts to a batch of labels, stage by stage (`Pipeline.label`).
 
-Models, lexicons and rules are loaded once per process (`labeler_for`), so the archive engines' task
+Models, lexicons and rules are loaded once per process (`pipeline_for`), so the archive engines' task
 (`en.chunks.label_chunk`) labels chunk after chunk without reloading anything.
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ class LabelerConfig:
         return Path(self.rules_dir) if self.rules_dir else rules_dir() / "en"
 
     def data_folders(self) -> list[Path]:
-        """Every folder of data files labelling reads: the one list both the Labeler loads from and a run's
+        """Every folder of data files labelling reads: the one list both the Pipeline loads from and a run's
         identity hashes, so an edit to any of them between runs stops --resume."""
         return [*self.lexicon_folders(), self.rules_folder()]
 
@@ -112,7 +112,10 @@ class ReportLabels:
     decisions: list[tuple[str, float | None, str]] = field(default_factory=list)
 
 
-class Labeler:
+class Pipeline:
+    """The English stages with their models, lexicons and rules loaded: texts in, `ReportLabels` out. The
+    public face that wraps it, with input checks and a DataFrame, is `cxrlabel.Labeler` (api.py)."""
+
     def __init__(self, config: LabelerConfig = LabelerConfig(), cache_limit: int = CACHE_LIMIT) -> None:
         """`cache_limit` analysed sentences are kept for reuse; 0 analyses every sentence every time."""
         self.config = config
@@ -236,6 +239,6 @@ def unlabelled_warning(count: int, total: int, choice: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def labeler_for(config: LabelerConfig, cache_limit: int = CACHE_LIMIT) -> Labeler:
-    """One Labeler per process, configuration and sentence memory size."""
-    return Labeler(config, cache_limit)
+def pipeline_for(config: LabelerConfig, cache_limit: int = CACHE_LIMIT) -> Pipeline:
+    """One Pipeline per process, configuration and sentence memory size."""
+    return Pipeline(config, cache_limit)

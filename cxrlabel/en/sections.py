@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 POOLED, MERGED = "pooled", "findings+impression"
-DEFAULT = POOLED  # what `default` means: the best choice on the Open-i tuning half (README)
+# what `default` means: the best choice on the Open-i tuning half (README, "Label English reports")
+DEFAULT = POOLED
 SECTION_CHOICES = ("default", POOLED, MERGED, "impression-or-all", "impression", "findings", "findings,impression", "all")
 
 # Known header names, longest first so "findings and impression" is not read as "findings".

@@ -8,7 +8,7 @@ this gives the archive's confusion matrix, and precision, recall and F1 follow f
 estimator post-stratified on the predicted class: unbiased in large samples, and steadier than the
 plain Horvitz-Thompson ratio because the predicted counts are not left to chance.)
 
-Intervals, two methods, measured against each other in `python -m bench.review` (README):
+Intervals, two methods, measured against each other in `python -m bench.review` (README, "Is the estimator right?"):
 - `bootstrap`: the design bootstrap. Each replicate redraws, within every design stratum, one report fewer
   than it has, with replacement, rescaled (Rao and Wu); a stratum drawn whole is kept as it is. The
   interval is the 2.5 and 97.5 percentiles of the replicates' estimates. It cannot see an error the
@@ -30,7 +30,8 @@ METRICS = ("precision", "recall", "f1")
 METHODS = ("posterior", "bootstrap")
 LEVEL = 0.95
 REPLICATES = 2000
-PRIOR = 0.25  # Beta(0.25, 0.25): chosen over 0.5 (Jeffreys) and 0.1 on the Open-i tuning half (README)
+# Beta(0.25, 0.25): chosen over 0.5 (Jeffreys) and 0.1 on the Open-i tuning half (README, "Is the estimator right?")
+PRIOR = 0.25
 
 
 @dataclass

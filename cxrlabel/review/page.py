@@ -19,13 +19,13 @@ import pandas as pd
 
 from ..archive.local_engine import hidden_while
 from ..en import sections as en_sections
-from ..en.labeler import LabelerConfig, labeler_for
+from ..en.labeler import LabelerConfig, pipeline_for
 from ..errors import UserError
 from ..html_page import asset, page
 from ..tables import ChunkedTable, read_table
 from ..zh.cues import CUE_VALUE
 from ..zh.label import EXTRA_COLUMNS
-from ..zh.label import Labeler as ZhLabeler
+from ..zh.label import ReviewedClusters
 from ..zh.label import part_verdicts
 from .settings import SAMPLE_CSV, SAMPLE_JSON
 
@@ -106,7 +106,7 @@ def english_details(texts: Sequence[str], observations: Sequence[str], config: L
     and the labels the labeller gives it with these settings (to tell when they differ from the file's)."""
     column = {name: i for i, name in enumerate(observations)}
     with hidden_while(config.unused_packages()):
-        results = labeler_for(config).label(list(texts))
+        results = pipeline_for(config).label(list(texts))
     details = []
     for text, result in zip(texts, results):
         read = en_sections.select(text, config.sections)
@@ -133,7 +133,7 @@ def english_details(texts: Sequence[str], observations: Sequence[str], config: L
     return details
 
 
-def chinese_details(texts: Sequence[str], observations: Sequence[str], labeler: ZhLabeler,
+def chinese_details(texts: Sequence[str], observations: Sequence[str], labeler: ReviewedClusters,
                     cluster_ids: Sequence[int]) -> list[dict]:
     """Per report: each clause part `zh label` reads, with its cluster, label, polarity and how it got them."""
     column = {name: i for i, name in enumerate(observations)}

@@ -27,7 +27,7 @@ from ..tables import WHOLE_CHUNK, ChunkedTable, describe_columns, find_column
 from .settings import ALLOCATIONS, DEFAULT_UNCERTAIN_SHARE, ROW_ID
 
 if TYPE_CHECKING:  # the zh labeler (jieba, rapidfuzz) loads only for zh label output
-    from ..zh.label import Labeler as ZhLabeler
+    from ..zh.label import ReviewedClusters
 
 CLASS_VALUES = (1.0, 0.0, -1.0)  # class codes 0, 1, 2; blank is code 3
 CLASS_NAMES = ("1", "0", "-1", "blank")
@@ -124,7 +124,8 @@ def _label_columns(frame: pd.DataFrame, language: str, not_labels: set) -> list[
 
 
 def least_sure(table: LabelTable, mentions: Path | None = None, compare: LabelTable | None = None,
-               compare_path: str = "", near: tuple[ZhLabeler, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               compare_path: str = "",
+               near: tuple[ReviewedClusters, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Where the labeler is least sure: (cells, reports). A cell is flagged where its label is -1.0, where an
     uncertainty rule decided a mention of it (the mentions file of `extract --mentions-out`) although another
     mention may have won, or where a second labelling (rule-only against spaCy, say) differs. A report is
@@ -145,7 +146,8 @@ def least_sure(table: LabelTable, mentions: Path | None = None, compare: LabelTa
     return cells, reports | cells.any(axis=1)
 
 
-def _near_max_distance(table: LabelTable, labeler: ZhLabeler, margin: float) -> tuple[np.ndarray, np.ndarray]:
+def _near_max_distance(table: LabelTable, labeler: ReviewedClusters,
+                       margin: float) -> tuple[np.ndarray, np.ndarray]:
     """Reports with a finding part whose nearest cluster lies within `margin` of the labeler's --max-distance: a
     slightly other threshold would label them otherwise. The cell flagged is that cluster's label."""
     if table.language != "zh":

@@ -17,7 +17,7 @@ import numpy as np
 
 from .distance import FindingGuide, Metric
 from .kmedoids_miner import ClauseKMedoids
-from .settings import DEFAULT_MAX_DISTANCE
+from .settings import ALL_CORES, DEFAULT_MAX_DISTANCE
 from .weighted_kmedoids import weighted_loss
 
 MIN_REPORTS = 5  # a group of clauses the lexicon does not name needs this many reports for a cluster
@@ -58,7 +58,7 @@ class FindingKMedoids:
 
     def __init__(self, guide: FindingGuide | None, min_reports: int = MIN_REPORTS, min_known: int = MIN_KNOWN_REPORTS,
                  radius: float = DEFAULT_MAX_DISTANCE, engine: str = "kmedoids", sample_size: int | None = None,
-                 n_samples: int = 5, random_state: int = 0, workers: int = -1, progress: bool = False) -> None:
+                 n_samples: int = 5, random_state: int = 0, workers: int = ALL_CORES, progress: bool = False) -> None:
         self.guide = guide
         self.min_reports = min_reports
         self.min_known = min_known

@@ -37,7 +37,7 @@ def stratified_sample(weights: np.ndarray, size: int, rng: np.random.Generator) 
     return index, sample_weights
 
 
-def evaluate(items: Sequence[str], weights: np.ndarray, medoid_items: Sequence[str], metric: Metric) -> float:
+def medoid_loss(items: Sequence[str], weights: np.ndarray, medoid_items: Sequence[str], metric: Metric) -> float:
     """Weighted loss of a medoid set over `items`."""
     _, dist = metric.nearest(items, medoid_items)
     return weighted_kmedoids.weighted_loss(dist, weights)
@@ -64,7 +64,7 @@ def clara(items: Sequence[str], weights: np.ndarray, k: int, sample_size: int, n
         dist = metric.pairwise(sample_items)
         medoids = index[solver(dist, sample_weights, k)]
         del dist
-        loss = evaluate(eval_items, eval_weights, [items[i] for i in medoids], metric)
+        loss = medoid_loss(eval_items, eval_weights, [items[i] for i in medoids], metric)
         losses.append(loss)
         if loss < best_loss:
             best, best_loss = np.sort(medoids), loss

@@ -17,6 +17,8 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 from tqdm import tqdm
 
+from .settings import ALL_CORES
+
 # Code points from plane 2 upwards: no surrogates, room for ~900k distinct tokens.
 _FIRST_CODE = 0x20000
 _LAST_CODE = 0x10FFFF
@@ -135,7 +137,7 @@ class Metric:
     """Normalised Levenshtein distance between encoded clauses, optionally steered by a FindingGuide."""
 
     guide: FindingGuide | None = None
-    workers: int = -1
+    workers: int = ALL_CORES
 
     def cross(self, rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
         """Distances from each of `rows` to each of `cols`."""

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import UserError
 from . import clara, weighted_kmedoids
 from .distance import FindingGuide, Metric
+from .settings import ALL_CORES
 
 # float32 matrix of 50k x 50k is 10 GB; beyond this the full fit is refused.
 FULL_MATRIX_LIMIT = 50_000
@@ -24,7 +25,7 @@ class ClauseKMedoids:
     def __init__(self, n_clusters: int = 10, k_range: tuple[int, int] | None = None,
                  engine: str = "kmedoids", sample_size: int | None = None, n_samples: int = 5,
                  eval_size: int = 100_000, random_state: int = 0, max_iter: int = 100,
-                 workers: int = -1, guide: FindingGuide | None = None,
+                 workers: int = ALL_CORES, guide: FindingGuide | None = None,
                  full_matrix_limit: int = FULL_MATRIX_LIMIT, progress: bool = False) -> None:
         self.n_clusters = n_clusters
         self.k_range = k_range
@@ -56,7 +57,7 @@ class ClauseKMedoids:
         return partial(weighted_kmedoids.solve, engine=self.engine, seed=self.random_state, max_iter=self.max_iter)
 
     @classmethod
-    def from_centers(cls, centers: Sequence[str], workers: int = -1) -> ClauseKMedoids:
+    def from_centers(cls, centers: Sequence[str], workers: int = ALL_CORES) -> ClauseKMedoids:
         """A fitted model from saved medoids, enough for `predict`."""
         model = cls(n_clusters=len(centers), workers=workers)
         model.cluster_centers_ = list(centers)

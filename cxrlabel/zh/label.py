@@ -1,6 +1,6 @@
 """Labelling reports with reviewed clusters: pure functions from a batch of texts to labels.
 
-`label_reports` holds no I/O and no global state beyond the `Labeler` it is given, so a
+`label_reports` holds no I/O and no global state beyond the `ReviewedClusters` it is given, so a
 multiprocessing pool or Dask can call it on chunks of an archive.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .known_findings import NORMAL, finding_guide, output_name
 from .model_file import MODEL_FILE, SavedModel, load_model
 from .normalize import tidy_whitespace, to_halfwidth
 from .preprocess import Clause, ClausePreprocessor
-from .settings import OVERRIDES_FILE
+from .settings import ALL_CORES, OVERRIDES_FILE
 
 DROP = "-"
 EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
@@ -144,8 +144,9 @@ def read_reviewed(label_map: Path, model_path: Path, overrides_path: Path,
 
 
 @dataclass
-class Labeler:
-    """Everything `label_reports` needs: the preprocessor, medoids, the reviewed map and overrides."""
+class ReviewedClusters:
+    """The mined clusters as a reviewer named them: everything `label_reports` needs (the preprocessor,
+    medoids, the reviewed map and overrides)."""
 
     pre: ClausePreprocessor
     distance: str
@@ -159,7 +160,8 @@ class Labeler:
 
     @classmethod
     def build(cls, pre: ClausePreprocessor, model: SavedModel, mapping: dict[int, str | None],
-              max_distance: float, workers: int = -1, overrides: dict[str, str | None] | None = None) -> Labeler:
+              max_distance: float, workers: int = ALL_CORES,
+              overrides: dict[str, str | None] | None = None) -> ReviewedClusters:
         encoder = TokenEncoder() if model.distance == "tokens" else None
         centers = ([encoder.encode(t) for t in model.medoid_tokens] if encoder else list(model.medoids))
         name = lambda label: label and output_name(label, pre.data.chexpert_names)  # noqa: E731
@@ -209,32 +211,33 @@ class PartVerdict:
     distance: float | None = None
 
 
-def part_verdict(clause: Clause, where: dict[str, tuple[int, float]], labeler: Labeler) -> PartVerdict:
+def part_verdict(clause: Clause, where: dict[str, tuple[int, float]], clusters: ReviewedClusters) -> PartVerdict:
     """One part's label: its clause override, else its nearest medoid's label within --max-distance."""
-    if clause.text in labeler.overrides:
-        return PartVerdict(labeler.overrides[clause.text], "override")
+    if clause.text in clusters.overrides:
+        return PartVerdict(clusters.overrides[clause.text], "override")
     if not clause.normalized:
         return PartVerdict(None, "none")
     center, d = where[clause.normalized]
-    if d > labeler.max_distance:
+    if d > clusters.max_distance:
         return PartVerdict(None, "unassigned", center, d)
-    label = labeler.center_labels[center]
+    label = clusters.center_labels[center]
     return PartVerdict(label, "cluster" if label else "dropped", center, d)
 
 
-def _parsed(texts: Sequence[str], labeler: Labeler) -> tuple[list[list[Clause]], dict[str, tuple[int, float]]]:
+def _parsed(texts: Sequence[str],
+            clusters: ReviewedClusters) -> tuple[list[list[Clause]], dict[str, tuple[int, float]]]:
     """The parts of each text that `zh label` reads, and each distinct part's nearest medoid."""
-    parsed = [[c for c in labeler.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
+    parsed = [[c for c in clusters.pre.clauses(t) if not c.boilerplate and (c.normalized or c.normal_statement)]
               for t in texts]
-    where = labeler.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
-                                               if c.normalized and c.text not in labeler.overrides)))
+    where = clusters.nearest(list(dict.fromkeys(c.normalized for clauses in parsed for c in clauses
+                                                if c.normalized and c.text not in clusters.overrides)))
     return parsed, where
 
 
-def part_verdicts(texts: Sequence[str], labeler: Labeler) -> list[list[tuple[Clause, PartVerdict]]]:
+def part_verdicts(texts: Sequence[str], clusters: ReviewedClusters) -> list[list[tuple[Clause, PartVerdict]]]:
     """Each text's parts with their verdicts, as `label_reports` labels them: what the review page shows."""
-    parsed, where = _parsed(texts, labeler)
-    return [[(clause, part_verdict(clause, where, labeler)) for clause in clauses] for clauses in parsed]
+    parsed, where = _parsed(texts, clusters)
+    return [[(clause, part_verdict(clause, where, clusters)) for clause in clauses] for clauses in parsed]
 
 
 def _precedence(values: list[float]) -> float:
@@ -242,20 +245,20 @@ def _precedence(values: list[float]) -> float:
     return 1.0 if 1.0 in values else -1.0 if -1.0 in values else 0.0
 
 
-def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
+def label_reports(texts: Sequence[str], clusters: ReviewedClusters) -> LabelBatch:
     """Labels for a batch of diagnoses, one output row per input, in order.
 
     A part with no finding text left once its normal descriptor or negation is removed (未见异常 alone)
     still counts towards No Finding.
     """
-    parsed, where = _parsed(texts, labeler)
+    parsed, where = _parsed(texts, clusters)
     rows, n_clauses, n_unassigned, n_dropped, n_overridden, hits = [], 0, 0, 0, 0, {}
     for clauses in parsed:
         values: dict[str, list[float]] = {}
         all_normal, unassigned = bool(clauses), 0
         for clause in clauses:
             n_clauses += 1
-            verdict = part_verdict(clause, where, labeler)
+            verdict = part_verdict(clause, where, clusters)
             label = verdict.label
             if verdict.how == "override":
                 n_overridden += 1
@@ -270,11 +273,11 @@ def label_reports(texts: Sequence[str], labeler: Labeler) -> LabelBatch:
         row: dict[str, object] = {lab: _precedence(v) for lab, v in values.items()}
         if all_normal:
             row[NORMAL] = 1.0
-        positives = [lab for lab in labeler.labels if row.get(lab) == 1.0]
+        positives = [lab for lab in clusters.labels if row.get(lab) == 1.0]
         row["n_labels"] = len(positives)
         row["single_label"] = positives[0] if len(positives) == 1 else ""
         row["unassigned"] = unassigned
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*labeler.labels, *EXTRA_COLUMNS])
+    frame = pd.DataFrame(rows, columns=[*clusters.labels, *EXTRA_COLUMNS])
     frame[["n_labels", "unassigned"]] = frame[["n_labels", "unassigned"]].astype(int)
     return LabelBatch(frame, n_clauses, n_unassigned, n_dropped, n_overridden, hits)

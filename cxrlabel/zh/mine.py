@@ -1,6 +1,6 @@
 """Mining: reports -> clauses -> distinct normalised clauses -> weighted k-medoids -> clusters.
 
-Pure computation; reading the input and writing the outputs live in cli.py / mine_outputs.py.
+Pure computation; reading the input and writing the outputs live in cli/zh.py / mine_outputs.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .auto_k import FindingKMedoids
 from .kmedoids_miner import ClauseKMedoids
 from .known_findings import finding_guide, suggest_label
 from .preprocess import ClausePreprocessor
-from .settings import DEFAULT_MAX_DISTANCE
+from .settings import ALL_CORES, DEFAULT_MAX_DISTANCE
 
 MIXED_SPREAD = 0.3  # mean member distance to the medoid above which a cluster is flagged mixed
 MIXED_SHARE = 0.2  # share of members the lexicon names differently at which a cluster is flagged mixed
@@ -34,7 +34,7 @@ class MineSettings:
     seed: int = 0
     sample: int | None = None
     n_samples: int = 5
-    workers: int = -1
+    workers: int = ALL_CORES
     max_distance: float = DEFAULT_MAX_DISTANCE  # what zh label will accept; clusters.html shows the rest apart
 
 

@@ -4,5 +4,6 @@ the modules that act on them import them from here."""
 DISTANCES = ("chars", "tokens")
 DEFAULT_MAX_DISTANCE = 0.5  # zh label leaves clauses farther than this from every medoid unassigned
 SECTION_CHOICES = ("diagnosis", "all")
-ENGINES = ("kmedoids", "sklearn-extra")  # k-medoids implementations
+KMEDOIDS_CHOICES = ("kmedoids", "sklearn-extra")  # zh mine --kmedoids (not an archive engine)
 OVERRIDES_FILE = "clause_overrides.csv"
+ALL_CORES = -1  # distance threads: rapidfuzz's word for every core

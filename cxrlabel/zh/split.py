@@ -4,8 +4,8 @@ A reviewer who finds a mixed cluster re-clusters only its members (the finding p
 medoid it is, weighted by frequency, with the mine's distance, guide and seed); the sub-cluster holding
 the old medoid keeps the cluster's number and the reviewer's label, the others get new numbers and a
 suggested label marked in a `split_from` column. Every clause is then assigned again exactly as
-`zh label` will (`Labeler.nearest`), and model.json, label_map.csv, clusters.csv, assignments.csv and
-clusters.html are rewritten together. Every other row of the label map keeps its label as written.
+`zh label` will (`ReviewedClusters.nearest`), and model.json, label_map.csv, clusters.csv,
+assignments.csv and clusters.html are rewritten together. Every other row of the label map keeps its label as written.
 """
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ from .cues import Cue
 from .data_files import load_zh_data
 from .kmedoids_miner import ClauseKMedoids
 from .known_findings import finding_guide, suggest_label
-from .label import Labeler, read_label_map
+from .label import ReviewedClusters, read_label_map
 from .mine import CLAUSE_COLUMNS, encoded_clauses, summarize
 from .mine_outputs import (
     ASSIGNMENTS_FILE, LABEL_MAP_FILE, csv_bytes, html_file, map_counts, map_is_as_written, map_record, table_files,
 )
 from .model_file import MODEL_FILE, load_model, model_bytes
 from .preprocess import ClausePreprocessor
+from .settings import ALL_CORES
 
 SPLIT_FROM = "split_from"
 
@@ -56,7 +57,7 @@ def _assignments(out: Path) -> pd.DataFrame:
     return frame
 
 
-def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers: int = -1,
+def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers: int = ALL_CORES,
                   encoding: str | None = None, log_text: bool = False) -> SplitResult:
     """Split `cluster` of the mine folder `out` into `k` and rewrite the folder's outputs to match; `encoding`:
     of the reviewer's label_map.csv, when not detected; `log_text`: a message may quote a medoid."""
@@ -105,9 +106,8 @@ def split_cluster(out: Path, cluster: int, k: int, max_distance: float, workers:
                         medoid_tokens=[list(pre.tokens(m)) for m in medoids])
 
     # Every clause again, as zh label will assign it.
-    labeler = Labeler.build(pre, new_model, {}, max_distance, workers)
     everything = clauses["normalized"].unique().tolist()
-    where = labeler.nearest(everything)
+    where = ReviewedClusters.build(pre, new_model, {}, max_distance, workers).nearest(everything)
     before = _labelled_by(clauses["nearest_cluster"], clauses["distance"].astype(float), max_distance)
     clauses = clauses[CLAUSE_COLUMNS].copy()
     clauses["cluster_id"] = [where[u][0] + 1 for u in clauses["normalized"]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
-from .settings import ENGINES
+from .settings import KMEDOIDS_CHOICES
 
 
 
@@ -24,8 +24,8 @@ def weighted_loss(dist_to_medoid: np.ndarray, weights: np.ndarray) -> float:
 def solve(dist: np.ndarray, weights: np.ndarray, k: int, engine: str = "kmedoids",
           seed: int = 0, max_iter: int = 100) -> np.ndarray:
     """Medoid indices minimising the weighted loss. `dist` is scaled in place and restored."""
-    if engine not in ENGINES:
-        raise UserError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine not in KMEDOIDS_CHOICES:
+        raise UserError(f"unknown engine {engine!r}; choose one of: {', '.join(KMEDOIDS_CHOICES)}")
     weights = np.asarray(weights, dtype=np.float32)
     if k == 1:  # exact: the clause with the least weighted distance to all others
         return np.array([int(np.argmin(weights @ dist))], dtype=np.int64)
@@ -52,7 +52,7 @@ def plus_plus_init(scaled: np.ndarray, k: int, seed: int) -> np.ndarray:
     with probability proportional to its weighted distance to the nearest one chosen.
 
     O(n·k) against BUILD's O(n²·k): BUILD was most of the mining time on big archives, and FasterPAM's
-    swaps from this start reach the same loss (the README gives the benchmark)."""
+    swaps from this start reach the same loss (README, "Speed and scale", gives the benchmark)."""
     rng = np.random.default_rng(seed)
     medoids = [int(np.argmin(scaled.sum(axis=0, dtype=np.float64)))]
     near = scaled[:, medoids[0]].astype(np.float64)

@@ -17,7 +17,7 @@ from functools import cache
 import pandas as pd
 import pytest
 
-from cxrlabel.scoring import evaluate
+from cxrlabel.scoring import score_labels
 from cxrlabel.en.lexicon import CHEXPERT
 import tests.conftest
 from tests.conftest import ROOT, spacy_required
@@ -69,7 +69,7 @@ def test_accuracy_against_gold():
     spacy_required()
     gold = pd.read_csv(CORPUS / "gold.csv", dtype=str, keep_default_na=False)
     pred = table(produced("spacy")[labels_file("spacy")])  # default sections, as `make demo` runs it
-    result = evaluate(pred, gold, list(CHEXPERT), "pred", "gold")
+    result = score_labels(pred, gold, list(CHEXPERT), "pred", "gold")
     assert result["macro"]["weighted_f1"] >= 0.95, result["macro"]
     assert result["macro"]["mention"] >= 0.95 and result["macro"]["negation"] >= 0.95
 

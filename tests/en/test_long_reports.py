@@ -67,14 +67,14 @@ def test_a_report_our_code_cannot_label_is_named_and_the_run_goes_on(tmp_path, c
     row and id, never its neighbours' or the run; the error's words (which may quote it) need --log-text."""
     from cxrlabel.en import labeler as labeler_module
 
-    split = labeler_module.Labeler.split
+    split = labeler_module.Pipeline.split
 
     def failing(self, index, text):
         if "trips the labeller" in str(text):
             raise TimeoutError("regular-expression match exceeded its time limit on: trips the labeller")
         return split(self, index, text)
 
-    monkeypatch.setattr(labeler_module.Labeler, "split", failing)
+    monkeypatch.setattr(labeler_module.Pipeline, "split", failing)
     path = tmp_path / "r.csv"
     pd.DataFrame({"id": ["a", "b", "c"],
                   "text": ["No edema.", "Cardiomegaly. This report trips the labeller.", "Small pneumothorax."]}

@@ -24,9 +24,9 @@ def test_wheel_works_outside_the_checkout(tmp_path):
             "cxrlabel/zh/clusters.js", "cxrlabel/zh/clusters.css"} <= set(names)  # the pages' templates
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = ("import cxrlabel, cxrlabel.resources as r; from cxrlabel.en.labeler import Labeler, LabelerConfig;"
+    code = ("import cxrlabel, cxrlabel.resources as r; from cxrlabel.en.labeler import LabelerConfig, Pipeline;"
             "print(cxrlabel.__file__); print(r.rules_dir());"
-            "print(Labeler(LabelerConfig(parser='none')).label(['No pleural effusion.'])[0].labels['Pleural Effusion'])")
+            "print(Pipeline(LabelerConfig(parser='none')).label(['No pleural effusion.'])[0].labels['Pleural Effusion'])")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr

@@ -20,7 +20,7 @@ from cxrlabel.errors import UserError
 from cxrlabel.en.parsers import load_parser
 from cxrlabel.en.parsers.conllu import read_conllu
 from cxrlabel.en.parsers.ptb_tokenize import ptb_form, tokenize
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 from tests.en.backend_parity import bank_sentences, gold_mismatches, sentence_diff
 
 
@@ -179,13 +179,13 @@ needs_stanza_model = pytest.mark.skipif(not stanza_model_ready(), reason=(
 
 @needs_stanza_model
 def test_stanza_labels_on_corpus_equal_gold():
-    labeler = Labeler(LabelerConfig(parser="stanza"))
+    labeler = Pipeline(LabelerConfig(parser="stanza"))
     assert gold_mismatches(labeler) == []
 
 
 @needs_stanza_model
 def test_stanza_and_spacy_agree_sentence_by_sentence(spacy_labeler):
-    labeler = Labeler(LabelerConfig(parser="stanza", sections="all"))
+    labeler = Pipeline(LabelerConfig(parser="stanza", sections="all"))
     assert sentence_diff(labeler, spacy_labeler, bank_sentences()) == []
 
 
@@ -295,13 +295,13 @@ needs_bllip_model = pytest.mark.skipif(not os.environ.get("BLLIP_MODEL"), reason
 @needs_bllip_model
 def test_bllip_labels_on_corpus_equal_gold():
     pytest.importorskip("bllipparser", reason="bllipparser is not installed (pip install 'cxrlabel[bllip]')")
-    assert gold_mismatches(Labeler(LabelerConfig(parser="bllip"))) == []
+    assert gold_mismatches(Pipeline(LabelerConfig(parser="bllip"))) == []
 
 
 @needs_bllip_model
 def test_bllip_and_spacy_agree_sentence_by_sentence(spacy_labeler):
     pytest.importorskip("bllipparser", reason="bllipparser is not installed (pip install 'cxrlabel[bllip]')")
-    labeler = Labeler(LabelerConfig(parser="bllip", sections="all"))
+    labeler = Pipeline(LabelerConfig(parser="bllip", sections="all"))
     assert sentence_diff(labeler, spacy_labeler, bank_sentences()) == []
 
 
@@ -345,15 +345,15 @@ def test_only_sentences_with_a_mention_reach_the_parser(backend, request):
         request.getfixturevalue("bllip_stub")
         ReplayingParser.trees = {("Small", "left", "effusion", "."):
                                  "(S1 (NP (JJ Small) (JJ left) (NN effusion) (. .)))"}
-        labeler = Labeler(LabelerConfig(parser="bllip", sections="all",
+        labeler = Pipeline(LabelerConfig(parser="bllip", sections="all",
                                         bllip_model=str(request.getfixturevalue("bllip_stub"))))
         report = "Small left effusion. The patient is a smoker. Follow-up advised."
     elif backend == "ptb":
-        labeler = Labeler(LabelerConfig(parser="ptb"))
+        labeler = Pipeline(LabelerConfig(parser="ptb"))
         report = ("(ROOT (NP (JJ Small) (JJ left) (NN effusion) (. .)))"
                   "(ROOT (S (NP (DT The) (NN patient)) (VP (VBZ is) (NP (DT a) (NN smoker))) (. .)))")
     else:
-        labeler = Labeler(LabelerConfig(parser=backend, sections="all"))
+        labeler = Pipeline(LabelerConfig(parser=backend, sections="all"))
         report = "Small left effusion. The patient is a smoker. Follow-up advised."
     labeler.parser = RecordingParser(labeler.parser)
     result = labeler.label([report])[0]
@@ -363,7 +363,7 @@ def test_only_sentences_with_a_mention_reach_the_parser(backend, request):
 
 def test_spacy_labels_on_corpus_equal_gold(spacy_labeler):
     """The default backend's labels equal corpora/en's gold exactly, report by report."""
-    assert gold_mismatches(Labeler(LabelerConfig(parser="spacy"))) == []
+    assert gold_mismatches(Pipeline(LabelerConfig(parser="spacy"))) == []
 
 
 # --- what every backend states to the labeller -------------------------------------------------------

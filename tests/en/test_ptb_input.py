@@ -6,7 +6,7 @@ import pytest
 
 from cxrlabel.cli import main
 from cxrlabel.errors import ReportError
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
 NEGATED = "(ROOT (S (NP (DT No) (JJ pleural) (NN effusion) (CC or) (NN pneumothorax)) (. .)))"
 UNCERTAIN = ("(ROOT (S (NP (NNS Findings)) (VP (MD may) (VP (VB represent) (NP (NN atelectasis)))) (. .)))")
@@ -16,7 +16,7 @@ NOT_ENLARGED = "(ROOT (S (NP (DT The) (NN heart)) (VP (VBZ is) (RB not) (VP (VBN
 
 @pytest.fixture(scope="module")
 def ptb_labeler():
-    return Labeler(LabelerConfig(parser="ptb"))
+    return Pipeline(LabelerConfig(parser="ptb"))
 
 
 def test_one_cell_of_trees_is_one_report(ptb_labeler):

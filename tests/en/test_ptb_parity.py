@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 from tests.conftest import ROOT
 
 BANK = ROOT / "corpora" / "en"
@@ -26,7 +26,7 @@ def trees() -> list[str]:
 
 @pytest.fixture(scope="module")
 def ptb_results():
-    return Labeler(LabelerConfig(parser="ptb")).label(trees())
+    return Pipeline(LabelerConfig(parser="ptb")).label(trees())
 
 
 def test_one_tree_per_bank_sentence_with_the_same_words(ptb_results):

@@ -98,12 +98,12 @@ def test_rule_file_errors_name_file_and_line(tmp_path):
 
 
 def test_labelling_is_a_pure_batch_function():
-    from cxrlabel.en.labeler import LabelerConfig, labeler_for
+    from cxrlabel.en.labeler import LabelerConfig, pipeline_for
 
     config = LabelerConfig(parser="none", sections="all")
     texts = ["No pneumothorax.", "", "Small left effusion."]
-    first = [r.labels for r in labeler_for(config).label(texts)]
-    assert first == [r.labels for r in labeler_for(config).label(list(reversed(texts)))][::-1]
-    assert labeler_for(config) is labeler_for(config)  # loaded once per process
+    first = [r.labels for r in pipeline_for(config).label(texts)]
+    assert first == [r.labels for r in pipeline_for(config).label(list(reversed(texts)))][::-1]
+    assert pipeline_for(config) is pipeline_for(config)  # loaded once per process
     assert first[0]["Pneumothorax"] == 0.0 and first[2]["Pleural Effusion"] == 1.0
     assert all(v is None for v in first[1].values())

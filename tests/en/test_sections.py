@@ -2,7 +2,7 @@
 import pytest
 
 from cxrlabel.en import sections
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
 
 def _texts(text, choice):
@@ -18,7 +18,7 @@ def label():
     labelers = {}
 
     def run(text, choice):
-        labeler = labelers.setdefault(choice, Labeler(LabelerConfig(parser="none", sections=choice)))
+        labeler = labelers.setdefault(choice, Pipeline(LabelerConfig(parser="none", sections=choice)))
         return labeler.label([text])[0]
     return run
 

@@ -19,9 +19,9 @@ needs_model = pytest.mark.usefixtures("spacy_model")
 def unremembering_labeler():
     """A labeller with no sentence memory: every sentence of every call is analysed and maybe parsed."""
     spacy_required()
-    from cxrlabel.en.labeler import Labeler, LabelerConfig
+    from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
-    return Labeler(LabelerConfig(parser="spacy", sections="all"), cache_limit=0)
+    return Pipeline(LabelerConfig(parser="spacy", sections="all"), cache_limit=0)
 
 
 def public_route_annotator(monkeypatch, ruler, lemmatizer):

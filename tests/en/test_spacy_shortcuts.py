@@ -42,9 +42,9 @@ def parser():
 def unremembering_labeler():
     """A labeller with no sentence memory: every sentence of every call is analysed (and maybe parsed)."""
     spacy_required()
-    from cxrlabel.en.labeler import Labeler, LabelerConfig
+    from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
-    return Labeler(LabelerConfig(parser="spacy", sections="all"), cache_limit=0)
+    return Pipeline(LabelerConfig(parser="spacy", sections="all"), cache_limit=0)
 
 
 @needs_model

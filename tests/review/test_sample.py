@@ -177,7 +177,7 @@ def test_mentions_of_labels_without_ids_name_reports_by_row_from_0(tmp_path):
 def test_zh_clause_parts_near_max_distance_count_as_least_sure(tmp_path, capsys):
     """With the label map zh label ran with, a report whose clause part lies within --near of --max-distance is
     least sure; a margin of 1 takes every report with a finding part, a margin of 0 adds (almost) none."""
-    from cxrlabel.cli.sample import _zh_labeler  # the command's own loader
+    from cxrlabel.cli.sample import _reviewed_clusters  # the command's own loader
     from tests.conftest import ROOT
 
     reports = tmp_path / "reports.csv"
@@ -186,7 +186,7 @@ def test_zh_clause_parts_near_max_distance_count_as_least_sure(tmp_path, capsys)
     label_map = tmp_path / "mined" / "label_map.csv"
     assert main(["zh", "label", str(reports), "--label-map", str(label_map), "-o", str(tmp_path / "l.csv")]) == 0
     table = LabelTable.from_frame(pd.read_csv(tmp_path / "l.csv", dtype=str, keep_default_na=False), "l.csv")
-    labeler = _zh_labeler(type("Args", (), {"label_map": label_map, "model": None, "clause_overrides": None,
+    labeler = _reviewed_clusters(type("Args", (), {"label_map": label_map, "model": None, "clause_overrides": None,
                                             "max_distance": 0.5})())
     base = least_sure(table)[1]
     everything = least_sure(table, near=(labeler, 1.0))[1]

@@ -40,13 +40,13 @@ def extract(capsys):
 @pytest.fixture
 def breaks_on_marker(monkeypatch):
     """Make a report holding 'UNREADABLE' fail to label, as a malformed report does."""
-    from cxrlabel.en.labeler import Labeler
+    from cxrlabel.en.labeler import Pipeline
 
-    split = Labeler.split
+    split = Pipeline.split
 
     def failing(self, index, text):
         if "UNREADABLE" in str(text):
             raise ReportError(index, "cannot split this report")
         return split(self, index, text)
 
-    monkeypatch.setattr(Labeler, "split", failing)
+    monkeypatch.setattr(Pipeline, "split", failing)

@@ -18,7 +18,8 @@ NONE = ("--parser", "none")
 
 
 def spec(output_format: str = "csv", batch_size: int = 4) -> JobSpec:
-    return JobSpec(LabelerConfig(parser="none"), 1000, output_format, "study", True, batch_size, False)
+    return JobSpec(config=LabelerConfig(parser="none"), cache_limit=1000, output_format=output_format,
+                   id_column="study", mentions=True, batch_size=batch_size, log_text=False)
 
 
 def chunk(n: int = 23, index: int = 3, start: int = 100) -> ChunkTask:
@@ -96,11 +97,13 @@ def test_two_workers_sharing_chunks_in_pieces_give_the_output_of_one(reports_csv
 
 
 def test_a_piece_given_known_analyses_reuses_them_and_returns_what_it_made():
-    job = JobSpec(LabelerConfig(parser="none", sections="all"), 999, "csv", "study", False, 4, False)  # its own labeller
+    job = JobSpec(config=LabelerConfig(parser="none", sections="all"), cache_limit=999,  # its own labeller
+                  output_format="csv", id_column="study", mentions=False, batch_size=4, log_text=False)
     first = ChunkTask(0, 0, "r.csv", 0, ["No pneumothorax. Small effusion."], ["a"], known=[])
     made = label_chunk(first, job)
     assert set(made.learned) == {"No pneumothorax.", "Small effusion."}
-    fresh = JobSpec(LabelerConfig(parser="none", sections="all"), 998, "csv", "study", False, 4, False)
+    fresh = JobSpec(config=LabelerConfig(parser="none", sections="all"), cache_limit=998, output_format="csv",
+                    id_column="study", mentions=False, batch_size=4, log_text=False)
     second = ChunkTask(1, 1, "r.csv", 1, ["Small effusion. Mild edema."], ["b"], known=[made.learned])
     result = label_chunk(second, fresh)
     assert (result.cache_hits, result.cache_misses) == (1, 1) and set(result.learned) == {"Mild edema."}
@@ -121,7 +124,8 @@ def test_in_pieces_sends_each_pieces_analyses_with_the_next_pieces():
     assert len(sent) == 8 and all(known == [] for known in sent[:4])  # nothing had come back yet
     assert all(1 <= len(known) <= 2 for known in sent[4:])  # the last 2 pieces' analyses (min(workers, 4))
     assert all(r.learned is None for r in results)  # not kept once passed on
-    no_cache = JobSpec(job.config, 0, "csv", "study", True, 2, False)
+    no_cache = JobSpec(config=job.config, cache_limit=0, output_format="csv", id_column="study", mentions=True,
+                       batch_size=2, log_text=False)
     for job, workers in ((no_cache, 2), (spec(batch_size=2), 1)):  # nothing to share without a cache or a peer
         sent.clear()
         list(in_pieces(lambda task: sent.append(task.known) or Finished(label_chunk(task, job)), [chunk(8, 0, 0)], job, workers))

@@ -263,8 +263,9 @@ def test_repeated_ids_are_counted_across_chunks(tmp_path, extract):
     frame.to_csv(tmp_path / "r.csv", index=False)
     code, err = extract(tmp_path / "r.csv", "--id-column", "study", "-o", tmp_path / "l.csv", "--chunk-size", 3, "-q", *NONE)
     assert code == 0, err
-    assert err.strip() == ("cxrlabel: warning: 3 ids appear more than once (8 rows); `cxrlabel evaluate` refuses "
-                           "duplicate ids, so make them unique before scoring")
+    assert err.strip() == ("cxrlabel: warning: 3 ids in column 'study' appear more than once (8 rows); every row is "
+                           "kept, in input order, and `cxrlabel evaluate` refuses duplicate ids, so make them unique "
+                           "before scoring")
     code, err = extract(tmp_path / "r.csv", "-o", tmp_path / "m.csv", "-q", *NONE)  # no ids given: nothing to warn
     assert code == 0 and err == ""
 

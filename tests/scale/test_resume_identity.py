@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cxrlabel.en import chunks
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 from cxrlabel.resources import lexicons_dir, rules_dir
 from tests.conftest import ROOT
 
@@ -27,7 +27,7 @@ def test_every_data_file_the_labeler_reads_is_in_the_run_identity():
     sys.addaudithook(audit)  # stays for the process; it records only while `recording`
     try:
         config = LabelerConfig(parser="none")
-        Labeler(config).label(["No pneumothorax. Possible small left effusion."])
+        Pipeline(config).label(["No pneumothorax. Possible small left effusion."])
     finally:
         recording = False
     folders = [f.resolve() for f in config.data_folders()]

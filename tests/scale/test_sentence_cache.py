@@ -1,12 +1,12 @@
 """The sentence cache at archive scale: bounded, the sentences met most survive when it turns over, and
 labels never change."""
-from cxrlabel.en.labeler import Labeler, LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, Pipeline
 
 CONFIG = LabelerConfig(parser="none", sections="all")
 
 
 def test_a_full_cache_turns_over_without_losing_the_batch_being_labelled():
-    small, uncached = Labeler(CONFIG, cache_limit=4), Labeler(CONFIG, cache_limit=0)
+    small, uncached = Pipeline(CONFIG, cache_limit=4), Pipeline(CONFIG, cache_limit=0)
     first = ["No pneumothorax. Small left effusion.", "Possible pneumonia."]
     # "No pneumothorax." is a cache hit in the same batch as new sentences that overflow the cache
     second = ["No pneumothorax. Mild cardiomegaly. Edema. Fracture of the left rib."]
@@ -16,7 +16,7 @@ def test_a_full_cache_turns_over_without_losing_the_batch_being_labelled():
 
 
 def test_a_sentence_met_in_every_batch_stays_cached_while_the_rest_turns_over():
-    labeler = Labeler(CONFIG, cache_limit=4)
+    labeler = Pipeline(CONFIG, cache_limit=4)
     for i in range(6):
         labeler.label([f"No pneumothorax. Effusion measures {i} cm. Opacity in zone {i}."])
         assert len(labeler.memory) <= 4
@@ -25,7 +25,7 @@ def test_a_sentence_met_in_every_batch_stays_cached_while_the_rest_turns_over():
 
 def test_analyses_learned_from_another_labeller_are_reused_and_give_the_same_labels():
     reports = ["No pneumothorax. Small left effusion.", "Possible pneumonia. No pneumothorax."]
-    teacher, pupil = Labeler(CONFIG), Labeler(CONFIG)
+    teacher, pupil = Pipeline(CONFIG), Pipeline(CONFIG)
     teacher.journal = {}
     taught = teacher.label(reports)
     assert set(teacher.journal) == {"No pneumothorax.", "Small left effusion.", "Possible pneumonia."}
@@ -38,13 +38,13 @@ def test_analyses_learned_from_another_labeller_are_reused_and_give_the_same_lab
 
 
 def test_learning_keeps_what_a_labeller_has_and_respects_its_bound():
-    labeler = Labeler(CONFIG, cache_limit=4)
+    labeler = Pipeline(CONFIG, cache_limit=4)
     labeler.label(["No pneumothorax."])
     mine = labeler.memory.get("No pneumothorax.")
     labeler.learn({"No pneumothorax.": [("made", "up", 0, 1, 1.0, "x")], "Edema.": [], "Effusion.": []})
     assert labeler.memory.get("No pneumothorax.") is mine and labeler.memory.get("Edema.") == []
     labeler.learn({f"Opacity {i}.": [] for i in range(10)})
     assert len(labeler.memory) <= 10  # one batch of news may exceed half the bound, never more
-    nothing = Labeler(CONFIG, cache_limit=0)
+    nothing = Pipeline(CONFIG, cache_limit=0)
     nothing.learn({"Edema.": []})
     assert len(nothing.memory) == 0

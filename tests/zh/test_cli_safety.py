@@ -189,7 +189,7 @@ def test_duplicate_ids_are_counted_in_a_warning(mined, tmp_path, capsys):
     out = tmp_path / "labels.csv"
     assert _label(source, mined / "label_map.csv", out) == 0
     err = capsys.readouterr().err
-    assert "warning: 2 reports share an id" in err and _no_report_text(err)
+    assert "warning: 1 id in column 'id' appears more than once (3 rows)" in err and _no_report_text(err)
     assert pd.read_csv(out)["id"].tolist() == ["a", "b", "a", "a", "c"]
 
 

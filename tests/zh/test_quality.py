@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxrlabel.zh import evaluate
+from cxrlabel.zh import gold_scores
 from cxrlabel.zh.mine import MineSettings, mine
 
 
@@ -51,12 +51,12 @@ def test_cluster_quality(corpus, pre, pre_nolat, settings, drop, ari_bar, f1_bar
     preprocessor = pre_nolat if drop else pre
     result, merged = _mine(corpus, preprocessor, settings)
     reports, gold, clause_gold = corpus
-    members = merged[(merged["cue"] != "normal") & ~merged["label"].isin(evaluate.NO_FINDING_LABELS)]
+    members = merged[(merged["cue"] != "normal") & ~merged["label"].isin(gold_scores.NO_FINDING_LABELS)]
     ari = adjusted_rand(members["label"], members["cluster_id"])
     assert ari >= ari_bar, f"ARI {ari:.3f} below {ari_bar}"
-    out = evaluate.predict(reports["诊断"].tolist(), preprocessor, result, settings,
-                           evaluate.majority_names(result, clause_gold))
-    f1 = evaluate.micro_f1(gold, out, preprocessor.data.chexpert_names)
+    out = gold_scores.predict(reports["诊断"].tolist(), preprocessor, result, settings,
+                           gold_scores.majority_names(result, clause_gold))
+    f1 = gold_scores.micro_f1(gold, out, preprocessor.data.chexpert_names)
     assert f1 >= f1_bar, f"label F1 {f1:.3f} below {f1_bar}"
 
 
@@ -65,15 +65,15 @@ def default_labels(corpus, pre_nolat):
     reports, _, clause_gold = corpus
     settings = MineSettings(k=10)
     result, _ = _mine(corpus, pre_nolat, settings)
-    names = evaluate.majority_names(result, clause_gold)
-    return lambda texts: evaluate.predict(texts, pre_nolat, result, settings, names)
+    names = gold_scores.majority_names(result, clause_gold)
+    return lambda texts: gold_scores.predict(texts, pre_nolat, result, settings, names)
 
 
 def test_negated_and_uncertain_values_reach_the_labels(corpus, pre_nolat, default_labels):
     reports, gold, _ = corpus
     out = default_labels(reports["诊断"].tolist())
     for value in (0.0, -1.0):
-        f1 = evaluate.micro_f1(gold.drop(columns="normal"), out, pre_nolat.data.chexpert_names, value)
+        f1 = gold_scores.micro_f1(gold.drop(columns="normal"), out, pre_nolat.data.chexpert_names, value)
         assert f1 >= 0.6, f"{value}: F1 {f1:.3f}"
 
 

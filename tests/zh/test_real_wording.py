@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxrlabel.zh import evaluate
+from cxrlabel.zh import gold_scores
 from cxrlabel.zh.auto_k import FindingKMedoids, leader_groups
 from cxrlabel.zh.cues import Cue
 from cxrlabel.zh.distance import Metric
@@ -187,7 +187,7 @@ def test_each_part_of_a_compound_is_labelled_by_its_own_cluster(pre_nolat):
     result = mine(ids, texts, MineSettings(), pre_nolat)
     names = {int(c): suggest_label(m, pre_nolat.data.known_findings)
              for c, m in zip(result.clusters["cluster_id"], result.clusters["medoid"])}
-    out = evaluate.predict(texts, pre_nolat, result, MineSettings(), names).iloc[-1]
+    out = gold_scores.predict(texts, pre_nolat, result, MineSettings(), names).iloc[-1]
     assert out["Pneumothorax"] == 1.0 and out["Pleural Effusion"] == 1.0 and out["n_labels"] == 2
 
 
@@ -315,7 +315,7 @@ def test_a_patchy_shadow_is_an_opacity_measured_as_pneumonia(pre_nolat, zh_data,
 
 
 def test_a_compound_clause_is_shown_in_each_cluster_and_an_override_names_the_whole_clause(pre_nolat):
-    from cxrlabel.zh.label import Labeler, label_reports
+    from cxrlabel.zh.label import ReviewedClusters, label_reports
 
     texts = ["右侧气胸。"] * 6 + ["左侧胸腔积液。"] * 6 + ["右侧液气胸。"] * 2
     result = mine([str(i) for i in range(len(texts))], texts, MineSettings(), pre_nolat)
@@ -323,9 +323,9 @@ def test_a_compound_clause_is_shown_in_each_cluster_and_an_override_names_the_wh
     assert sum("右侧液气胸" in m for m in holding) == 2  # the review page lists it under both findings
     names = {int(c): suggest_label(m, pre_nolat.data.known_findings)
              for c, m in zip(result.clusters["cluster_id"], result.clusters["medoid"])}
-    labeler = Labeler.build(pre_nolat, evaluate.saved_model(result, MineSettings(), pre_nolat), names, 0.5,
-                            overrides={"右侧液气胸": "pneumothorax"})
-    row = label_reports(["右侧液气胸。"], labeler).frame.iloc[0]
+    reviewed = ReviewedClusters.build(pre_nolat, gold_scores.saved_model(result, MineSettings(), pre_nolat), names,
+                                      0.5, overrides={"右侧液气胸": "pneumothorax"})
+    row = label_reports(["右侧液气胸。"], reviewed).frame.iloc[0]
     assert row["Pneumothorax"] == 1.0 and pd.isna(row.get("Pleural Effusion")) and row["n_labels"] == 1
 
 

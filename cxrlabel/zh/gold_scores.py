@@ -9,7 +9,7 @@ import pandas as pd
 
 from .cues import Cue
 from .known_findings import output_name
-from .label import Labeler, label_reports
+from .label import ReviewedClusters, label_reports
 from .mine import MineResult, MineSettings
 from .model_file import SavedModel
 from .preprocess import ClausePreprocessor
@@ -36,8 +36,8 @@ def saved_model(result: MineResult, settings: MineSettings, pre: ClausePreproces
 
 def predict(texts: list[str], pre: ClausePreprocessor, result: MineResult, settings: MineSettings,
             names: dict[int, str], max_distance: float = DEFAULT_MAX_DISTANCE) -> pd.DataFrame:
-    labeler = Labeler.build(pre, saved_model(result, settings, pre), names, max_distance)
-    return label_reports(texts, labeler).frame
+    clusters = ReviewedClusters.build(pre, saved_model(result, settings, pre), names, max_distance)
+    return label_reports(texts, clusters).frame
 
 
 def micro_f1(gold: pd.DataFrame, out: pd.DataFrame, chexpert_names, value: float = 1.0) -> float:
