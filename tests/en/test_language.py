@@ -184,6 +184,11 @@ CASES = [
     # a hedge just before the finding, where the parse hangs the finding elsewhere
     ("Apical irregularities also present on the previous exam suggestive of scarring.", {"Lung Opacity": -1.0}, BOTH),
     ("Left basilar bandlike opacities suggestive of scarring or atelectasis.", {"Atelectasis": -1.0}, BOTH),
+    # "interval" and "other" inside a negated list are no pseudo-negations ("no interval change in" still is one)
+    ("The lungs are clear without interval consolidation, pleural effusion or pneumothorax.",
+     {"Consolidation": 0.0, "Pleural Effusion": 0.0}, BOTH),
+    ("No airspace disease or other parenchymal infiltrates.", {"Lung Opacity": 0.0}, BOTH),
+    ("No interval change in the small left pleural effusion.", {"Pleural Effusion": 1.0}, BOTH),
     # a doubled full stop ends a sentence: the next one is outside the first one's negation
     ("No evidence of focal consolidation or pleural effusion.. Left basilar subsegmental atelectasis noted.",
      {"Pleural Effusion": 0.0, "Atelectasis": 1.0}, BOTH),
