@@ -189,6 +189,10 @@ CASES = [
      {"Consolidation": 0.0, "Pleural Effusion": 0.0}, BOTH),
     ("No airspace disease or other parenchymal infiltrates.", {"Lung Opacity": 0.0}, BOTH),
     ("No interval change in the small left pleural effusion.", {"Pleural Effusion": 1.0}, BOTH),
+    # a hedged cause does not hedge the finding it explains; the cause itself stays uncertain
+    ("Minimal fibrosis in the right apex, may be due to prior radiation treatment.", {"Pleural Other": 1.0}, BOTH),
+    ("Right lung mass may be related to lymphadenopathy.", {"Lung Lesion": 1.0}, BOTH),
+    ("Right basilar opacity may be due to pneumonia.", {"Lung Opacity": 1.0, "Pneumonia": -1.0}, BOTH),
     # a doubled full stop ends a sentence: the next one is outside the first one's negation
     ("No evidence of focal consolidation or pleural effusion.. Left basilar subsegmental atelectasis noted.",
      {"Pleural Effusion": 0.0, "Atelectasis": 1.0}, BOTH),
