@@ -176,6 +176,7 @@ CASES = [
     ("Retrocardiac density compatible with a hiatal hernia.", {"Lung Opacity": 0.0}, BOTH),
     ("Nodular opacities over both lower chest walls consistent with nipple shadows.", {"Lung Lesion": 0.0}, BOTH),
     ("Lungs are clear airspace disease.", {"Lung Opacity": 0.0}, BOTH),
+    ("Lungs are expanded and clear airspace disease.", {"Lung Opacity": 0.0}, BOTH),
     # an opacity of nodular shape is an opacity, and only perhaps a nodule; a nodule named stays one
     ("There is a 6 mm nodular opacity in the right upper lobe.", {"Lung Lesion": -1.0, "Lung Opacity": 1.0}, BOTH),
     ("Nodular densities projecting over the right anterior fifth rib.", {"Lung Lesion": -1.0, "Lung Opacity": 1.0}, BOTH),
