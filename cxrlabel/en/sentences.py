@@ -22,7 +22,9 @@ from ..memo import Memo
 _NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s.;:]))\(?\d{1,2}[.)](?=\s+\S)(?!\d)")
 _BARE_NUMBER = re.compile(r"\(?\d{1,2}[.)]")
 DECISIONS_KEPT = 100_000
-_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•]\s)")
+# A paragraph break, a bullet, or a doubled full stop before a capital ("effusion.. Osseous"): Punkt reads ".."
+# as an ellipsis inside a sentence, and the next sentence's words would fall in the scope of this one's cues.
+_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•]\s)|(?<![.])\.\.\s+(?=[A-Z])")
 MAX_SPAN = 5_000  # characters Punkt sees at once: far beyond any report section, milliseconds of work
 # Where a longer span is cut, best first: after a sentence end, at a line break, at any space.
 _CUTS = (re.compile(r"[.!?;]\s"), re.compile(r"\n"), re.compile(r"\s"))

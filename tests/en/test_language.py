@@ -176,6 +176,27 @@ CASES = [
     ("Retrocardiac density compatible with a hiatal hernia.", {"Lung Opacity": 0.0}, BOTH),
     ("Nodular opacities over both lower chest walls consistent with nipple shadows.", {"Lung Lesion": 0.0}, BOTH),
     ("Lungs are clear airspace disease.", {"Lung Opacity": 0.0}, BOTH),
+    ("Lungs are expanded and clear airspace disease.", {"Lung Opacity": 0.0}, BOTH),
+    # an opacity of nodular shape is an opacity, and only perhaps a nodule; a nodule named stays one
+    ("There is a 6 mm nodular opacity in the right upper lobe.", {"Lung Lesion": -1.0, "Lung Opacity": 1.0}, BOTH),
+    ("Nodular densities projecting over the right anterior fifth rib.", {"Lung Lesion": -1.0, "Lung Opacity": 1.0}, BOTH),
+    ("No suspicious nodular opacity.", {"Lung Lesion": 0.0}, BOTH),
+    ("Right upper lobe pulmonary nodule.", {"Lung Lesion": 1.0}, BOTH),
+    # a hedge just before the finding, where the parse hangs the finding elsewhere
+    ("Apical irregularities also present on the previous exam suggestive of scarring.", {"Lung Opacity": -1.0}, BOTH),
+    ("Left basilar bandlike opacities suggestive of scarring or atelectasis.", {"Atelectasis": -1.0}, BOTH),
+    # "interval" and "other" inside a negated list are no pseudo-negations ("no interval change in" still is one)
+    ("The lungs are clear without interval consolidation, pleural effusion or pneumothorax.",
+     {"Consolidation": 0.0, "Pleural Effusion": 0.0}, BOTH),
+    ("No airspace disease or other parenchymal infiltrates.", {"Lung Opacity": 0.0}, BOTH),
+    ("No interval change in the small left pleural effusion.", {"Pleural Effusion": 1.0}, BOTH),
+    # a hedged cause does not hedge the finding it explains; the cause itself stays uncertain
+    ("Minimal fibrosis in the right apex, may be due to prior radiation treatment.", {"Pleural Other": 1.0}, BOTH),
+    ("Right lung mass may be related to lymphadenopathy.", {"Lung Lesion": 1.0}, BOTH),
+    ("Right basilar opacity may be due to pneumonia.", {"Lung Opacity": 1.0, "Pneumonia": -1.0}, BOTH),
+    # a doubled full stop ends a sentence: the next one is outside the first one's negation
+    ("No evidence of focal consolidation or pleural effusion.. Left basilar subsegmental atelectasis noted.",
+     {"Pleural Effusion": 0.0, "Atelectasis": 1.0}, BOTH),
 ]
 
 
