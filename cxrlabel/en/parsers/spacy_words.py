@@ -74,8 +74,12 @@ class SpacyWordBound:
         return frozenset(f.lower() for f in forms) | self.anywhere
 
     def bound(self, sentence: str) -> set[str]:
+        return self.bound_of(self.tokenizer(sentence))
+
+    def bound_of(self, doc) -> set[str]:
+        """The bound of a sentence the model's tokenizer has made into `doc`."""
         words: set[str] = set()
         recall, lemmas = self.lemma_sets.recall, self._lemmas
-        for token in self.tokenizer(sentence):
+        for token in doc:
             words |= recall(token.text, lambda _: lemmas(token))
         return words
