@@ -178,7 +178,8 @@ class Labeler:
         rule could match in, and classify each mention by the negation and uncertainty rules."""
         norms = {s: normalize(s) for s in sentences_}
         found = {s: self.lexicon.find(norms[s]) for s in sentences_}
-        needs_parse = [s for s in sentences_ if found[s] and self.rule_may_match(s, frozenset(m.observation for m in found[s]))]
+        needs_parse = [s for s in sentences_
+                       if found[s] and self.rule_may_match(s, frozenset(m.observation for m in found[s]))]
         graphs = dict(zip(needs_parse, self.parser.parse(needs_parse)))
         return {s: self.classified(norms[s], found[s], graphs.get(s)) for s in sentences_}
 

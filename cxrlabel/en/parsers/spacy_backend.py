@@ -226,7 +226,7 @@ class SpacyParser(BaseParser):
         if self.word_bound is None:
             return None
         doc = self.tokenized[sentence] = self.nlp.tokenizer(sentence)
-        return self.word_bound.bound_of(doc)
+        return self.word_bound.bound(doc)
 
     def forget(self) -> None:
         self.tokenized.clear()
