@@ -6,7 +6,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ("bench.labeler", "bench.startup", "bench.openi", "bench.review", "bench.conventions", "bench.peers", "bench.archive", "bench.zh", "bench.train")
+BENCHMARKS = ("bench.labeler", "bench.startup", "bench.openi", "bench.review", "bench.conventions", "bench.peers", "bench.peer_speed", "bench.archive", "bench.zh", "bench.train")
 
 
 def main() -> int:

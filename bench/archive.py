@@ -13,7 +13,8 @@ included), with the resident memory of its whole process tree sampled every 0.1 
 and 2 workers and on Dask are repeated, alternating (--repeat, default 2), and every run is listed: on a
 shared virtual machine other tenants slow a run by 10-40% at unpredictable times, never speed it up, so
 the targets are judged on the fastest run of each, as timeit does, and the paired ratios are shown too.
-Run: python -m bench.archive [--reports 100000]   (skips with a message when the shared data is absent)
+With --against DIR, another checkout's spaCy 2-worker run follows each of ours, and the rate ratio is printed.
+Run: python -m bench.archive [--reports 100000] [--against DIR]   (skips with a message when the shared data is absent)
 """
 from __future__ import annotations
 
@@ -158,12 +159,14 @@ def tree_rss(process) -> int:
     return total
 
 
-def measure(name: str, args: list[str], reports: int) -> Measured:
+def measure(name: str, args: list[str], reports: int, tree: Path = ROOT) -> Measured:
+    """One run of `cxrlabel extract` with `tree`'s cxrlabel (this checkout's, or the one --against names)."""
     import psutil
 
     command = [sys.executable, "-m", "cxrlabel", "extract", *args]
     start = time.perf_counter()
-    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(command, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, PYTHONPATH=str(tree)))
     process, peak = psutil.Process(run.pid), 0
     while run.poll() is None:
         peak = max(peak, tree_rss(process))
@@ -188,6 +191,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--chunk-size", type=int, default=10_000, help="extract --chunk-size (default: extract's, 10,000)")
     ap.add_argument("--skip-dask", action="store_true", help="leave out the Dask LocalCluster run")
     ap.add_argument("--repeat", type=int, default=2, help="runs of spaCy with 1 worker, 2 workers and Dask, alternating (default: 2)")
+    ap.add_argument("--against", type=Path, metavar="DIR",
+                    help="another checkout (the turn-2 code, say): its spaCy 2-worker run follows each of ours")
     return ap.parse_args(argv)
 
 
@@ -237,18 +242,20 @@ def write_inputs(texts: list[str], folder: Path, small: int, no_cache_reports: i
     return Inputs(folder, big, small_csv, nocache, len(texts), min(small, len(texts)), min(no_cache_reports, len(texts)))
 
 
-def measured_runs(inputs: Inputs, chunk_size: int, repeat: int, dask: bool) -> list[Measured]:
+def measured_runs(inputs: Inputs, chunk_size: int, repeat: int, dask: bool, against: Path | None = None) -> list[Measured]:
     """Every run, the repeated ones alternating so that a slow moment of a shared machine falls on each kind."""
     common = ["--id-column", "id", "--sections", "all", "--chunk-size", str(chunk_size)]
 
-    def run(name: str, source: Path, reports: int, options: list[str], output: str) -> Measured:
-        return measure(name, [str(source), *common, *options, "-o", str(inputs.folder / f"{output}.csv")], reports)
+    def run(name: str, source: Path, reports: int, options: list[str], output: str, tree: Path = ROOT) -> Measured:
+        return measure(name, [str(source), *common, *options, "-o", str(inputs.folder / f"{output}.csv")], reports, tree)
 
     big, n = inputs.big, inputs.n_big
     runs = []
     for i in range(1, max(repeat, 1) + 1):
         runs += [run(f"spacy, 1 worker (run {i})", big, n, ["--workers", "1"], "w1"),
                  run(f"spacy, 2 workers (run {i})", big, n, ["--workers", "2"], "w2")]
+        if against is not None:
+            runs.append(run(f"against: spacy, 2 workers (run {i})", big, n, ["--workers", "2"], "against", against))
         if dask:
             runs.append(run(f"spacy, dask LocalCluster, 2 workers (run {i})", big, n,
                             ["--engine", "dask", "--workers", "2"], "dask"))
@@ -284,6 +291,10 @@ def print_targets(runs: list[Measured]) -> None:
           f"{', '.join(f'{b.rate / a.rate:.2f}x' for a, b in zip(ones, twos))}; target >= 1.7)")
     print(f"peak memory, 1 worker: {small_run.peak_rss / 2**20:.0f} MB at {small_run.reports:,} reports, "
           f"{peak / 2**20:.0f} MB at {one.reports:,} (highest run; {peak / small_run.peak_rss - 1:+.1%}; target within 10%)")
+    theirs = named(runs, "against: spacy, 2 workers (run")
+    if theirs:
+        print(f"this checkout against the other, spaCy with 2 workers: {two.rate / max(r.rate for r in theirs):.2f}x the "
+              f"rate, fastest against fastest (run by run: {', '.join(f'{b.rate / a.rate:.2f}x' for a, b in zip(theirs, twos))})")
     dasks = named(runs, "spacy, dask LocalCluster")
     if dasks:
         dask = min(dasks, key=lambda r: r.seconds)
@@ -305,7 +316,8 @@ def main(argv: list[str] | None = None) -> None:
     print_input(len(texts), real_ratio, ratio)
     with tempfile.TemporaryDirectory(prefix="cxrlabel-bench-") as tmp:
         inputs = write_inputs(texts, Path(tmp), args.small, args.no_cache_reports)
-        runs = measured_runs(inputs, args.chunk_size, args.repeat, dask=not args.skip_dask)
+        runs = measured_runs(inputs, args.chunk_size, args.repeat, dask=not args.skip_dask,
+                             against=args.against.resolve() if args.against else None)
     print_table(runs)
     print_targets(runs)
 

@@ -3,10 +3,22 @@
 Input: the 3,080 real Open-i reports (../shared/data/openi_dev) repeated 4 times (12,320 reports),
 or, where that folder is absent, the 157 reports of corpora/en repeated to 10,048. Repetition helps
 the sentence cache, so spaCy is also timed with the cache off, and on the first (unrepeated) pass.
-Run: python -m bench.labeler
+
+`--against DIR` instead compares this checkout's labeller with another checkout's (say the turn-2 code:
+`git archive 4b57c03 | tar -x -C DIR`), paired: spaCy with the cache on, on the archive bench's input
+(bench.archive, --reports of them, whole text), each run a fresh process that times only the labelling, in CPU
+seconds (less sensitive than the wall clock to other work on a shared machine), checkouts alternating.
+Run: python -m bench.labeler [--against DIR [--reports 20000] [--runs 3]]
 """
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +48,71 @@ def rate(labeler: Pipeline, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
-def main() -> None:
+# Run in a checkout's own process: the Labeler as that checkout has it (before the package split of issue 19
+# it lived in cxrlabel.pipeline), torch and scipy hidden as in an extract worker, one BLAS thread.
+PAIRED_CHILD = """\
+import json, sys, time
+try:
+    from cxrlabel.archive.local_engine import hide, one_blas_thread
+    from cxrlabel.en.labeler import Labeler, LabelerConfig
+    hide(("torch", "scipy"))
+except ImportError:
+    from cxrlabel.engines.local import one_blas_thread
+    from cxrlabel.pipeline import Labeler, LabelerConfig
+one_blas_thread()
+texts = json.load(open(sys.argv[1]))
+labeler = Labeler(LabelerConfig(parser="spacy", sections="all"))
+labeler.label(texts[:8])  # model load, Punkt and the first parse are not timed
+parsed, parse = [0], labeler.parser.parse
+labeler.parser.parse = lambda s: parsed.__setitem__(0, parsed[0] + len(s)) or parse(s)
+start, wall = time.process_time(), time.perf_counter()
+for i in range(0, len(texts), 256):
+    labeler.label(texts[i:i + 256])
+print(time.process_time() - start, time.perf_counter() - wall, parsed[0])
+"""
+
+
+def paired(against: Path, reports: int, runs: int) -> None:
+    """This checkout's labeller against another's, alternating, in reports per CPU-second."""
+    from bench.archive import build_input
+
+    texts, _, ratio = build_input(reports)
+    trees = {"this checkout": ROOT, str(against): against.resolve()}
+    print(f"labeler: {len(texts):,} archive-bench reports ({ratio:.1%} unique sentences), spaCy, cache on, whole text, "
+          f"one process each run, {runs} runs per checkout alternating")
+    measured: dict[str, list[tuple[float, float, int]]] = {name: [] for name in trees}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(texts, file)
+        file.flush()
+        for _ in range(runs):
+            for name, tree in trees.items():
+                done = subprocess.run([sys.executable, "-c", PAIRED_CHILD, file.name], cwd=tree, check=True,
+                                      env=dict(os.environ, PYTHONPATH=str(tree)), capture_output=True, text=True)
+                cpu, wall, parsed = done.stdout.split()
+                measured[name].append((float(cpu), float(wall), int(parsed)))
+    for name, rows in measured.items():
+        rates = [len(texts) / cpu for cpu, _, _ in rows]
+        print(f"{name:40s} {statistics.median(rates):6.0f} reports per CPU-second (runs: "
+              f"{', '.join(f'{r:.0f}' for r in rates)}); wall {statistics.median(len(texts) / w for _, w, _ in rows):.0f} "
+              f"reports/s; {rows[0][2]:,} sentences parsed")
+    mine, theirs = measured.values()
+    gains = [t[0] / m[0] for m, t in zip(mine, theirs)]
+    print(f"this checkout's rate / the other's, run by run: {', '.join(f'{g:.2f}x' for g in gains)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.labeler", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout, compared paired (see above)")
+    parser.add_argument("--reports", type=int, default=20_000, help="with --against: reports labelled (default: 20,000)")
+    parser.add_argument("--runs", type=int, default=3, help="with --against: runs per checkout (default: 3)")
+    args = parser.parse_args(argv)
+    if args.against:
+        if not OPENI.exists():
+            print(f"labeler: --against skipped, {OPENI.parent} is absent")
+            return
+        paired(args.against, args.reports, args.runs)
+        return
     one_blas_thread()  # one core, as a worker of `extract` has
     texts, source = load_reports()
     unique = len(dict.fromkeys(texts))

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -69,19 +70,32 @@ import os, subprocess, sys, time
 start = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
 _, status, usage = os.wait4(child.pid, 0)
-print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
-def run_once(command: list[str], tree: Path) -> tuple[float, float]:
-    """(seconds, peak resident MB) of one run of `command` with `tree`'s cxrlabel first on the path."""
+class Run(NamedTuple):
+    seconds: float  # wall clock, start to exit
+    peak_mb: float  # the process's own peak resident set
+    cpu: float  # user + system CPU seconds: less sensitive than the wall clock to other work on the machine
+
+
+def run_once(command: list[str], tree: Path) -> Run:
+    """One run of `command` with `tree`'s cxrlabel first on the path."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], cwd=tree, env=env, capture_output=True,
                           text=True, check=True)
-    seconds, code, peak_kib = done.stdout.split()
+    seconds, code, peak_kib, cpu = done.stdout.split()
     if int(code):
         raise RuntimeError(f"{' '.join(command)} exited {code}: {done.stderr[-2000:]}")
-    return float(seconds), int(peak_kib) / 1024  # ru_maxrss is in KiB on Linux
+    return Run(float(seconds), int(peak_kib) / 1024, float(cpu))  # ru_maxrss is in KiB on Linux
+
+
+def describe(runs: list[Run]) -> str:
+    """Median and range of the wall clock, median CPU time and the highest peak memory of some runs."""
+    seconds = [r.seconds for r in runs]
+    return (f"median {statistics.median(seconds):5.2f} s (min {min(seconds):5.2f}, max {max(seconds):5.2f}), "
+            f"CPU {statistics.median(r.cpu for r in runs):5.2f} s, peak memory {max(r.peak_mb for r in runs):6.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,14 +112,12 @@ def main(argv: list[str] | None = None) -> None:
         commands = ({} if args.only == "jobs" else help_commands()) | ({} if args.only == "help" else
                                                                          job_commands(Path(folder)))
         for name, command in commands.items():
-            timings: dict[str, list[tuple[float, float]]] = {tree: [] for tree in trees}
+            timings: dict[str, list[Run]] = {tree: [] for tree in trees}
             for _ in range(args.runs):
                 for tree, path in trees.items():
                     timings[tree].append(run_once(command, path))
             for tree, runs in timings.items():
-                seconds = [s for s, _ in runs]
-                print(f"{name:36s} {tree:24s} median {statistics.median(seconds):5.2f} s (min {min(seconds):5.2f}, "
-                      f"max {max(seconds):5.2f}), peak memory {max(mb for _, mb in runs):6.0f} MB")
+                print(f"{name:36s} {tree:24s} {describe(runs)}")
     print("targets (issue 26): " + ", ".join(f"{tool} --help < {s} s" for tool, s in HELP_TARGETS.items())
           + f"; extract of {REPORTS} reports with one worker in < {TARGET_S} s (and < {TARGET_MB} MB, issue 14)")
 

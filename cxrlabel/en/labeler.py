@@ -181,14 +181,16 @@ class Pipeline:
         rule could match in, and classify each mention by the negation and uncertainty rules."""
         norms = {s: normalize(s) for s in sentences_}
         found = {s: self.lexicon.find(norms[s]) for s in sentences_}
-        needs_parse = [s for s in sentences_ if found[s] and self.rule_may_match(s)]
+        needs_parse = [s for s in sentences_
+                       if found[s] and self.rule_may_match(s, frozenset(m.observation for m in found[s]))]
         graphs = dict(zip(needs_parse, self.parser.parse(needs_parse)))
         return {s: self.classified(norms[s], found[s], graphs.get(s)) for s in sentences_}
 
-    def rule_may_match(self, sentence: str) -> bool:
-        """False only when the parser can tell, without parsing, that no rule's cue words are in the sentence."""
+    def rule_may_match(self, sentence: str, observations: frozenset[str]) -> bool:
+        """False only when the parser can tell, without parsing, that no rule that admits one of the
+        `observations` of the sentence's mentions has its cue words in the sentence."""
         bound = self.parser.words_bound(sentence)
-        return bound is None or self.graph_cues.any_possible(bound)
+        return bound is None or self.graph_cues.any_possible(bound, observations)
 
     def classified(self, norm: Normalized, found: list[lexicon.Match], graph: Graph | None) -> list[SentenceMention]:
         """Each mention's label and deciding rule; without a graph no rule could match, so it is positive."""

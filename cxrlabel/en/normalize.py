@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Rewrites applied to lower-cased text before tokenising; each keeps offsets via the char map.
+# Each rewrite matches a slash: text without one skips them (`normalize`).
 _REWRITES = (
     (re.compile(r"\band\s*/\s*or\b"), "or"),
     (re.compile(r"(?<=[a-z])\s*/\s*(?=[a-z])"), " or "),
@@ -26,6 +27,9 @@ class Normalized:
 def normalize(text: str, base: int = 0) -> Normalized:
     """Normalise `text`; offsets are reported relative to `base` (the text's position in the report)."""
     chars = text.lower()
+    if "/" not in chars and len(chars) == len(text):  # no rewrite applies: each character is where it was
+        matches = list(_WORD.finditer(chars))
+        return Normalized(tuple(m.group() for m in matches), tuple((base + m.start(), base + m.end()) for m in matches))
     offsets = list(range(base, base + len(text)))
     for pattern, replacement in _REWRITES:
         out, out_offsets, last = [], [], 0

@@ -112,6 +112,17 @@ def required_words(node: Node) -> list[frozenset[str]]:
     return out
 
 
+def observation_tests(node: Node) -> list[tuple[re.Pattern[str], bool]]:
+    """The `obs:` constraints on the nodes reached through positive relations, as (regex, negated): each
+    node tests the one observation of the mention, so a mention whose observation fails one of them
+    cannot be matched (as `required_words`, for the observation)."""
+    out = [(regex, negated) for key, regex, negated in node.constraints if key == "obs"]
+    for rel in node.relations:
+        if not rel.negated:
+            out.extend(observation_tests(rel.target))
+    return out
+
+
 def parse(text: str, where: str = "pattern") -> Node:
     """Parse a pattern string into a tree of nodes and relations."""
     tokens, pos = [], 0

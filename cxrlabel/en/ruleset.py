@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
-from .patterns import Node, PatternError, Scope, parse, required_words
+from .patterns import Node, PatternError, Scope, observation_tests, parse, required_words
 
 # Applied in this order, as the CheXpert labeler does.
 STAGES = ("pre_negation_uncertainty", "negation", "post_negation_uncertainty")
@@ -27,14 +27,21 @@ class Rule:
     def possible(self, vocabulary: set[str]) -> bool:
         return all(not words.isdisjoint(vocabulary) for words in self.requires)
 
+    def admits(self, observation: str) -> bool:
+        """False when the pattern's `obs:` constraints rule out a mention of `observation`."""
+        return all(bool(regex.fullmatch(observation)) != negated for regex, negated in observation_tests(self.pattern))
+
 
 class CueIndex:
     """Whether any of some rules could match a sentence with given words, as `Rule.possible` would say for
-    each, with one bit per required word set: asked for every new sentence with a mention."""
+    each, with one bit per required word set: asked for every new sentence with a mention. Given the
+    observations of the sentence's mentions, only the rules that admit one of them (`Rule.admits`) count."""
 
     def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
         self.bits: dict[str, int] = {}  # word -> the required sets it meets
         self.masks: list[int] = []  # per rule, the sets it requires
+        self._admitting: dict[frozenset[str], list[int]] = {}  # observations -> masks of the rules admitting one
         n = 0
         for rule in rules:
             mask = 0
@@ -45,11 +52,18 @@ class CueIndex:
                 n += 1
             self.masks.append(mask)
 
-    def any_possible(self, words: set[str]) -> bool:
+    def any_possible(self, words: set[str], observations: frozenset[str] | None = None) -> bool:
         met = 0
         for word in words:
             met |= self.bits.get(word, 0)
-        return any(mask & met == mask for mask in self.masks)
+        return any(mask & met == mask for mask in (self.masks if observations is None else self._masks(observations)))
+
+    def _masks(self, observations: frozenset[str]) -> list[int]:
+        masks = self._admitting.get(observations)
+        if masks is None:
+            masks = self._admitting[observations] = list(dict.fromkeys(
+                mask for rule, mask in zip(self.rules, self.masks) if any(map(rule.admits, observations))))
+        return masks
 
 
 @dataclass

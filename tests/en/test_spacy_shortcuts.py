@@ -114,6 +114,29 @@ def test_sentences_no_rule_could_touch_are_not_parsed_and_keep_their_labels(unre
 
 
 @needs_model
+def test_rules_kept_to_other_observations_do_not_send_a_sentence_to_the_parser(unremembering_labeler, monkeypatch):
+    """"stable" is a cue word only of rules whose `obs:` leaves Cardiomegaly out."""
+    parsed: list[str] = []
+    parse = unremembering_labeler.parser.parse
+    monkeypatch.setattr(unremembering_labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
+    result = unremembering_labeler.label(["Stable moderate cardiomegaly. Stable left pleural effusion."])[0]
+    assert parsed == []
+    assert (result.labels["Cardiomegaly"], result.labels["Pleural Effusion"]) == (1.0, 1.0)
+
+
+@needs_model
+def test_parsed_text_is_tokenized_once_and_parses_as_the_text_does(parser):
+    texts = corpus_sentences()
+    parser.forget()
+    for text in texts:
+        parser.words_bound(text)
+    assert list(parser.tokenized) == list(dict.fromkeys(texts))  # the Docs the bound was read from
+    assert parser.parse(texts) == [g for text in texts for g in parser.parse([text])]
+    parser.forget()
+    assert not parser.tokenized
+
+
+@needs_model
 def test_labels_and_mentions_are_the_same_with_every_sentence_parsed(unremembering_labeler, monkeypatch):
     reports = pd.read_csv(ROOT / "corpora" / "en" / "reports.csv")["report"].tolist()
     shortcut = unremembering_labeler.label(reports)
@@ -146,6 +169,24 @@ def test_cue_index_agrees_with_each_rule():
     for _ in range(2000):
         sample = set(rng.sample(words, rng.randint(0, 6)))
         assert index.any_possible(sample) == any(r.possible(sample) for r in rules), sample
+
+
+def test_cue_index_given_observations_agrees_with_each_rule():
+    import random
+
+    from cxrlabel.en import ruleset
+    from cxrlabel.en.lexicon import CHEXPERT
+    from cxrlabel.resources import rules_dir
+
+    rules = [r for stage in ruleset.load(rules_dir() / "en").stages.values() for r in stage]
+    assert any(not r.admits("Cardiomegaly") for r in rules) and any(not r.admits("Support Devices") for r in rules)
+    index = ruleset.CueIndex(rules)
+    words = sorted({w for r in rules for group in r.requires for w in group}) + ["lung", "the", "is"]
+    rng = random.Random(0)
+    for _ in range(2000):
+        sample, seen = set(rng.sample(words, rng.randint(0, 6))), frozenset(rng.sample(CHEXPERT, rng.randint(1, 3)))
+        expected = any(r.possible(sample) and any(map(r.admits, seen)) for r in rules)
+        assert index.any_possible(sample, seen) == expected, (sample, seen)
 
 
 def test_escaped_slash_is_a_plain_word_in_rule_cues():

@@ -16,7 +16,6 @@ instead, on a span made around the token (the same helper underneath, a Span mor
 from __future__ import annotations
 
 import re
-from operator import attrgetter
 from typing import Callable
 
 from spacy.strings import get_string_id
@@ -30,8 +29,9 @@ except ImportError:  # moved or renamed in a later spaCy: TokenAnnotator takes t
 
 # Token attributes a pattern may test -> the Token attribute holding it as a string id (a bool for IS_SPACE)
 ATTRIBUTES = {"LOWER": "lower", "ORTH": "orth", "TEXT": "orth", "TAG": "tag", "DEP": "dep", "IS_SPACE": "is_space"}
-# ... and what else a word's result depends on: the part of speech and lemma it has before the ruler
-_ROW = attrgetter(*ATTRIBUTES.values(), "pos", "lemma")
+# ... and what else a word's result depends on: the part of speech and lemma it has before the ruler. Read for a
+# whole Doc at once (Doc.to_array, the same ids and 0/1 for IS_SPACE): a Token object per word cost more than its row.
+_ROW = [*(name.upper() for name in ATTRIBUTES.values()), "POS", "LEMMA"]
 _INDEXED = ("LOWER", "TAG", "DEP", "IS_SPACE")  # patterns are looked up by the first of these their first token tests
 ANNOTATIONS_KEPT = 200_000  # distinct words (with the longer patterns that matched them) whose results are kept
 REGEX_ANSWERS_KEPT = 200_000  # per REGEX pattern value: distinct words whose answer is kept
@@ -121,7 +121,7 @@ class TokenAnnotator:
         self.set_attrs = self._set_attrs if self.helper is not None else self._set_attrs_through_ruler
 
     def __call__(self, doc) -> list[Annotation]:
-        rows = [_ROW(token) for token in doc]
+        rows = list(map(tuple, doc.to_array(_ROW).tolist())) if len(doc) else []
         extra: dict[int, list[int]] = {}  # token -> attribute sets of longer patterns that end up on it
         for start in range(len(rows)):
             for attr_id, target in self.multi.matches(rows, start):

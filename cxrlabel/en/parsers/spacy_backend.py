@@ -217,14 +217,23 @@ class SpacyParser(BaseParser):
             self.annotator = token_annotator(self.nlp.get_pipe("attribute_ruler"), lemmatizer)
         self.skip = last if self.annotator is not None else []  # the components the annotator stands in for
         self.word_bound = SpacyWordBound.for_pipeline(self.nlp)
+        self.tokenized: dict = {}  # sentence -> the Doc its bound was read from, parsed from there (`forget`)
 
     def words_bound(self, sentence: str) -> set[str] | None:
         """Every lower-cased word and lemma the parse of `sentence` could hold; None where the pipeline
-        holds something whose lemmas cannot be foreseen (see spacy_words)."""
-        return self.word_bound.bound(sentence) if self.word_bound is not None else None
+        holds something whose lemmas cannot be foreseen (see spacy_words). The tokens made for it are
+        kept until the batch is labelled, so a sentence then parsed is not tokenized again."""
+        if self.word_bound is None:
+            return None
+        doc = self.tokenized[sentence] = self.nlp.tokenizer(sentence)
+        return self.word_bound.bound(doc)
+
+    def forget(self) -> None:
+        self.tokenized.clear()
 
     def parse(self, sentences: list[str]) -> list[Graph]:
-        docs = self.nlp.pipe(sentences, batch_size=self.batch_size, disable=self.skip)
+        tokenized = self.tokenized  # nlp.pipe takes a Doc its tokenizer made as it takes the text
+        docs = self.nlp.pipe([tokenized.pop(s, s) for s in sentences], batch_size=self.batch_size, disable=self.skip)
         if self.annotator is None:
             return [convert(doc, sentence) for sentence, doc in zip(sentences, docs)]
         return [convert(doc, sentence, self.annotator(doc)) for sentence, doc in zip(sentences, docs)]

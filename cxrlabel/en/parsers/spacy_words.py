@@ -19,10 +19,9 @@ KNOWN_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatize
 
 
 class SpacyWordBound:
-    """`bound(sentence)`: a superset of {word.lower(), lemma.lower()} over the sentence's parse."""
+    """`bound(doc)`: a superset of {word.lower(), lemma.lower()} over the parse of the sentence tokenized into `doc`."""
 
     def __init__(self, nlp) -> None:
-        self.tokenizer = nlp.tokenizer
         self.strings = nlp.vocab.strings
         lemmatizer = nlp.get_pipe("lemmatizer")
         lookups = lemmatizer.lookups
@@ -73,9 +72,10 @@ class SpacyWordBound:
             forms.update(exc_table.get(pos, {}).get(lower, []))
         return frozenset(f.lower() for f in forms) | self.anywhere
 
-    def bound(self, sentence: str) -> set[str]:
+    def bound(self, doc) -> set[str]:
+        """The bound of a sentence the model's tokenizer has made into `doc`."""
         words: set[str] = set()
         recall, lemmas = self.lemma_sets.recall, self._lemmas
-        for token in self.tokenizer(sentence):
+        for token in doc:
             words |= recall(token.text, lambda _: lemmas(token))
         return words
