@@ -14,9 +14,9 @@ import pyarrow as pa
 
 from ..tables import concat_parquet
 
-# What a labeller learned from the sentences of a piece (sentence -> its analysis), passed on to the workers
-# that take the next pieces; the archive only carries it.
-Learned = dict[str, object]
+# What a labeller learned from the sentences of a piece (a key of the sentence -> its analysis), passed on to
+# the workers that take the next pieces; the archive only carries it.
+Learned = dict[bytes, object]
 
 
 class TaskSpec(Protocol):

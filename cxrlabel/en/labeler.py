@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from hashlib import blake2b
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -92,7 +93,15 @@ class SentenceMention(NamedTuple):
     rule: str
 
 
-Analyses = dict[str, list[SentenceMention]]  # sentence text -> its mentions
+SentenceMentions = tuple[SentenceMention, ...]
+Analyses = dict[str, SentenceMentions]  # sentence text -> its mentions
+Remembered = dict[bytes, SentenceMentions]  # the same, keyed by `sentence_key`: what the memory keeps and workers pass each other
+
+
+def sentence_key(sentence: str) -> bytes:
+    """What the sentence memory keys an analysis by: 16 bytes of digest (a collision is as likely as guessing
+    a 128-bit key) instead of the sentence, which is several times longer and is kept by the hundred thousand."""
+    return blake2b(sentence.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -126,10 +135,13 @@ class Pipeline:
         self.abbreviations = str(lexicons[0] / "abbreviations.txt")
         self.parser = load_parser(config.parser, **config.parser_options())
         self.graph_cues = ruleset.CueIndex([r for rules in self.rules.stages.values() for r in rules if r.mode in ("graph", "any")])
-        self.memory: Memo[str, list[SentenceMention]] = Memo(cache_limit)
+        self.memory: Memo[bytes, SentenceMentions] = Memo(cache_limit)
+        # Analyses repeat far more than sentences do (an archive's 143k kept sentences held 13.5k distinct
+        # mentions): the memory keeps one object per distinct mention and per distinct analysis.
+        self.distinct: Memo[tuple, tuple] = Memo(cache_limit)
         self.cache_hits = 0
         self.cache_misses = 0
-        self.journal: Analyses | None = None  # a dict: fresh analyses are written there too
+        self.journal: Remembered | None = None  # a dict: fresh analyses are written there too
 
     @property
     def observations(self) -> list[str]:
@@ -165,16 +177,26 @@ class Pipeline:
     def remembered(self, sentences_: list[str]) -> Analyses:
         """`analyse` wrapped in the sentence memory: each distinct sentence is analysed once per process, since
         the analysis depends on the sentence text alone and radiology sentences repeat heavily."""
-        analysed, fresh = self.memory.through(self.analyse, dict.fromkeys(sentences_))
+        keys = {sentence_key(s): s for s in sentences_}
+
+        def analyse(todo: list[bytes]) -> Remembered:
+            return dict(zip(todo, self.analyse([keys[k] for k in todo]).values()))
+
+        analysed, fresh = self.memory.through(analyse, keys)
         self.cache_misses += len(fresh)
         self.cache_hits += len(sentences_) - len(fresh)
         if self.journal is not None:
             self.journal.update(fresh)
-        return analysed
+        return {keys[k]: rows for k, rows in analysed.items()}
 
-    def learn(self, analyses: Analyses) -> None:
+    def learn(self, analyses: Remembered) -> None:
         """Remember analyses another process made with the same configuration, as if made here."""
-        self.memory.keep({s: rows for s, rows in analyses.items() if self.memory.get(s) is None})
+        self.memory.keep({s: self.shared(rows) for s, rows in analyses.items() if self.memory.get(s) is None})
+
+    def shared(self, rows: SentenceMentions) -> SentenceMentions:
+        """`rows` as the one object kept for an equal analysis, each mention too, so that the sentence memory
+        grows by its sentences and not by copies of the same few analyses."""
+        return self.distinct.recall(tuple(self.distinct.recall(row, _same) for row in rows), _same)
 
     def analyse(self, sentences_: list[str]) -> Analyses:
         """Mentions and their labels per sentence: normalise, find lexicon mentions, parse the sentences a
@@ -192,7 +214,7 @@ class Pipeline:
         bound = self.parser.words_bound(sentence)
         return bound is None or self.graph_cues.any_possible(bound, observations)
 
-    def classified(self, norm: Normalized, found: list[lexicon.Match], graph: Graph | None) -> list[SentenceMention]:
+    def classified(self, norm: Normalized, found: list[lexicon.Match], graph: Graph | None) -> SentenceMentions:
         """Each mention's label and deciding rule; without a graph no rule could match, so it is positive."""
         rows = []
         possible: dict[int, bool] = {}  # per rule: does this sentence hold its cue words
@@ -204,7 +226,7 @@ class Pipeline:
             if value == 1.0 and not m.qualified:
                 continue  # "heart size" alone says nothing; "normal heart size" was kept as negative
             rows.append(SentenceMention(m.observation, m.kind, start, end, value, rule_id))
-        return rows
+        return self.shared(tuple(rows))
 
     def aggregate(self, report: SplitReport, analysed: Analyses) -> ReportLabels:
         """The report's mentions, and its labels: the best-ranked section's verdict, then the aggregation rules."""
@@ -238,6 +260,10 @@ def unlabelled_warning(count: int, total: int, choice: str) -> str:
     return (f"{count} of {total} reports have text but none in the sections chosen ($sections {choice!r}: no such "
             "header), so their rows are blank; $sections 'impression-or-all' labels the whole text of a report "
             "without the section, $sections 'all' every report's")
+
+
+def _same(value: tuple) -> tuple:
+    return value
 
 
 @lru_cache(maxsize=2)

@@ -10,7 +10,7 @@ import pytest
 from cxrlabel.archive.engine import Finished, in_pieces
 from cxrlabel.archive.chunk_task import ChunkTask, merge_results, split_task
 from cxrlabel.en.chunks import JobSpec, label_chunk
-from cxrlabel.en.labeler import LabelerConfig
+from cxrlabel.en.labeler import LabelerConfig, sentence_key
 from tests.conftest import spacy_model_available
 from tests.scale.conftest import reports_frame
 
@@ -101,12 +101,12 @@ def test_a_piece_given_known_analyses_reuses_them_and_returns_what_it_made():
                   output_format="csv", id_column="study", mentions=False, batch_size=4, log_text=False)
     first = ChunkTask(0, 0, "r.csv", 0, ["No pneumothorax. Small effusion."], ["a"], known=[])
     made = label_chunk(first, job)
-    assert set(made.learned) == {"No pneumothorax.", "Small effusion."}
+    assert set(made.learned) == {sentence_key("No pneumothorax."), sentence_key("Small effusion.")}
     fresh = JobSpec(config=LabelerConfig(parser="none", sections="all"), cache_limit=998, output_format="csv",
                     id_column="study", mentions=False, batch_size=4, log_text=False)
     second = ChunkTask(1, 1, "r.csv", 1, ["Small effusion. Mild edema."], ["b"], known=[made.learned])
     result = label_chunk(second, fresh)
-    assert (result.cache_hits, result.cache_misses) == (1, 1) and set(result.learned) == {"Mild edema."}
+    assert (result.cache_hits, result.cache_misses) == (1, 1) and set(result.learned) == {sentence_key("Mild edema.")}
     assert result.labels == label_chunk(ChunkTask(1, 1, "r.csv", 1, second.texts, ["b"]), job).labels
     assert label_chunk(ChunkTask(2, 2, "r.csv", 2, ["Edema."], ["c"]), job).learned is None  # not sharing
 

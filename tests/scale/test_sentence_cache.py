@@ -1,6 +1,8 @@
 """The sentence cache at archive scale: bounded, the sentences met most survive when it turns over, and
 labels never change."""
-from cxrlabel.en.labeler import LabelerConfig, Pipeline
+import pickle
+
+from cxrlabel.en.labeler import LabelerConfig, Pipeline, sentence_key
 
 CONFIG = LabelerConfig(parser="none", sections="all")
 
@@ -28,23 +30,35 @@ def test_analyses_learned_from_another_labeller_are_reused_and_give_the_same_lab
     teacher, pupil = Pipeline(CONFIG), Pipeline(CONFIG)
     teacher.journal = {}
     taught = teacher.label(reports)
-    assert set(teacher.journal) == {"No pneumothorax.", "Small left effusion.", "Possible pneumonia."}
+    assert set(teacher.journal) == set(map(sentence_key, ["No pneumothorax.", "Small left effusion.", "Possible pneumonia."]))
     pupil.learn(teacher.journal)
     assert [(r.labels, r.mentions) for r in pupil.label(reports)] == [(r.labels, r.mentions) for r in taught]
     assert (pupil.cache_hits, pupil.cache_misses) == (4, 0)
     pupil.journal = {}
     pupil.label(["No pneumothorax. Mild edema."])
-    assert set(pupil.journal) == {"Mild edema."}  # only what it analysed itself
+    assert set(pupil.journal) == {sentence_key("Mild edema.")}  # only what it analysed itself
 
 
 def test_learning_keeps_what_a_labeller_has_and_respects_its_bound():
     labeler = Pipeline(CONFIG, cache_limit=4)
     labeler.label(["No pneumothorax."])
-    mine = labeler.memory.get("No pneumothorax.")
-    labeler.learn({"No pneumothorax.": [("made", "up", 0, 1, 1.0, "x")], "Edema.": [], "Effusion.": []})
-    assert labeler.memory.get("No pneumothorax.") is mine and labeler.memory.get("Edema.") == []
-    labeler.learn({f"Opacity {i}.": [] for i in range(10)})
+    key = sentence_key("No pneumothorax.")
+    mine = labeler.memory.get(key)
+    labeler.learn({key: (("made", "up", 0, 1, 1.0, "x"),), sentence_key("Edema."): (), sentence_key("Effusion."): ()})
+    assert labeler.memory.get(key) is mine and labeler.memory.get(sentence_key("Edema.")) == ()
+    labeler.learn({sentence_key(f"Opacity {i}."): () for i in range(10)})
     assert len(labeler.memory) <= 10  # one batch of news may exceed half the bound, never more
     nothing = Pipeline(CONFIG, cache_limit=0)
-    nothing.learn({"Edema.": []})
+    nothing.learn({sentence_key("Edema."): ()})
     assert len(nothing.memory) == 0
+
+
+def test_equal_analyses_are_kept_once_however_many_sentences_hold_them():
+    labeler = Pipeline(CONFIG)
+    labeler.label(["No pneumothorax. Heart size is normal.", "No pneumothorax!  Heart size is normal!"])
+    first, second = (labeler.memory.get(sentence_key(s)) for s in ("No pneumothorax.", "No pneumothorax!"))
+    assert first == second and first is second and first[0] is second[0]
+    learned = labeler.memory.get(sentence_key("Heart size is normal."))
+    sent = pickle.loads(pickle.dumps(learned))  # an equal analysis, as it arrives from another process
+    labeler.learn({sentence_key("Heart size is normal?"): sent})
+    assert labeler.memory.get(sentence_key("Heart size is normal?")) is learned
