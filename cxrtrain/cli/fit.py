@@ -207,8 +207,8 @@ def config_options(parser: argparse.ArgumentParser, path: Path, setting: str, re
     Each is checked as the command line checks its flag, and an unknown one (a misspelt option) is refused.
     With `relative_to_file`, relative paths are taken from the file's folder (a run's own config.json holds
     them whole)."""
-    from ..run_files import read_run_json
-    from ..train import FitOptions, absolute_paths
+    from ..inference.run_files import read_run_json
+    from ..training.fit import FitOptions, absolute_paths
 
     raw = read_run_json(path, f"{setting} takes a run's config.json, or a JSON object of fit options",
                         lambda config: dict(config.get("options", config)))
@@ -250,7 +250,7 @@ def fit_options(args: argparse.Namespace) -> FitOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train import fit  # torch and the trainer load here, only when fit runs, so `cxrtrain --help` is quick
+    from ..training.fit import fit  # torch and the trainer load here, only when fit runs, so `cxrtrain --help` is quick
 
     fit(fit_options(args))
     return 0

@@ -12,7 +12,7 @@ CACHE_HELP = "where resized images are cached (default $CXRTRAIN_CACHE or ~/.cac
 
 def comma_list(text: str) -> list[str]:
     """Names separated by commas; a name with a comma in double quotes ('Edema,"Effusion, left"')."""
-    from ..labels import split_names  # pandas: only once such an option is given
+    from ..data.labels import split_names  # pandas: only once such an option is given
 
     items = split_names(text)
     if not items:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import OptionError
+from ..errors import OptionError
 from .labels import split_names
-from .settings import POLICIES
+from ..settings import POLICIES
 
 BLANK_MODES = ("zero", "ignore")
 MULTICLASS_NEGATIVE, MULTICLASS_POSITIVE, MULTICLASS_UNCERTAIN = 0, 1, 2

@@ -15,18 +15,18 @@ from cxrlabel.output_guard import (
     STDOUT, check_output, claim_folder, is_stream, make_folder, probe_writable, write_atomically,
 )
 
-from .errors import OptionError
-from . import distributed
-from .augment import tta_views
-from .cache import ImagePack, MemoryPack, build_pack, default_cache_dir
-from .export import ExportedModel
-from .gradcam import grad_cam, overlay_stems, safe_name, write_overlay
-from .images import ImageDecodeError, decode_gray, find_images, resize_gray
-from .losses import probabilities
-from .models import load_run_model
-from .splits import load_split
-from .run_files import WRITTEN_AGAIN, read_config, read_run_json
-from .train import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
+from ..errors import OptionError
+from .. import distributed
+from ..data.augment import tta_views
+from ..data.cache import ImagePack, MemoryPack, build_pack, default_cache_dir
+from ..inference.export import ExportedModel
+from ..inference.gradcam import grad_cam, overlay_stems, safe_name, write_overlay
+from ..data.images import ImageDecodeError, decode_gray, find_images, resize_gray
+from ..model.losses import probabilities
+from ..model.networks import load_run_model
+from ..data.splits import load_split
+from ..inference.run_files import WRITTEN_AGAIN, read_config, read_run_json
+from ..training.fit import RUN_FILES, mean_logits, prepare_labels, split_reports, write_json
 
 
 def _thresholds(outputs: list[str], task: str) -> Callable[[dict], dict]:

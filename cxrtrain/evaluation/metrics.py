@@ -21,7 +21,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
 from cxrlabel.output_guard import make_folder, write_atomically
 
-from .errors import OptionError
+from ..errors import OptionError
 
 BOOTSTRAP_SAMPLES = 1000
 RELIABILITY_BINS = 10

@@ -21,10 +21,10 @@ from torch import nn
 
 from cxrlabel.output_guard import STDOUT, is_stream, write_atomically
 
-from .errors import OptionError
-from .losses import probabilities
-from .models import CXRNet
-from .settings import FORMATS
+from ..errors import OptionError
+from ..model.losses import probabilities
+from ..model.networks import CXRNet
+from ..settings import FORMATS
 
 # The format a file name asks for by its suffix; any other name is written as $fmt says (default TorchScript).
 SUFFIX_FORMATS = {".onnx": "onnx", ".ts": "torchscript", ".pt": "torchscript", ".pth": "torchscript",
@@ -84,7 +84,7 @@ def export_format(output: Path, fmt: str | None) -> str:
 def export(run_folder: str, output: str, fmt: str | None = None, device: str = "cpu") -> Path:
     """Write the run's best model, preprocessing and calibration included, as `fmt` or as the file's suffix
     says (.onnx: ONNX; .ts, .pt: TorchScript; others TorchScript); returns the file written."""
-    from .evaluate import Run, output_file
+    from ..evaluation.evaluate import Run, output_file
 
     fmt = export_format(Path(output), fmt)
     run = Run(run_folder, "cpu" if device == "auto" else device)

@@ -15,9 +15,9 @@ from PIL import Image
 
 from cxrlabel.errors import UserError
 
-from .cache import MemoryPack
-from .evaluate import Run, prediction_table
-from .images import ImageDecodeError, gray_of, resize_gray
+from ..data.cache import MemoryPack
+from ..evaluation.evaluate import Run, prediction_table
+from ..data.images import ImageDecodeError, gray_of, resize_gray
 
 ImageLike = Union[str, Path, Image.Image]
 CAM_SIZE_HINT = 768  # what `cxrtrain cam` decodes JPEGs at

@@ -29,24 +29,25 @@ from cxrlabel.errors import UserError
 from cxrlabel.folder_lock import LOCK, hold
 from cxrlabel.output_guard import MARKER, claim_folder, make_folder, write_atomically, writing
 
-from . import distributed, metrics
-from .cache import ImagePack, build_pack, default_cache_dir
-from .errors import OptionError
-from .data import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
-from .layouts import detect as detect_layout
-from .labels import (
+from .. import distributed
+from ..evaluation import metrics
+from ..data.cache import ImagePack, build_pack, default_cache_dir
+from ..errors import OptionError
+from ..data.batches import CachedBatches, EvalBatches, TrainBatches, make_loader, oversample_weights
+from ..data.layouts import detect as detect_layout
+from ..data.labels import (
     PATIENT_COLUMN_NAMES, TaskData, build_task, cells, check_images_exist, check_not_text, load_label_table,
     optional_column, resolve_image_paths, unique_images,
 )
-from .losses import TaskLoss, balanced_weights, probabilities
-from .augment import build_augment
-from .calibration import fit_temperatures
-from .models import CXRNet, check_image_size, load_initial_weights, weights_input_norm
-from .optim import PLANNED, EpochSchedule, build_optimizer
-from .run_files import read_config
-from .settings import MIN_CLASS_TRAIN_IMAGES, OPTIMIZERS, SCHEDULES, SELECT_BY, FitOptions
-from .splits import load_split, save_split, split_by_group
-from .uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
+from ..model.losses import TaskLoss, balanced_weights, probabilities
+from ..data.augment import build_augment
+from ..evaluation.calibration import fit_temperatures
+from ..model.networks import CXRNet, check_image_size, load_initial_weights, weights_input_norm
+from ..model.optimisers import PLANNED, EpochSchedule, build_optimizer
+from ..inference.run_files import read_config
+from ..settings import MIN_CLASS_TRAIN_IMAGES, OPTIMIZERS, SCHEDULES, SELECT_BY, FitOptions
+from ..data.splits import load_split, save_split, split_by_group
+from ..data.policies import apply_policies, head_widths, parse_policies, relabel_uncertain
 
 CHECKPOINT_FORMAT = 1
 # What fit writes into a run folder: evaluate, predict and cam never write over any of them.

@@ -9,9 +9,9 @@ import sys
 
 import torch
 
-from cxrtrain import train
+from cxrtrain.training import fit as train
 from cxrtrain.cli import main
-from cxrtrain.optim import EpochSchedule
+from cxrtrain.model.optimisers import EpochSchedule
 
 
 def sgd(self: train.Fit) -> None:

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from cxrtrain.cli import main
-from cxrtrain.export import read_description
+from cxrtrain.inference.export import read_description
 
 ONNX_MISSING = importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnxscript") is None
 

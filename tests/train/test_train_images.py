@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cxrtrain import cache as cache_module
-from cxrtrain.cache import build_pack
-from cxrtrain.images import ImageDecodeError, decode_gray, load_resized
+from cxrtrain.data import cache as cache_module
+from cxrtrain.data.cache import build_pack
+from cxrtrain.data.images import ImageDecodeError, decode_gray, load_resized
 
 
 def write_dicom(path, pixels: np.ndarray, photometric: str = "MONOCHROME2", bits_stored: int = 16,

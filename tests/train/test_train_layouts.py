@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cxrlabel.errors import UserError
-from cxrtrain.train import fit
+from cxrtrain.training.fit import fit
 
 from .synthetic import flat_image, make_chexpert, quick_options, read_labels
 

@@ -13,9 +13,9 @@ import pytest
 import cxrtrain
 from cxrlabel.errors import UserError
 from cxrlabel.output_guard import is_ours
-from cxrtrain import train
+from cxrtrain.training import fit as train
 from cxrtrain.cli import main
-from cxrtrain.train import fit
+from cxrtrain.training.fit import fit
 
 from .synthetic import quick_options
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cxrtrain.cli import main
-from cxrtrain.train import best_epoch_warning, constant_output_warning, fit
+from cxrtrain.training.fit import best_epoch_warning, constant_output_warning, fit
 
 from .synthetic import quick_options
 
