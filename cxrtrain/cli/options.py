@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..settings import DEVICES
+
 CACHE_HELP = "where resized images are cached (default $CXRTRAIN_CACHE or ~/.cache/cxrtrain)"
 
 
@@ -36,7 +38,7 @@ def fraction(text: str) -> float:
 
 def add_device(parser: argparse.ArgumentParser | argparse._ArgumentGroup, default: str | None = "auto") -> None:
     """--device; fit's defaults to None, so that --resume can tell whether it was given."""
-    parser.add_argument("--device", default=default, choices=("auto", "cpu", "cuda"),
+    parser.add_argument("--device", default=default, choices=DEVICES,
                         help="default auto: CUDA when available")
 
 

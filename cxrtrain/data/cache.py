@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,13 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
     write_atomically(index_path, json.dumps({"size": size, "paths": [str(p) for p in paths],
                                              "ok": ok.tolist(), "errors": errors}).encode("utf-8"), "cache_dir")
     return ImagePack(array_path, size, ok, errors)
+
+
+def cached_pack(paths: list[Path], size: int, cache_dir: str | None, workers: int) -> ImagePack:
+    """`build_pack` as evaluate and predict use it: the cache of $cache_dir (default: `default_cache_dir`), a
+    progress bar only on a terminal."""
+    return build_pack(paths, size, Path(cache_dir) if cache_dir else default_cache_dir(), workers,
+                      progress=sys.stderr.isatty())
 
 
 def _decode_into(array_path: Path, paths: list[Path], size: int, workers: int, progress: bool,

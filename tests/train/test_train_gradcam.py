@@ -11,7 +11,8 @@ from PIL import Image
 from cxrtrain.cli import main
 from cxrtrain.inference.gradcam import grad_cam
 from cxrtrain.model.networks import load_run_model
-from cxrtrain.training.fit import FitOptions, fit
+from cxrtrain.settings import FitOptions
+from cxrtrain.training.fit import fit
 
 from .synthetic import draw
 

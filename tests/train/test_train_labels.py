@@ -8,7 +8,7 @@ import pytest
 from cxrlabel.errors import UserError
 from cxrtrain.data.labels import build_task, default_observations, resolve_image_paths, resolve_observations
 from cxrtrain.data.splits import split_by_group
-from cxrtrain.training.fit import prepare_labels
+from cxrtrain.data.labelled import prepare_labels
 
 
 def frame(rows: dict) -> pd.DataFrame:

@@ -13,7 +13,8 @@ import pytest
 import cxrtrain
 from cxrlabel.errors import UserError
 from cxrlabel.output_guard import is_ours
-from cxrtrain.training import fit as train
+from cxrtrain.training import fit as fit_module
+from cxrtrain.training import inputs
 from cxrtrain.cli import main
 from cxrtrain.training.fit import fit
 
@@ -31,7 +32,7 @@ def test_a_second_fit_into_a_run_folder_in_use_is_refused_with_the_first_ones_pi
     out = tmp_path / "run"
     argv = fit_argv(small, out, cache_dir)
     second: list[int] = []
-    read_labels = train.prepare_labels
+    read_labels = inputs.prepare_labels
 
     def second_fit_starts_now(*args, **kwargs):  # the first fit has started and is reading its labels
         if not second:
@@ -39,13 +40,13 @@ def test_a_second_fit_into_a_run_folder_in_use_is_refused_with_the_first_ones_pi
             second[0] = main(argv)
         return read_labels(*args, **kwargs)
 
-    monkeypatch.setattr(train, "prepare_labels", second_fit_starts_now)
+    monkeypatch.setattr(inputs, "prepare_labels", second_fit_starts_now)
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert second == [2]
     assert f"cxrtrain: error: another cxrtrain fit (PID {os.getpid()}) is writing to {out}; wait for it" in err
     assert len(pd.read_csv(out / "history.csv")) == 2 and is_ours(out)  # the first run's, whole
-    monkeypatch.setattr(train, "prepare_labels", read_labels)
+    monkeypatch.setattr(inputs, "prepare_labels", read_labels)
 
     # while a run trains, even --resume is refused; once it has ended, however it ended, the folder is free
     def resume_now(stage: int, epoch: int) -> None:
@@ -179,13 +180,13 @@ def test_paths_in_a_config_file_are_taken_from_its_folder(small, cache_dir, tmp_
 
 
 def test_sigterm_during_fit_ends_in_one_line_that_says_how_to_go_on(small, cache_dir, tmp_path, capsys, monkeypatch):
-    save_last = train.Fit.save_last
+    save_last = fit_module.save_last
 
-    def then_terminated(self, state: dict) -> None:  # as `kill` or a job scheduler would, once epoch 1 is saved
-        save_last(self, state)
+    def then_terminated(*args) -> None:  # as `kill` or a job scheduler would, once epoch 1 is saved
+        save_last(*args)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(train.Fit, "save_last", then_terminated)
+    monkeypatch.setattr(fit_module, "save_last", then_terminated)
     out = tmp_path / "run"
     assert main(fit_argv(small, out, cache_dir)) == 128 + signal.SIGTERM
     last = capsys.readouterr().err.splitlines()[-1]
