@@ -249,7 +249,8 @@ def fit_options(args: argparse.Namespace) -> FitOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..training.fit import fit  # torch: imported once fit is run, so that its --help loads no installed package
+    options = fit_options(args)  # read and checked without torch, so a wrong option or config file is said at once
+    from ..training.fit import fit  # torch loads here, once training starts; --help and option errors never load it
 
-    fit(fit_options(args), flags=flags_of(args.fit_parser, args))
+    fit(options, flags=flags_of(args.fit_parser, args))
     return 0

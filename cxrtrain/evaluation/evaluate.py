@@ -16,9 +16,12 @@ from ..data.splits import load_split
 from ..errors import in_words
 from ..inference.output import output_file, summary_stream
 from ..inference.run import Run
-from ..inference.run_files import write_json
+from ..inference.run_files import read_config, write_json
 from .reports import split_reports
 
+# The saved options evaluate reads to find a run's own label table, images and splits again.
+OPTIONS_READ = ("labels", "images", "path_column", "id_column", "image_pattern", "split_column", "encoding",
+                "observations")
 
 def evaluate(run_folder: str, labels: str | None = None, images: str | None = None, *, output: str | None = None,
              path_column: str | None = None, id_column: str | None = None, image_pattern: str | None = None,
@@ -27,7 +30,7 @@ def evaluate(run_folder: str, labels: str | None = None, images: str | None = No
     """Metrics of the best model (or the ensemble) on the run's own val/test splits, or on every row of
     another table."""
     run = Run(run_folder, device, ensemble)
-    opts, meta = run.options, run.meta
+    opts, meta = read_config(run.folder / "config.json", OPTIONS_READ)["options"], run.meta
     if (labels is None) != (images is None):
         raise UserError("give both $labels and $images to evaluate on another table, or neither")
     external = labels is not None

@@ -22,11 +22,6 @@ from .gradcam import grad_cam
 from .logits import mean_logits
 from .run_files import RUN_FILES, WRITTEN_AGAIN, read_config, read_run_json
 
-# The saved options that evaluate reads to find a run's own label table, images and splits again.
-OPTIONS_READ = ("labels", "images", "path_column", "id_column", "image_pattern", "split_column", "encoding",
-                "observations")
-
-
 def _thresholds(outputs: list[str], task: str) -> Callable[[dict], dict]:
     def check(thresholds: dict) -> dict:
         if task != "multiclass":
@@ -55,8 +50,7 @@ class Run:
         self.folder = Path(run_folder)
         if not (self.folder / "config.json").is_file():
             raise OptionError("run_folder", self.folder, "not a cxrtrain run folder (no config.json)")
-        config = read_config(self.folder / "config.json", OPTIONS_READ)
-        self.options = config["options"]
+        config = read_config(self.folder / "config.json")
         self.device = distributed.resolve_device(device)
         self.model, self.meta = load_run_model(self.folder / "best.pt", self.device, expected=config.get("model"))
         thresholds = self.folder / "thresholds.json"

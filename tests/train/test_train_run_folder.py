@@ -93,6 +93,33 @@ def test_a_damaged_run_file_is_named_in_one_line_by_every_command_and_load_run(q
         cxrtrain.load_run(run, ensemble=bool(ensemble))
 
 
+@pytest.mark.parametrize("damage", ["model", "options"])
+def test_a_config_of_the_wrong_shape_is_named_in_one_line_by_every_command_and_load_run(quick_run, small, tmp_path,
+                                                                                       capsys, damage):
+    """Whole JSON, but not what fit writes: a "model" that is no object, or options without the label table."""
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    config = json.loads((run / "config.json").read_text())
+    if damage == "model":
+        config["model"] = "resnet18"
+    else:
+        del config["options"]["labels"]
+    (run / "config.json").write_text(json.dumps(config))
+    commands = [["evaluate", "--run", str(run)]]
+    if damage == "model":  # only evaluate reads the saved options; the other commands need the model's description
+        commands += [["predict", "--run", str(run), "--images", str(small / "images"), "-o", str(tmp_path / "p.csv")],
+                     ["export", "--run", str(run), "-o", str(tmp_path / "m.ts")],
+                     ["cam", "--run", str(run), str(small / "images" / "img0000.png"), "--out", str(tmp_path / "c")]]
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"cxrtrain: error: {run / 'config.json'}: damaged (") and err.count("\n") == 1, err
+        assert "it holds the run's settings" in err
+    if damage == "model":
+        with pytest.raises(UserError, match=re.escape(str(run / "config.json"))):
+            cxrtrain.load_run(run)
+
+
 def test_a_run_file_of_the_wrong_shape_is_named(quick_run, tmp_path, capsys):
     run = tmp_path / "run"
     shutil.copytree(quick_run, run)
