@@ -174,11 +174,12 @@ class ExportedModel:
             raise OptionError("model", self.path, "no such file")
         self.meta = read_description(self.path)
         self.device = device
+        self.module: torch.jit.ScriptModule | None = None  # TorchScript runs the one, onnxruntime the other
+        self.session: object | None = None
         if zipfile.is_zipfile(self.path):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FutureWarning)
                 self.module = torch.jit.load(str(self.path), map_location=device).eval()
-            self.session = None
         else:
             try:
                 import onnxruntime
