@@ -55,7 +55,7 @@ class Session:
         self.log = RunLog(self.out, ctx.main, flags)
         self.amp = opts.amp and ctx.device.type == "cuda"
         # A bar redrawn with carriage returns is for a terminal; a log file gets one line per epoch.
-        self.progress = opts.progress and sys.stderr.isatty()
+        self.show_progress = opts.progress and sys.stderr.isatty()
         self.workers = loader_workers(opts.workers, ctx.device.type)
 
 
@@ -72,11 +72,12 @@ def fit(opts: FitOptions, on_epoch_end: EpochHook | None = None, *, flags: Mappi
 
 def train_run(opts: FitOptions, ctx: distributed.Context, flags: Mapping[str, str] | None,
               on_epoch_end: EpochHook | None) -> dict:
+    """The run, step by step, in a folder this process may write (rank 0 holds its lock)."""
     config = config_to_resume(opts)
     plan = plan_resume(opts, config) if config is not None else None
     check_options(opts, ctx.world)
     session = Session(opts, ctx, flags)
-    data = load_data(opts, ctx, session.log, session.workers, session.progress, plan)
+    data = load_data(opts, ctx, session.log, session.workers, session.show_progress, plan)
     learner = build_learner(session, data)
     stages = stage_count(data.labels.policies)
     progress = Progress() if plan is None else resume(plan, learner, opts, stages, ctx.device, session.log)
@@ -178,7 +179,7 @@ def train_stage(session: Session, data: RunData, learner: Learner, progress: Pro
         epoch = progress.epoch + 1
         sampler.set_epoch(epoch - 1 + 1000 * (stage - 1))
         lr = learner.lr
-        trained = train_one_epoch(learner, loader, criterion, ctx, session.amp, session.progress,
+        trained = train_one_epoch(learner, loader, criterion, ctx, session.amp, session.show_progress,
                                   f"stage {stage} epoch {epoch}/{opts.epochs}")
         val_loss, val_auc = validate(learner.model, data.labels, data.pack, data.rows["val"], val_criterion, opts,
                                      ctx, session.workers, session.amp)

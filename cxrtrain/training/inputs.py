@@ -51,6 +51,7 @@ class RunData:
 
 def load_data(opts: FitOptions, ctx: distributed.Context, log: RunLog, workers: int, progress: bool,
               plan: ResumePlan | None) -> RunData:
+    """The run's data, with its record written (rank 0) and logged; a resumed run keeps its saved split."""
     out = Path(opts.out)
     labels = prepare_labels(opts.labels, opts.images, path_column=opts.path_column, id_column=opts.id_column,
                             image_pattern=opts.image_pattern, task=opts.task, observations=opts.observations,
