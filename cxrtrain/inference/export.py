@@ -31,6 +31,8 @@ from .run import Run
 SUFFIX_FORMATS = {".onnx": "onnx", ".ts": "torchscript", ".pt": "torchscript", ".pth": "torchscript",
                   ".jit": "torchscript", ".torchscript": "torchscript"}
 EXTRA = "cxrtrain.json"
+# What predict reads from an export's description (`describe` writes them).
+DESCRIBED = ("task", "outputs", "image_size", "thresholds")
 ONNX_INSTALL = "pip install -e '.[onnx]' (onnx, onnxruntime and onnxscript)"
 
 
@@ -135,9 +137,15 @@ def read_description(path: Path, setting: str = "model", quiet: bool = False) ->
     """The description inside an export (TorchScript zip or ONNX); None (or, unless `quiet`, a UserError) when
     the file has none. A file that is not a zip can be told to be ONNX only by onnx: without it, that is said."""
     description = _zip_description(path) if zipfile.is_zipfile(path) else _onnx_description(path, setting)
-    if description is not None or quiet:
+    if quiet:
         return description
-    raise OptionError(setting, path, "not a model written by cxrtrain export (TorchScript or ONNX)")
+    if description is None:
+        raise OptionError(setting, path, "not a model written by cxrtrain export (TorchScript or ONNX)")
+    missing = [key for key in DESCRIBED if not isinstance(description, dict) or key not in description]
+    if missing:
+        raise OptionError(setting, path, f"its cxrtrain description is damaged (no {missing[0]!r}); export the run "
+                                         "again")
+    return description
 
 
 def _zip_description(path: Path) -> dict | None:
@@ -179,7 +187,11 @@ class ExportedModel:
         if zipfile.is_zipfile(self.path):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FutureWarning)
-                self.module = torch.jit.load(str(self.path), map_location=device).eval()
+                try:
+                    self.module = torch.jit.load(str(self.path), map_location=device).eval()
+                except (RuntimeError, ValueError) as exc:  # a zip with our description, but no TorchScript model
+                    raise OptionError("model", self.path, f"cannot be loaded as TorchScript "
+                                      f"({exc.__class__.__name__}); export the run again") from None
         else:
             try:
                 import onnxruntime

@@ -68,6 +68,19 @@ def test_without_onnx_a_file_that_is_not_torchscript_is_said_to_need_onnx_not_ca
     assert "not a model written by cxrtrain export" not in err
 
 
+def test_an_export_whose_description_or_model_is_damaged_is_one_line(tmp_path, capsys):
+    model = tmp_path / "model.ts"
+    for description, said in (({"format": 1, "task": "multilabel"}, "its cxrtrain description is damaged (no "
+                                                                      "'outputs'); export the run again"),
+                              ({"task": "multilabel", "outputs": ["A"], "image_size": 32, "thresholds": {"A": 0.5}},
+                               "cannot be loaded as TorchScript")):
+        with zipfile.ZipFile(model, "w") as archive:  # our description, beside no TorchScript model
+            archive.writestr("model/extra/cxrtrain.json", json.dumps(description))
+        assert main(["predict", "--model", str(model), "--images", str(tmp_path), "-o", str(tmp_path / "p.csv")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"cxrtrain: error: --model {model}: {said}") and err.count("\n") == 1, err
+
+
 @pytest.mark.skipif(ONNX_MISSING, reason="the onnx extra is not installed (pip install -e '.[onnx]')")
 def test_onnx_export_equals_predict_run(quick_run, small, cache_dir, tmp_path):
     model = tmp_path / "model.onnx"

@@ -70,8 +70,9 @@ def test_no_import_cycle_among_cxrtrain_modules():
 def test_a_broken_config_file_is_said_before_torch_is_loaded(tmp_path):
     """fit reads its options (--config, --resume) in the light modules; torch loads once training starts."""
     (tmp_path / "config.json").write_text('{"epochs": 2,')
+    argv = ["fit", "--config", str(tmp_path / "config.json"), "--out", str(tmp_path / "run")]
     probe = ("import json, sys\nfrom cxrtrain.cli import main\n"
-             f"code = main(['fit', '--config', {str(tmp_path / 'config.json')!r}, '--out', {str(tmp_path / 'run')!r}])\n"
+             f"code = main({argv!r})\n"
              "print(json.dumps([code, 'torch' in sys.modules]))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert json.loads(done.stdout.splitlines()[-1]) == [2, False]
