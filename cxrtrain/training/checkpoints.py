@@ -3,6 +3,7 @@ the --keep-top files in checkpoints/, each written whole through a temporary nam
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -34,16 +35,27 @@ def save_atomic(obj: object, path: Path) -> None:
     write_atomically(path, buffer.getvalue(), "out")
 
 
-def read_last(path: Path) -> dict:
-    """last.pt, loaded on the CPU (the optimiser's state follows its parameters to their device when loaded)."""
+def read_checkpoint(path: Path, device: torch.device | str, check: Callable[[dict], bool]) -> dict:
+    """A checkpoint this run wrote, loaded on `device`, that `check` finds whole; one cut short, edited or not
+    ours is one line naming it."""
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        if not {"stage", "epoch", "history"} <= set(checkpoint["state"]):
+        checkpoint = torch.load(path, map_location=device, weights_only=True)
+        if not check(checkpoint):
             raise KeyError("state")
     except Exception as exc:  # cut short, or not ours
         raise UserError(f"{path}: cannot read this checkpoint ({exc.__class__.__name__}); the run cannot be "
                         "resumed from it: start it again with another $out") from None
     return checkpoint
+
+
+def read_last(path: Path) -> dict:
+    """last.pt, loaded on the CPU (the optimiser's state follows its parameters to their device when loaded)."""
+    return read_checkpoint(path, "cpu", lambda checkpoint: {"stage", "epoch", "history"} <= set(checkpoint["state"]))
+
+
+def read_best(path: Path, device: torch.device | str) -> dict:
+    """best.pt (or a kept epoch's checkpoint): the weights, and the epoch, loss and score they were kept for."""
+    return read_checkpoint(path, device, lambda checkpoint: {"model", "epoch"} <= set(checkpoint))
 
 
 def save_last(out: Path, meta: dict, learner: Learner, progress: Progress, ctx: distributed.Context) -> None:
@@ -79,7 +91,7 @@ def save_best(out: Path, meta: dict, learner: Learner, progress: Progress, selec
 
 def load_weights(model: torch.nn.Module, path: Path, device: torch.device) -> dict:
     """A checkpoint of this run loaded into `model`; the checkpoint (its stage, epoch, score...)."""
-    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    checkpoint = read_best(path, device)
     model.load_state_dict(checkpoint["model"])
     return checkpoint
 

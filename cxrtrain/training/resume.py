@@ -10,7 +10,7 @@ import torch
 from ..errors import OptionError
 from ..model.optimisers import PLANNED, EpochSchedule
 from ..settings import FitOptions
-from .checkpoints import read_last, restore_last
+from .checkpoints import read_best, read_last, restore_last
 from .loop import Learner
 from .run_folder import RunLog
 from .state import Progress
@@ -78,7 +78,7 @@ def reopen(finished: Progress, opts: FitOptions, stages: int, log: RunLog) -> Pr
     $patience that no longer stops it); else the finished progress, and best.pt is scored again."""
     out = Path(opts.out)
     done = finished.stage_epochs(stages)
-    best = torch.load(out / "best.pt", map_location="cpu", weights_only=True)
+    best = read_best(out / "best.pt", "cpu")
     bad = done - best["epoch"]
     reopened = replace(finished, stage=stages, epoch=done, best_loss=best["val_loss"],
                        best_score=best.get("score", best["val_loss"]), best_epoch=best["epoch"], bad_epochs=bad,

@@ -174,6 +174,12 @@ def test_a_finished_run_trains_on_with_more_epochs_and_is_only_scored_again_with
     assert (out / "config.json").read_bytes() == config and len(pd.read_csv(out / "history.csv")) == 3
     assert main(["fit", "--out", str(out), "--resume", "--epochs", "2"]) == 2
     assert "--epochs 2: the run in" in capsys.readouterr().err and (out / "config.json").read_bytes() == config
+    best = (out / "best.pt").read_bytes()
+    (out / "best.pt").write_bytes(best[:len(best) // 2])  # cut short, as by a copy that stopped
+    assert main(["fit", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith(f"cxrtrain: error: {out / 'best.pt'}: cannot read this checkpoint")
+    assert "Traceback" not in err and err.count("error:") == 1
 
 
 @pytest.mark.parametrize("options,message", [
