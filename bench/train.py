@@ -17,12 +17,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from cxrtrain.augment import build_augment
-from cxrtrain.cache import build_pack
-from cxrtrain.data import CachedBatches, TrainBatches, make_loader
-from cxrtrain.images import find_images, load_resized
-from cxrtrain.losses import TaskLoss
-from cxrtrain.models import CXRNet
+from cxrtrain.data.augment import build_augment
+from cxrtrain.data.cache import build_pack
+from cxrtrain.data.batches import CachedBatches, TrainBatches, make_loader
+from cxrtrain.data.images import find_images, load_resized
+from cxrtrain.model.losses import TaskLoss
+from cxrtrain.model.networks import CXRNet
 
 SHARED_CXR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cxr"
 N_OUTPUTS = 14

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .loaded_run import LoadedRun
+    from .inference.loaded_run import LoadedRun
 
 __version__ = "0.1.0"
 __all__ = ["load_run", "__version__"]
@@ -28,6 +28,6 @@ def load_run(path: str | Path, device: str = "auto", ensemble: bool = False) -> 
     the best model with the temperatures and thresholds fit chose on validation, on `device` (auto:
     CUDA when available); `ensemble` averages the checkpoints kept by `fit --keep-top`, as `predict
     --ensemble` does."""
-    from .loaded_run import LoadedRun
+    from .inference.loaded_run import LoadedRun
 
     return LoadedRun(path, device, ensemble)

@@ -13,6 +13,7 @@ import torch
 import torch.distributed as dist
 
 from .errors import OptionError
+from .settings import DEVICES
 
 
 @dataclass
@@ -64,8 +65,8 @@ class Context:
 
 
 def resolve_device(wanted: str, local_rank: int = 0) -> torch.device:
-    if wanted not in ("auto", "cpu", "cuda"):
-        raise OptionError("device", wanted, "unknown; choose auto, cpu or cuda")
+    if wanted not in DEVICES:
+        raise OptionError("device", wanted, f"unknown; choose one of {', '.join(DEVICES)}")
     if wanted == "cuda" and not torch.cuda.is_available():
         raise OptionError("device", wanted, "no CUDA GPU is visible to PyTorch; use cpu (or auto)")
     if wanted == "cpu" or not torch.cuda.is_available():

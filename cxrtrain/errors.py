@@ -6,6 +6,8 @@ line reads the flag the user typed (`--loader-workers`), each worded by `UserErr
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 from cxrlabel.errors import UserError
 
 
@@ -16,3 +18,10 @@ class OptionError(UserError):
     def __init__(self, option: str, value: object, problem: str) -> None:
         self.option, self.value, self.problem = option, value, problem
         super().__init__(f"${option}: {problem}" if value is None else f"${option} {value}: {problem}")
+
+
+def in_words(text: str, flags: Mapping[str, str] | None = None) -> str:
+    """A library text (a log line, a warning) with each `$setting` named as its reader names it: the command line's
+    flag from `flags`, or without them the bare setting name, as Python and a run's stored files name it."""
+    message = UserError(text)
+    return str(message) if flags is None else message.worded(flags)

@@ -3,6 +3,7 @@ accepts. Nothing here imports torch, numpy or pandas, so that `cxrtrain --help` 
 that act on these settings import them from here."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 ARCHS = ("densenet121", "resnet18", "resnet50", "resnet101", "vgg16", "googlenet", "inception_v3")
@@ -10,6 +11,10 @@ OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "cosine", "step", "plateau")
 PLATEAU_PATIENCE = 1  # plateau: tenfold lower after this many epochs without a better selection metric
 POLICIES = ("u-ignore", "u-zeros", "u-ones", "u-selftrained", "u-multiclass")
+TASKS = ("multilabel", "multiclass", "binary")
+BLANK_MODES = ("zero", "ignore")  # blank cells: negatives (CheXpert) or masked (torchxrayvision)
+CLASS_WEIGHTS = ("none", "balanced")
+DEVICES = ("auto", "cpu", "cuda")
 SELECT_BY = ("loss", "auc")
 MIN_CLASS_TRAIN_IMAGES = 5
 FORMATS = ("torchscript", "onnx")
@@ -61,3 +66,14 @@ class FitOptions:
     select_by: str = "loss"
     operating_point: str = "f1"
     keep_top: int = 1
+
+
+# Options that name files and folders: config.json holds them whole, so that a replay ($config) or a resume
+# finds them from any folder.
+PATH_OPTIONS = ("labels", "images", "out", "weights", "metadata", "cache_dir")
+
+
+def absolute_paths(options: dict, base: str | os.PathLike = ".") -> dict:
+    """`options` with each relative path among PATH_OPTIONS taken from the folder `base`."""
+    return {key: os.path.abspath(os.path.join(base, value)) if key in PATH_OPTIONS and isinstance(value, str) else value
+            for key, value in options.items()}

@@ -23,7 +23,7 @@ import pytest
 from cxrlabel import output_guard
 from cxrlabel.cli import main as cxrlabel_main
 from cxrtrain.cli import main as cxrtrain_main
-from cxrtrain.train import fit
+from cxrtrain.training.fit import fit
 
 from .train.synthetic import make_dataset, quick_options
 

@@ -20,7 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluate import cam
+    from ..inference.cam import cam
 
     cam(args.run_folder, args.image, args.out, observation=args.observation, device=args.device)
     return 0

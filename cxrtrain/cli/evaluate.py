@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluate import evaluate
+    from ..evaluation.evaluate import evaluate
 
     evaluate(args.run_folder, args.labels, args.images, output=args.output, path_column=args.path_column,
              id_column=args.id_column, image_pattern=args.image_pattern, device=args.device,

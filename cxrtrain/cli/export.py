@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..export import export
+    from ..inference.export import export
 
     export(args.run_folder, args.output, args.fmt, device=args.device)
     return 0

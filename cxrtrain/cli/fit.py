@@ -1,4 +1,4 @@
-"""`cxrtrain fit`: train a classifier on a label table and an image folder (the library: cxrtrain.train)."""
+"""`cxrtrain fit`: train a classifier on a label table and an image folder (the library: cxrtrain.training.fit)."""
 from __future__ import annotations
 
 import argparse
@@ -6,10 +6,12 @@ import difflib
 from dataclasses import fields
 from pathlib import Path
 
+from cxrlabel.cli import flags_of
 from cxrlabel.errors import UserError
 
-from ..settings import (ARCHS, MIN_CLASS_TRAIN_IMAGES, OPTIMIZERS, PLATEAU_PATIENCE, POLICIES, SCHEDULES, SELECT_BY,
-                        FitOptions)
+from ..inference.run_files import read_run_json
+from ..settings import (ARCHS, BLANK_MODES, CLASS_WEIGHTS, MIN_CLASS_TRAIN_IMAGES, OPTIMIZERS, PLATEAU_PATIENCE,
+                        POLICIES, SCHEDULES, SELECT_BY, TASKS, FitOptions, absolute_paths)
 from .options import CACHE_HELP, add_device, add_loader_workers, comma_list, fraction, positive_int
 
 FIT_EPILOG = """\
@@ -101,14 +103,14 @@ def _label_options(p: argparse.ArgumentParser, d: dict) -> None:
     labels.add_argument("--observations", type=comma_list, action="extend",
                         help="observation columns to learn, comma-separated, or the flag repeated; a name with a comma "
                              "in double quotes: --observations 'Edema,\"Effusion, left\"' (default: every 1/0/-1 column)")
-    labels.add_argument("--task", choices=("multilabel", "multiclass", "binary"),
+    labels.add_argument("--task", choices=TASKS,
                         help=f"multilabel: one sigmoid per observation; multiclass: one softmax over the labels of "
                              f"single-label images (each class needs at least {MIN_CLASS_TRAIN_IMAGES} in the "
                              f"training split and 1 in validation); binary: normal vs abnormal (default {d['task']})")
     labels.add_argument("--policy", choices=POLICIES, help=f"uncertainty policy for -1 labels (default {d['policy']})")
     labels.add_argument("--policy-per-observation", metavar="OBS=POLICY,...",
                         help="per-observation policies, e.g. 'Edema=u-ones,Cardiomegaly=u-multiclass'")
-    labels.add_argument("--blank", choices=("zero", "ignore"), help="blank label cells: negative or masked (default zero)")
+    labels.add_argument("--blank", choices=BLANK_MODES, help="blank label cells: negative or masked (default zero)")
     labels.add_argument("--operating-point", help="how each output's threshold is chosen on validation: f1 (maximum "
                                                   "F1), youden (max sensitivity + specificity) or sens=0.9 (the "
                                                   f"highest threshold reaching that sensitivity; default {d['operating_point']})")
@@ -158,7 +160,7 @@ def _model_options(p: argparse.ArgumentParser, d: dict) -> None:
                             f"--ensemble (default {d['keep_top']}: best.pt only)")
     model.add_argument("--patience", type=int, help=f"stop after this many epochs without a better --select-by "
                                                     f"metric; 0 never stops early (default {d['patience']})")
-    model.add_argument("--class-weights", choices=("none", "balanced"),
+    model.add_argument("--class-weights", choices=CLASS_WEIGHTS,
                        help="balanced: weigh the loss by the training split's positive/negative counts")
     model.add_argument("--oversample", action="store_true", default=None,
                        help="draw images of rare classes more often (weighted sampling with replacement)")
@@ -207,9 +209,6 @@ def config_options(parser: argparse.ArgumentParser, path: Path, setting: str, re
     Each is checked as the command line checks its flag, and an unknown one (a misspelt option) is refused.
     With `relative_to_file`, relative paths are taken from the file's folder (a run's own config.json holds
     them whole)."""
-    from ..run_files import read_run_json
-    from ..train import FitOptions, absolute_paths
-
     raw = read_run_json(path, f"{setting} takes a run's config.json, or a JSON object of fit options",
                         lambda config: dict(config.get("options", config)))
     flags = {action.dest: action for action in parser._actions if action.option_strings}
@@ -250,7 +249,8 @@ def fit_options(args: argparse.Namespace) -> FitOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train import fit  # torch and the trainer load here, only when fit runs, so `cxrtrain --help` is quick
+    options = fit_options(args)  # read and checked without torch, so a wrong option or config file is said at once
+    from ..training.fit import fit  # torch loads here, once training starts; --help and option errors never load it
 
-    fit(fit_options(args))
+    fit(options, flags=flags_of(args.fit_parser, args))
     return 0

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 
+from ..settings import DEVICES
+
 CACHE_HELP = "where resized images are cached (default $CXRTRAIN_CACHE or ~/.cache/cxrtrain)"
 
 
 def comma_list(text: str) -> list[str]:
     """Names separated by commas; a name with a comma in double quotes ('Edema,"Effusion, left"')."""
-    from ..labels import split_names  # pandas: only once such an option is given
+    from ..data.labels import split_names  # pandas: only once such an option is given
 
     items = split_names(text)
     if not items:
@@ -36,7 +38,7 @@ def fraction(text: str) -> float:
 
 def add_device(parser: argparse.ArgumentParser | argparse._ArgumentGroup, default: str | None = "auto") -> None:
     """--device; fit's defaults to None, so that --resume can tell whether it was given."""
-    parser.add_argument("--device", default=default, choices=("auto", "cpu", "cuda"),
+    parser.add_argument("--device", default=default, choices=DEVICES,
                         help="default auto: CUDA when available")
 
 

@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluate import predict
+    from ..inference.predict import predict
 
     predict(args.run_folder, args.images, args.output, model=args.model, device=args.device, cache_dir=args.cache_dir,
             workers=args.workers, ensemble=args.ensemble, tta=args.tta)

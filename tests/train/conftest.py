@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cxrtrain.cli import main
-from cxrtrain.train import fit
+from cxrtrain.training.fit import fit
 
 from .synthetic import make_dataset, quick_options
 

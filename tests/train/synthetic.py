@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from cxrtrain.train import FitOptions
+from cxrtrain.settings import FitOptions
 
 
 def draw(size: int, disc: bool, bar: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -102,7 +102,7 @@ def make_chexpert(root: Path, n_patients: int, size: int, seed: int = 0) -> Path
 
 def read_labels(table: Path, images: Path, **changes):
     """prepare_labels with fit's defaults for the options a test does not name."""
-    from cxrtrain.train import prepare_labels
+    from cxrtrain.data.labelled import prepare_labels
 
     options = dict(path_column=None, id_column=None, image_pattern=None, task="multilabel", observations=None,
                    policy="u-ignore", policy_per_observation=None, blank="zero")

@@ -14,7 +14,7 @@ import cxrtrain
 from cxrtrain.cli import build_parser, main
 from cxrlabel.errors import UserError
 from cxrtrain.errors import OptionError
-from cxrtrain.images import find_images
+from cxrtrain.data.images import find_images
 
 CLI = Path(cxrtrain.__file__).parent / "cli"
 COMMANDS = ("fit", "evaluate", "predict", "export", "cam")

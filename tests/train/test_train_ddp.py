@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import torch
 
-from cxrtrain.models import CXRNet
+from cxrtrain.model.networks import CXRNet
 from .synthetic import make_dataset
 
 PROBE = os.path.join(os.path.dirname(__file__), "ddp_probe.py")

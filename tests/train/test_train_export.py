@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import zipfile
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from cxrtrain.cli import main
-from cxrtrain.export import read_description
+from cxrtrain.inference.export import read_description
 
 ONNX_MISSING = importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnxscript") is None
 
@@ -52,6 +53,32 @@ def test_export_replaces_only_its_own_files(quick_run, tmp_path, capsys):
     assert "would overwrite" in capsys.readouterr().err
     assert main(["predict", "--model", str(notes), "--images", str(tmp_path), "-o", str(tmp_path / "p.csv")]) == 2
     assert "not a model written by cxrtrain export" in capsys.readouterr().err
+
+
+def test_without_onnx_a_file_that_is_not_torchscript_is_said_to_need_onnx_not_called_foreign(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """Only onnx can tell an ONNX export from another file; without it the missing package is the cause named."""
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"\x08\x07" + bytes(64))  # not a zip, so not TorchScript
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as when the onnx extra is not installed: import onnx fails
+    assert main(["predict", "--model", str(model), "--images", str(tmp_path), "-o", str(tmp_path / "p.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cxrtrain: error: --model {model}: is not TorchScript, and telling whether it is an ONNX "
+                          "export needs the onnx package, which is not installed: pip install") and err.count("\n") == 1
+    assert "not a model written by cxrtrain export" not in err
+
+
+def test_an_export_whose_description_or_model_is_damaged_is_one_line(tmp_path, capsys):
+    model = tmp_path / "model.ts"
+    for description, said in (({"format": 1, "task": "multilabel"}, "its cxrtrain description is damaged (no "
+                                                                      "'outputs'); export the run again"),
+                              ({"task": "multilabel", "outputs": ["A"], "image_size": 32, "thresholds": {"A": 0.5}},
+                               "cannot be loaded as TorchScript")):
+        with zipfile.ZipFile(model, "w") as archive:  # our description, beside no TorchScript model
+            archive.writestr("model/extra/cxrtrain.json", json.dumps(description))
+        assert main(["predict", "--model", str(model), "--images", str(tmp_path), "-o", str(tmp_path / "p.csv")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"cxrtrain: error: --model {model}: {said}") and err.count("\n") == 1, err
 
 
 @pytest.mark.skipif(ONNX_MISSING, reason="the onnx extra is not installed (pip install -e '.[onnx]')")

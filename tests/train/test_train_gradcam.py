@@ -9,9 +9,10 @@ import torch
 from PIL import Image
 
 from cxrtrain.cli import main
-from cxrtrain.gradcam import grad_cam
-from cxrtrain.models import load_run_model
-from cxrtrain.train import FitOptions, fit
+from cxrtrain.inference.gradcam import grad_cam
+from cxrtrain.model.networks import load_run_model
+from cxrtrain.settings import FitOptions
+from cxrtrain.training.fit import fit
 
 from .synthetic import draw
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cxrtrain import cache as cache_module
-from cxrtrain.cache import build_pack
-from cxrtrain.images import ImageDecodeError, decode_gray, load_resized
+from cxrtrain.data import cache as cache_module
+from cxrtrain.data.cache import build_pack
+from cxrtrain.data.images import ImageDecodeError, decode_gray, load_resized
 
 
 def write_dicom(path, pixels: np.ndarray, photometric: str = "MONOCHROME2", bits_stored: int = 16,
@@ -124,3 +124,16 @@ def test_cache_decodes_once_and_notices_changed_files(tmp_path, monkeypatch):
     assert len(calls) == 14  # a changed file invalidates the pack
     build_pack(paths, 32, tmp_path / "cache", progress=False)
     assert len(calls) == 21  # another image size is another pack
+
+
+def test_a_damaged_cache_index_is_decoded_again_not_a_traceback(tmp_path):
+    paths = [tmp_path / f"{i}.png" for i in range(3)]
+    for i, path in enumerate(paths):
+        Image.fromarray(np.full((20, 20), 60 * i, np.uint8)).save(path)
+    first = build_pack(paths, 16, tmp_path / "cache", progress=False)
+    index = first.array_path.with_suffix(".json")
+    for damage in ("{\"ok\": [tr", "{\"ok\": [true]}", "[1, 2]"):  # cut short, missing an entry, another shape
+        index.write_text(damage)
+        again = build_pack(paths, 16, tmp_path / "cache", progress=False)
+        assert again.ok.tolist() == [True] * 3
+        np.testing.assert_array_equal(again.open(), first.open())

@@ -8,7 +8,7 @@ import pandas as pd
 from PIL import Image
 
 from cxrtrain.cli import main
-from cxrtrain.images import decode_gray
+from cxrtrain.data.images import decode_gray
 
 
 def test_predict_takes_one_image_file(quick_run, small, cache_dir, tmp_path, capsys):

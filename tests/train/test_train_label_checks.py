@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxrtrain.cli import main
-from cxrtrain.train import MIN_CLASS_TRAIN_IMAGES
+from cxrtrain.settings import MIN_CLASS_TRAIN_IMAGES
 
 
 def write_labels(small: Path, folder: Path, **columns: object) -> Path:

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from cxrlabel.errors import UserError
-from cxrtrain.labels import build_task, default_observations, resolve_image_paths, resolve_observations
-from cxrtrain.splits import split_by_group
-from cxrtrain.train import prepare_labels
+from cxrtrain.data.labels import build_task, default_observations, resolve_image_paths, resolve_observations
+from cxrtrain.data.splits import split_by_group
+from cxrtrain.data.labelled import prepare_labels
 
 
 def frame(rows: dict) -> pd.DataFrame:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from cxrlabel.errors import UserError
-from cxrtrain.train import fit
+from cxrtrain.cli import main
 
-from .synthetic import flat_image, make_chexpert, quick_options, read_labels
+from .synthetic import flat_image, make_chexpert, read_labels
 
 
 
@@ -73,11 +73,16 @@ def test_mimic_studies_joined_with_their_images(tmp_path):
 def test_no_patient_column_is_a_loud_warning(small, cache_dir, tmp_path, capsys):
     table = pd.read_csv(small / "labels.csv", dtype=str, keep_default_na=False).drop(columns=["patient_id"])
     table.to_csv(tmp_path / "labels.csv", index=False)
-    result = fit(quick_options(small, tmp_path / "run", cache_dir, labels=str(tmp_path / "labels.csv"), epochs=1))
+    assert main(["fit", "--labels", str(tmp_path / "labels.csv"), "--images", str(small), "--out", str(tmp_path / "run"),
+                 "--arch", "resnet18", "--image-size", "32", "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
+                 "--cache-dir", str(cache_dir), "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "WARNING: no patient id column found, so the split is by IMAGE" in err and "!" * 100 in err
-    assert any(w.startswith("WARNING: no patient id") for w in result["warnings"])
+    assert "Give the patient column with --split-column" in err  # the command line words a setting as its flag
+    warnings = json.loads((tmp_path / "run" / "metrics.json").read_text())["warnings"]
+    assert any(w.startswith("WARNING: no patient id") and w.endswith("with split_column") for w in warnings)
     config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert not [w for w in warnings + config["warnings"] + config["notes"] if "--" in w]  # stored: names, no flags
     assert config["layout"] == "cxrlabel table" and config["patient_column"] is None
     with pytest.raises(UserError, match="frontal_only needs a view column"):
         read_labels(tmp_path / "labels.csv", small, frontal_only=True)

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cxrtrain.data import EvalBatches, TrainBatches, oversample_weights
-from cxrtrain.losses import TaskLoss, balanced_weights, probabilities
+from cxrtrain.data.batches import EvalBatches, TrainBatches, oversample_weights
+from cxrtrain.model.losses import TaskLoss, balanced_weights, probabilities
 
 
 def test_masked_bce_counts_only_unmasked_cells():

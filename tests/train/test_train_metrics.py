@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cxrtrain.metrics import best_f1_threshold, binary_report, multiclass_report, multilabel_report, thresholds_from
+from cxrtrain.evaluation.metrics import best_f1_threshold, binary_report, multiclass_report, multilabel_report, thresholds_from
 
 
 def test_best_f1_threshold_and_confusion_counts():
@@ -62,7 +62,7 @@ def _plot_all(folder, curves, per) -> list[str]:
     """Both plots of two splits; the glyph warnings matplotlib gave."""
     import warnings
 
-    from cxrtrain.metrics import plot_reliability, plot_rocs
+    from cxrtrain.evaluation.metrics import plot_reliability, plot_rocs
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -73,7 +73,7 @@ def _plot_all(folder, curves, per) -> list[str]:
 
 
 def test_chinese_observation_names_are_drawn_with_an_installed_font(tmp_path, capsys):
-    from cxrtrain.metrics import font_with
+    from cxrtrain.evaluation.metrics import font_with
 
     if font_with(frozenset("肺炎结节")) is None:
         pytest.skip("no installed font draws Chinese (Debian: fonts-noto-cjk)")
@@ -82,7 +82,7 @@ def test_chinese_observation_names_are_drawn_with_an_installed_font(tmp_path, ca
 
 
 def test_without_such_a_font_it_is_said_once_instead_of_a_warning_per_glyph(tmp_path, capsys, monkeypatch):
-    from cxrtrain import metrics
+    from cxrtrain.evaluation import metrics
 
     monkeypatch.setattr(metrics, "font_with", lambda chars: None)
     metrics._no_font.cache_clear()

@@ -8,7 +8,7 @@ import torch
 from torchvision import models as tvm
 
 from cxrlabel.errors import UserError
-from cxrtrain.models import ARCHS, CXRNet, load_initial_weights, load_run_model, weights_input_norm
+from cxrtrain.model.networks import ARCHS, CXRNet, load_initial_weights, load_run_model, weights_input_norm
 
 
 @pytest.mark.parametrize("arch", ARCHS)

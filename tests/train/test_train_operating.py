@@ -7,10 +7,10 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from cxrlabel.errors import UserError
-from cxrtrain.augment import augment_batch, build_augment
-from cxrtrain.calibration import fit_temperatures
-from cxrtrain.metrics import bootstrap_auc, calibration_error, choose_threshold, parse_operating_point
-from cxrtrain.optim import EpochSchedule, build_optimizer
+from cxrtrain.data.augment import augment_batch, build_augment
+from cxrtrain.evaluation.calibration import fit_temperatures
+from cxrtrain.evaluation.metrics import bootstrap_auc, calibration_error, choose_threshold, parse_operating_point
+from cxrtrain.model.optimisers import EpochSchedule, build_optimizer
 
 
 def test_operating_points_on_a_known_ranking():

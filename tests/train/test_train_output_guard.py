@@ -9,7 +9,7 @@ import pytest
 
 from cxrlabel.output_guard import is_ours
 from cxrtrain.cli import main
-from cxrtrain.train import RUN_FILES
+from cxrtrain.inference.run_files import RUN_FILES
 
 
 def fingerprint(*folders: Path) -> dict[str, str]:

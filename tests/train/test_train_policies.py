@@ -6,7 +6,7 @@ import pytest
 
 from cxrlabel.errors import UserError
 from cxrtrain.errors import OptionError
-from cxrtrain.uncertainty_policy import apply_policies, head_widths, parse_policies, relabel_uncertain
+from cxrtrain.data.policies import apply_policies, head_widths, parse_policies, relabel_uncertain
 
 NAN = float("nan")
 VALUES = [1.0, 0.0, -1.0, NAN]  # positive, negative, uncertain, blank

@@ -13,9 +13,10 @@ import pytest
 import cxrtrain
 from cxrlabel.errors import UserError
 from cxrlabel.output_guard import is_ours
-from cxrtrain import train
+from cxrtrain.training import fit as fit_module
+from cxrtrain.training import inputs
 from cxrtrain.cli import main
-from cxrtrain.train import fit
+from cxrtrain.training.fit import fit
 
 from .synthetic import quick_options
 
@@ -31,7 +32,7 @@ def test_a_second_fit_into_a_run_folder_in_use_is_refused_with_the_first_ones_pi
     out = tmp_path / "run"
     argv = fit_argv(small, out, cache_dir)
     second: list[int] = []
-    read_labels = train.prepare_labels
+    read_labels = inputs.prepare_labels
 
     def second_fit_starts_now(*args, **kwargs):  # the first fit has started and is reading its labels
         if not second:
@@ -39,13 +40,13 @@ def test_a_second_fit_into_a_run_folder_in_use_is_refused_with_the_first_ones_pi
             second[0] = main(argv)
         return read_labels(*args, **kwargs)
 
-    monkeypatch.setattr(train, "prepare_labels", second_fit_starts_now)
+    monkeypatch.setattr(inputs, "prepare_labels", second_fit_starts_now)
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert second == [2]
     assert f"cxrtrain: error: another cxrtrain fit (PID {os.getpid()}) is writing to {out}; wait for it" in err
     assert len(pd.read_csv(out / "history.csv")) == 2 and is_ours(out)  # the first run's, whole
-    monkeypatch.setattr(train, "prepare_labels", read_labels)
+    monkeypatch.setattr(inputs, "prepare_labels", read_labels)
 
     # while a run trains, even --resume is refused; once it has ended, however it ended, the folder is free
     def resume_now(stage: int, epoch: int) -> None:
@@ -90,6 +91,33 @@ def test_a_damaged_run_file_is_named_in_one_line_by_every_command_and_load_run(q
         assert ("--resume" in err) != (name == "config.json")  # what to do: write it again, or it cannot be
     with pytest.raises(UserError, match=re.escape(str(run / name))):
         cxrtrain.load_run(run, ensemble=bool(ensemble))
+
+
+@pytest.mark.parametrize("damage", ["model", "options"])
+def test_a_config_of_the_wrong_shape_is_named_in_one_line_by_every_command_and_load_run(quick_run, small, tmp_path,
+                                                                                       capsys, damage):
+    """Whole JSON, but not what fit writes: a "model" that is no object, or options without the label table."""
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    config = json.loads((run / "config.json").read_text())
+    if damage == "model":
+        config["model"] = "resnet18"
+    else:
+        del config["options"]["labels"]
+    (run / "config.json").write_text(json.dumps(config))
+    commands = [["evaluate", "--run", str(run)]]
+    if damage == "model":  # only evaluate reads the saved options; the other commands need the model's description
+        commands += [["predict", "--run", str(run), "--images", str(small / "images"), "-o", str(tmp_path / "p.csv")],
+                     ["export", "--run", str(run), "-o", str(tmp_path / "m.ts")],
+                     ["cam", "--run", str(run), str(small / "images" / "img0000.png"), "--out", str(tmp_path / "c")]]
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"cxrtrain: error: {run / 'config.json'}: damaged (") and err.count("\n") == 1, err
+        assert "it holds the run's settings" in err
+    if damage == "model":
+        with pytest.raises(UserError, match=re.escape(str(run / "config.json"))):
+            cxrtrain.load_run(run)
 
 
 def test_a_run_file_of_the_wrong_shape_is_named(quick_run, tmp_path, capsys):
@@ -146,6 +174,12 @@ def test_a_finished_run_trains_on_with_more_epochs_and_is_only_scored_again_with
     assert (out / "config.json").read_bytes() == config and len(pd.read_csv(out / "history.csv")) == 3
     assert main(["fit", "--out", str(out), "--resume", "--epochs", "2"]) == 2
     assert "--epochs 2: the run in" in capsys.readouterr().err and (out / "config.json").read_bytes() == config
+    best = (out / "best.pt").read_bytes()
+    (out / "best.pt").write_bytes(best[:len(best) // 2])  # cut short, as by a copy that stopped
+    assert main(["fit", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith(f"cxrtrain: error: {out / 'best.pt'}: cannot read this checkpoint")
+    assert "Traceback" not in err and err.count("error:") == 1
 
 
 @pytest.mark.parametrize("options,message", [
@@ -179,13 +213,13 @@ def test_paths_in_a_config_file_are_taken_from_its_folder(small, cache_dir, tmp_
 
 
 def test_sigterm_during_fit_ends_in_one_line_that_says_how_to_go_on(small, cache_dir, tmp_path, capsys, monkeypatch):
-    save_last = train.Fit.save_last
+    save_last = fit_module.save_last
 
-    def then_terminated(self, state: dict) -> None:  # as `kill` or a job scheduler would, once epoch 1 is saved
-        save_last(self, state)
+    def then_terminated(*args) -> None:  # as `kill` or a job scheduler would, once epoch 1 is saved
+        save_last(*args)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(train.Fit, "save_last", then_terminated)
+    monkeypatch.setattr(fit_module, "save_last", then_terminated)
     out = tmp_path / "run"
     assert main(fit_argv(small, out, cache_dir)) == 128 + signal.SIGTERM
     last = capsys.readouterr().err.splitlines()[-1]

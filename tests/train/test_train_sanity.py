@@ -7,16 +7,20 @@ import numpy as np
 import pandas as pd
 
 from cxrtrain.cli import main
-from cxrtrain.train import best_epoch_warning, constant_output_warning, fit
+from cxrtrain.training.fit import fit
+from cxrtrain.training.sanity import best_epoch_warning, constant_output_warning
+from cxrtrain.training.state import HistoryRow
 
 from .synthetic import quick_options
 
 
 def test_best_epoch_by_loss_far_below_the_best_auc_is_said():
-    history = [{"stage": 1, "epoch": 1, "val_mean_auc": 0.84}, {"stage": 1, "epoch": 2, "val_mean_auc": 0.53}]
+    history = [HistoryRow(stage=1, epoch=epoch, train_loss=0.5, val_loss=0.5, val_mean_auc=auc, best_val_loss=0.5,
+                          improved=True, images_per_s=1.0, seconds=1.0, lr=1e-3)
+               for epoch, auc in ((1, 0.84), (2, 0.53))]
     warning = best_epoch_warning(history, 1, 2, "loss")
     assert "epoch 2 (val mean AUC 0.530), but epoch 1 reached val mean AUC 0.840" in warning
-    assert "--select-by auc" in warning
+    assert "$select_by auc" in warning  # worded by the interface: --select-by in the log, select_by stored
     assert best_epoch_warning(history, 1, 1, "loss") is None
     assert best_epoch_warning(history, 1, 1, "auc") is None
 

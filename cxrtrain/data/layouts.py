@@ -52,7 +52,7 @@ def _has(frame: pd.DataFrame, *names: str) -> bool:
 
 def _keep_frontal(layout: Layout, views: pd.Series, what: str) -> Layout:
     keep = cells(views).str.upper().isin(FRONTAL_VIEWS)
-    layout.notes.append(f"--frontal-only: kept {int(keep.sum())} of {len(keep)} images (column {what!r})")
+    layout.notes.append(f"$frontal_only: kept {int(keep.sum())} of {len(keep)} images (column {what!r})")
     if not keep.any():
         raise UserError(f"$frontal_only left no image: column {what!r} names no frontal view")
     layout.frame = layout.frame[keep.to_numpy()].reset_index(drop=True)

@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw
 
 from cxrlabel.output_guard import make_folder, write_atomically
 
-from .losses import probabilities, score_for_output
-from .models import CXRNet, cam_layer
+from ..model.losses import probabilities, score_for_output
+from ..model.networks import CXRNet, cam_layer
 
 
 def grad_cam(model: CXRNet, image: torch.Tensor, task: str, widths: list[int],

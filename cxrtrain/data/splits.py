@@ -9,7 +9,7 @@ import pandas as pd
 from cxrlabel.errors import UserError
 from cxrlabel.output_guard import write_atomically
 
-from .errors import OptionError
+from ..errors import OptionError
 
 SPLITS = ("train", "val", "test")
 

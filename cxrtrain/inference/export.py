@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -19,17 +18,21 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cxrlabel.output_guard import STDOUT, is_stream, write_atomically
+from cxrlabel.output_guard import is_stream, write_atomically
 
-from .errors import OptionError
-from .losses import probabilities
-from .models import CXRNet
-from .settings import FORMATS
+from ..errors import OptionError
+from ..model.losses import probabilities
+from ..model.networks import CXRNet
+from ..settings import FORMATS
+from .output import output_file, summary_stream
+from .run import Run
 
 # The format a file name asks for by its suffix; any other name is written as $fmt says (default TorchScript).
 SUFFIX_FORMATS = {".onnx": "onnx", ".ts": "torchscript", ".pt": "torchscript", ".pth": "torchscript",
                   ".jit": "torchscript", ".torchscript": "torchscript"}
 EXTRA = "cxrtrain.json"
+# What predict reads from an export's description (`describe` writes them).
+DESCRIBED = ("task", "outputs", "image_size", "thresholds")
 ONNX_INSTALL = "pip install -e '.[onnx]' (onnx, onnxruntime and onnxscript)"
 
 
@@ -62,7 +65,7 @@ def _refuse_foreign(path: Path) -> None:
         return
     if path.is_dir():
         raise OptionError("output", path, "is a folder; give a file name such as model.ts")
-    if read_description(path, quiet=True) is None:
+    if read_description(path, "output", quiet=True) is None:
         raise OptionError("output", path, "exists and is not a cxrtrain export, so it is not replaced; choose another file")
 
 
@@ -84,8 +87,6 @@ def export_format(output: Path, fmt: str | None) -> str:
 def export(run_folder: str, output: str, fmt: str | None = None, device: str = "cpu") -> Path:
     """Write the run's best model, preprocessing and calibration included, as `fmt` or as the file's suffix
     says (.onnx: ONNX; .ts, .pt: TorchScript; others TorchScript); returns the file written."""
-    from .evaluate import Run, output_file
-
     fmt = export_format(Path(output), fmt)
     run = Run(run_folder, "cpu" if device == "auto" else device)
     path = output_file(output, run.files())
@@ -110,7 +111,7 @@ def export(run_folder: str, output: str, fmt: str | None = None, device: str = "
         data = _onnx_bytes(module, example, description)
     write_atomically(path, data)
     print(f"exported {run.folder} ({run.meta['arch']}, {len(run.outputs)} outputs, input uint8 (N, {size}, {size})) "
-          f"as {fmt} to {path}", file=sys.stderr if str(path) == STDOUT else sys.stdout)
+          f"as {fmt} to {path}", file=summary_stream(path))
     return path
 
 
@@ -132,25 +133,44 @@ def _onnx_bytes(module: nn.Module, example: torch.Tensor, description: str) -> b
     return model.SerializeToString()
 
 
-def read_description(path: Path, quiet: bool = False) -> dict | None:
-    """The description inside an export (TorchScript zip or ONNX); None (or a UserError) when it has none."""
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                name = next((n for n in archive.namelist() if n.endswith(f"extra/{EXTRA}")), None)
-                if name is not None:
-                    return json.loads(archive.read(name))
-        else:
-            import onnx
-
-            props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
-            if "cxrtrain" in props:
-                return json.loads(props["cxrtrain"])
-    except Exception:  # any unreadable file is simply not one of ours
-        pass
+def read_description(path: Path, setting: str = "model", quiet: bool = False) -> dict | None:
+    """The description inside an export (TorchScript zip or ONNX); None (or, unless `quiet`, a UserError) when
+    the file has none. A file that is not a zip can be told to be ONNX only by onnx: without it, that is said."""
+    description = _zip_description(path) if zipfile.is_zipfile(path) else _onnx_description(path, setting)
     if quiet:
+        return description
+    if description is None:
+        raise OptionError(setting, path, "not a model written by cxrtrain export (TorchScript or ONNX)")
+    missing = [key for key in DESCRIBED if not isinstance(description, dict) or key not in description]
+    if missing:
+        raise OptionError(setting, path, f"its cxrtrain description is damaged (no {missing[0]!r}); export the run "
+                                         "again")
+    return description
+
+
+def _zip_description(path: Path) -> dict | None:
+    """The description a TorchScript export carries as an extra file; None for any other zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next((n for n in archive.namelist() if n.endswith(f"extra/{EXTRA}")), None)
+            return None if name is None else json.loads(archive.read(name))
+    except (OSError, zipfile.BadZipFile, ValueError):  # unreadable, or not a zip / JSON after all
         return None
-    raise OptionError("model", path, "not a model written by cxrtrain export (TorchScript or ONNX)")
+
+
+def _onnx_description(path: Path, setting: str) -> dict | None:
+    """The description in an ONNX file's metadata; None for a file onnx cannot parse or that has none."""
+    try:
+        import onnx
+        from google.protobuf.message import DecodeError
+    except ImportError:
+        raise OptionError(setting, path, f"is not TorchScript, and telling whether it is an ONNX export needs the "
+                                         f"onnx package, which is not installed: {ONNX_INSTALL}") from None
+    try:
+        props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+        return json.loads(props["cxrtrain"]) if "cxrtrain" in props else None
+    except (OSError, DecodeError, ValueError):  # unreadable, not ONNX, or not our JSON
+        return None
 
 
 class ExportedModel:
@@ -162,11 +182,16 @@ class ExportedModel:
             raise OptionError("model", self.path, "no such file")
         self.meta = read_description(self.path)
         self.device = device
+        self.module: torch.jit.ScriptModule | None = None  # TorchScript runs the one, onnxruntime the other
+        self.session: object | None = None
         if zipfile.is_zipfile(self.path):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FutureWarning)
-                self.module = torch.jit.load(str(self.path), map_location=device).eval()
-            self.session = None
+                try:
+                    self.module = torch.jit.load(str(self.path), map_location=device).eval()
+                except (RuntimeError, ValueError) as exc:  # a zip with our description, but no TorchScript model
+                    raise OptionError("model", self.path, f"cannot be loaded as TorchScript "
+                                      f"({exc.__class__.__name__}); export the run again") from None
         else:
             try:
                 import onnxruntime

@@ -21,7 +21,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
 from cxrlabel.output_guard import make_folder, write_atomically
 
-from .errors import OptionError
+from ..errors import OptionError
 
 BOOTSTRAP_SAMPLES = 1000
 RELIABILITY_BINS = 10
@@ -91,8 +91,9 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, operating_point: str) -> dict
     chosen = options[rule if rule != "sens" else f"sens={sens:g}"]
     out = {"threshold": chosen, "rule": operating_point, "by_rule": {k: _num(v) for k, v in options.items()}}
     if rule == "f1" and np.all(p >= f1):
+        # stored in thresholds.json, never printed: the setting by its name (errors.py), not its flag
         out["note"] = (f"maximum F1 calls every validation image positive (prevalence {y.mean():.2f}); "
-                       "--operating-point youden or sens=X keeps some specificity")
+                       "operating_point youden or sens=X keeps some specificity")
     return out
 
 

@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .augment import augment_batch
 from .cache import ImagePack
-from .losses import positive_cells
+from .policies import positive_cells
 
 
 class CachedBatches(Dataset):

@@ -1,6 +1,6 @@
 """A finished run used from Python: what `cxrtrain predict` and `cxrtrain cam` do, on images in hand.
 
-It is the commands' own code (`evaluate.Run`, `evaluate.prediction_table`, `Run.heat_map`), fed images
+It is the commands' own code (`run.Run`, `predict.RunPredictor`, `predict.prediction_table`, `Run.heat_map`), fed images
 decoded in memory instead of through the on-disk cache: a file gives the same pixels the cache would
 hold (`images.load_resized`), so the probabilities are those `predict --run` writes.
 """
@@ -15,12 +15,13 @@ from PIL import Image
 
 from cxrlabel.errors import UserError
 
-from .cache import MemoryPack
-from .evaluate import Run, prediction_table
-from .images import ImageDecodeError, gray_of, resize_gray
+from ..data.cache import MemoryPack
+from ..data.images import ImageDecodeError, gray_of, resize_gray
+from .cam import SIZE_HINT
+from .predict import RunPredictor, prediction_table
+from .run import Run
 
 ImageLike = Union[str, Path, Image.Image]
-CAM_SIZE_HINT = 768  # what `cxrtrain cam` decodes JPEGs at
 
 
 def run_folder_of(path: str | Path) -> Path:
@@ -61,13 +62,14 @@ class LoadedRun:
             except ImageDecodeError as exc:
                 errors[i] = str(exc)
         pack = MemoryPack(array, size, ok, errors)
-        logits, readable, errors = self.run.pack_logits(pack, np.arange(len(items)), 0, batch_size, tta)
+        predictor = RunPredictor(self.run, tta)
+        probs, readable, errors = predictor.probabilities(pack, np.arange(len(items)), 0, batch_size)
         names = [getattr(item, "filename", "") if isinstance(item, Image.Image) else str(item) for item in items]
-        return prediction_table(names, self.run.probabilities(logits), readable, errors, self.run.meta["task"],
-                                self.outputs, self.run.label_thresholds())
+        return prediction_table(names, probs, readable, errors, predictor.task, predictor.outputs,
+                                predictor.label_thresholds())
 
     def cam(self, image: ImageLike, observation: str | None = None) -> np.ndarray:
         """The Grad-CAM heat map `cxrtrain cam` draws: (S, S) in [0, 1] at the run's image size S, for
         `observation` or, when None, the image's most probable output."""
-        heat, _, _ = self.run.heat_map(gray_of(image, size_hint=CAM_SIZE_HINT), self.run.output_index(observation))
+        heat, _, _ = self.run.heat_map(gray_of(image, size_hint=SIZE_HINT), self.run.output_index(observation))
         return heat

@@ -17,8 +17,8 @@ from torchvision import models as tvm
 
 from cxrlabel.errors import UserError
 
-from .errors import OptionError
-from .settings import ARCHS
+from ..errors import OptionError
+from ..settings import ARCHS
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

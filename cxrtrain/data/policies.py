@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import OptionError
+from ..errors import OptionError
 from .labels import split_names
-from .settings import POLICIES
+from ..settings import BLANK_MODES, POLICIES
 
-BLANK_MODES = ("zero", "ignore")
 MULTICLASS_NEGATIVE, MULTICLASS_POSITIVE, MULTICLASS_UNCERTAIN = 0, 1, 2
 
 
@@ -47,7 +46,7 @@ def apply_policies(values: np.ndarray, policies: list[str], blank: str = "zero")
     Blank means "not mentioned": negative under --blank zero (CheXpert), masked under --blank ignore.
     """
     if blank not in BLANK_MODES:
-        raise OptionError("blank", blank, "unknown; choose zero or ignore")
+        raise OptionError("blank", blank, f"unknown; choose {' or '.join(BLANK_MODES)}")
     values = np.asarray(values, dtype=np.float32)
     if values.ndim != 2 or values.shape[1] != len(policies):
         raise ValueError(f"values {values.shape} do not match {len(policies)} policies")
@@ -70,6 +69,17 @@ def apply_policies(values: np.ndarray, policies: list[str], blank: str = "zero")
         if blank == "ignore":
             mask[blank_cells[:, j], j] = False
     return targets, mask
+
+
+def positive_cells(task: str, targets: np.ndarray, mask: np.ndarray, widths: list[int]) -> np.ndarray:
+    """Boolean (rows, outputs): the cell counts as a positive example (used for weights and sampling)."""
+    if task == "multiclass":
+        n_classes = widths[0]
+        out = np.zeros((len(targets), n_classes), dtype=bool)
+        rows = np.flatnonzero(mask[:, 0])
+        out[rows, targets[rows, 0].astype(int)] = True
+        return out
+    return mask & np.where(np.array(widths) == 3, targets == 1, targets >= 0.5)
 
 
 def relabel_uncertain(targets: np.ndarray, mask: np.ndarray, values: np.ndarray, policies: list[str],

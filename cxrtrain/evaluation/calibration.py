@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .losses import output_scores
+from ..model.losses import output_scores
 from .metrics import scorable
 
 GRID = np.exp(np.linspace(np.log(0.05), np.log(20.0), 401))

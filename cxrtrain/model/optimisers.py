@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import torch
 from torch.optim import lr_scheduler
 
-from .settings import PLATEAU_PATIENCE
+from ..settings import PLATEAU_PATIENCE
 
 WARMUP_START = 0.1  # warm-up starts at a tenth of --lr and reaches --lr after --warmup-epochs
 # Schedules whose rates depend on the number of epochs: a run resumed with another number rebuilds them.

@@ -26,9 +26,9 @@ from cxrlabel.errors import UserError
 from cxrlabel.tables import column_key, describe_columns
 from cxrlabel.tables import TEXT_COLUMN_NAMES, find_column, read_table
 
+from ..settings import TASKS
 from .images import IMAGE_SUFFIXES
 
-TASKS = ("multilabel", "multiclass", "binary")
 PATH_COLUMN_NAMES = ("Path", "image_path", "path", "filepath", "file_path", "filename", "file_name",
                      "file", "image", "image_file", "dicom_path", "png_path", "jpg_path")
 ID_COLUMN_NAMES = ("id", "image_id", "imageid", "image_index", "dicom_id", "study_id", "accession")

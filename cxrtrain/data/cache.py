@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,8 +82,9 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
     array_path, index_path = stem.with_suffix(".u8"), stem.with_suffix(".json")
     expected_bytes = len(paths) * size * size
     if index_path.exists() and array_path.exists() and array_path.stat().st_size == expected_bytes:
-        index = json.loads(index_path.read_text())
-        return ImagePack(array_path, size, np.array(index["ok"], dtype=bool), index["errors"])
+        pack = _cached(array_path, index_path, size, len(paths))
+        if pack is not None:
+            return pack
 
     ok = np.zeros(len(paths), dtype=bool)
     errors = [""] * len(paths)
@@ -95,6 +97,24 @@ def build_pack(paths: list[Path], size: int, cache_dir: Path, workers: int = 0,
     write_atomically(index_path, json.dumps({"size": size, "paths": [str(p) for p in paths],
                                              "ok": ok.tolist(), "errors": errors}).encode("utf-8"), "cache_dir")
     return ImagePack(array_path, size, ok, errors)
+
+
+def cached_pack(paths: list[Path], size: int, cache_dir: str | None, workers: int) -> ImagePack:
+    """`build_pack` as evaluate and predict use it: the cache of $cache_dir (default: `default_cache_dir`), a
+    progress bar only on a terminal."""
+    return build_pack(paths, size, Path(cache_dir) if cache_dir else default_cache_dir(), workers,
+                      progress=sys.stderr.isatty())
+
+
+def _cached(array_path: Path, index_path: Path, size: int, n: int) -> ImagePack | None:
+    """The pack as its index describes it; None when the index is damaged (edited, or cut short by a full
+    disk), and then the cache, which is ours and can be made again, is decoded again."""
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+        ok, errors = np.array(index["ok"], dtype=bool), [str(e) for e in index["errors"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return ImagePack(array_path, size, ok, errors) if len(ok) == len(errors) == n else None
 
 
 def _decode_into(array_path: Path, paths: list[Path], size: int, workers: int, progress: bool,

@@ -16,17 +16,6 @@ def offsets(widths: list[int]) -> list[int]:
     return [int(x) for x in np.cumsum([0, *widths[:-1]])]
 
 
-def positive_cells(task: str, targets: np.ndarray, mask: np.ndarray, widths: list[int]) -> np.ndarray:
-    """Boolean (rows, outputs): the cell counts as a positive example (used for weights and sampling)."""
-    if task == "multiclass":
-        n_classes = widths[0]
-        out = np.zeros((len(targets), n_classes), dtype=bool)
-        rows = np.flatnonzero(mask[:, 0])
-        out[rows, targets[rows, 0].astype(int)] = True
-        return out
-    return mask & np.where(np.array(widths) == 3, targets == 1, targets >= 0.5)
-
-
 def balanced_weights(task: str, targets: np.ndarray, mask: np.ndarray, widths: list[int]) -> list[torch.Tensor]:
     """Per output, the weight of each class so that every class contributes equally on the training split.
 

@@ -1,0 +1,2 @@
+"""From a label table and an image folder to training batches: layouts, labels, images, the cache, splits,
+uncertainty policies, augmentation and batches."""

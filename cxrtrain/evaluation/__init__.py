@@ -1,0 +1,1 @@
+"""Scoring a model: metrics, temperature scaling, the reports of a split, and `cxrtrain evaluate`."""

@@ -1,0 +1,1 @@
+"""The network, its losses and output probabilities, and the optimisers with their schedules."""

@@ -1,0 +1,1 @@
+"""`cxrtrain fit`: the options, the run folder, checkpoints, the epoch loop and the run's final scoring."""
