@@ -19,8 +19,8 @@ _NOISE_SPACE = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
 
 _NUMBER = r"\d+(?:\.\d+)?"
 _DATE = re.compile(
-    rf"\d{{2,4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}\s*日?"
-    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+    r"\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日"
 )
 _UNIT = r"(?:mm|cm|ml|毫米|厘米|公分|%|度|个)?"
 _MEASURE = re.compile(rf"{_NUMBER}\s*{_UNIT}(?:\s*[x×*]\s*{_NUMBER}\s*{_UNIT})*", re.IGNORECASE)
