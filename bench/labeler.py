@@ -52,9 +52,12 @@ def rate(labeler: Pipeline, texts: list[str]) -> float:
 # it lived in cxrlabel.pipeline), torch and scipy hidden as in an extract worker, one BLAS thread.
 PAIRED_CHILD = """\
 import json, sys, time
-try:
+try:  # the stage chain as each layout of the code names it: now, before issue 27, in turn 2
     from cxrlabel.archive.local_engine import hide, one_blas_thread
-    from cxrlabel.en.labeler import Labeler, LabelerConfig
+    try:
+        from cxrlabel.en.labeler import Pipeline as Labeler, LabelerConfig
+    except ImportError:
+        from cxrlabel.en.labeler import Labeler, LabelerConfig
     hide(("torch", "scipy"))
 except ImportError:
     from cxrlabel.engines.local import one_blas_thread
