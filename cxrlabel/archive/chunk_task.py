@@ -27,7 +27,7 @@ class TaskSpec(Protocol):
     output_format: str  # csv or parquet
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ChunkTask:
     index: int
     start: int  # position of the chunk's first row in the whole input, from 0
@@ -95,8 +95,9 @@ def split_task(task: ChunkTask, pieces: int, least: int) -> list[ChunkTask]:
     size = max(least, -(-rows // max(pieces, 1)), 1)
     if rows <= size:
         return [task]
-    return [ChunkTask(task.index, task.start + begin, task.source, task.source_row + begin, task.texts[begin:begin + size],
-                      task.ids[begin:begin + size] if task.ids is not None else None)
+    return [ChunkTask(index=task.index, start=task.start + begin, source=task.source, source_row=task.source_row + begin,
+                      texts=task.texts[begin:begin + size],
+                      ids=task.ids[begin:begin + size] if task.ids is not None else None)
             for begin in range(0, rows, size)]
 
 

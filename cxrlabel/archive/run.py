@@ -61,12 +61,14 @@ def chunk_tasks(table: ChunkedTable, text_column: str, id_column: str | None, st
             texts = report_texts(chunk.frame[text_column].tolist(), text_column, chunk.source, chunk.first_row,
                                  table.encoding, whole_column=index == 0)
             if not store.is_done(index, start, size):
-                yield ChunkTask(index, start, str(chunk.source), chunk.first_row, texts, ids)
+                yield ChunkTask(index=index, start=start, source=str(chunk.source), source_row=chunk.first_row,
+                                texts=texts, ids=ids)
     except UserError:
         store.discard()
         raise
     if not chunks and not store.is_done(0, 0, 0):  # no rows: one empty part still gives the header
-        yield ChunkTask(0, 0, str(table.path), 0, [], [] if id_column else None)
+        yield ChunkTask(index=0, start=0, source=str(table.path), source_row=0, texts=[],
+                        ids=[] if id_column else None)
 
 
 def label_archive(table: ChunkedTable, text_column: str, id_column: str | None, store: PartStore, spec: TaskSpec,
