@@ -103,11 +103,17 @@ def test_word_bound_holds_every_word_and_lemma_of_the_parse(parser):
         assert not missing, (text, missing)
 
 
+def recorded_parses(labeler, monkeypatch) -> list[str]:
+    """The sentences the labeller sends to its parser from now on, in order."""
+    parsed: list[str] = []
+    parse = labeler.parser.parse
+    monkeypatch.setattr(labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
+    return parsed
+
+
 @needs_model
 def test_sentences_no_rule_could_touch_are_not_parsed_and_keep_their_labels(unremembering_labeler, monkeypatch):
-    parsed: list[str] = []
-    parse = unremembering_labeler.parser.parse
-    monkeypatch.setattr(unremembering_labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
+    parsed = recorded_parses(unremembering_labeler, monkeypatch)
     result = unremembering_labeler.label(["Cardiomegaly. No pleural effusion. Possible pneumonia."])[0]
     assert parsed == ["No pleural effusion.", "Possible pneumonia."]
     assert (result.labels["Cardiomegaly"], result.labels["Pleural Effusion"], result.labels["Pneumonia"]) == (1.0, 0.0, -1.0)
@@ -116,9 +122,7 @@ def test_sentences_no_rule_could_touch_are_not_parsed_and_keep_their_labels(unre
 @needs_model
 def test_rules_kept_to_other_observations_do_not_send_a_sentence_to_the_parser(unremembering_labeler, monkeypatch):
     """"stable" is a cue word only of rules whose `obs:` leaves Cardiomegaly out."""
-    parsed: list[str] = []
-    parse = unremembering_labeler.parser.parse
-    monkeypatch.setattr(unremembering_labeler.parser, "parse", lambda s: parsed.extend(s) or parse(s))
+    parsed = recorded_parses(unremembering_labeler, monkeypatch)
     result = unremembering_labeler.label(["Stable moderate cardiomegaly. Stable left pleural effusion."])[0]
     assert parsed == []
     assert (result.labels["Cardiomegaly"], result.labels["Pleural Effusion"]) == (1.0, 1.0)
