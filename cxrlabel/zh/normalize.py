@@ -94,9 +94,10 @@ def split_compounds(text: str, compounds: dict[str, tuple[str, ...]], pattern: r
 
 def laterality_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for all laterality/location words, longest first so 双侧 beats 双. A side followed by 位 is a
-    finding, not a place (右位心, 右位主动脉弓: the organ on the wrong side), so it stays."""
+    finding, not a place (右位心, 右位主动脉弓: the organ on the wrong side), so it stays; before 弯 the 侧 is
+    the finding's (胸椎左侧弯 is 胸椎侧弯, scoliosis), so only the side goes."""
     ordered = sorted({w for w in words if w}, key=len, reverse=True)
-    return re.compile(f"(?:{'|'.join(map(re.escape, ordered))})(?!位)") if ordered else None
+    return re.compile(f"(?:{'|'.join(map(re.escape, ordered))})(?![位弯])") if ordered else None
 
 
 def strip_laterality(text: str, pattern: re.Pattern[str] | None) -> str:

@@ -63,6 +63,18 @@ def test_less_better_or_unchanged_is_still_present(pre_nolat, text, finding):
     assert parts(pre_nolat, text) == [(Cue.NONE.value, finding)]
 
 
+@pytest.mark.parametrize("text, finding", [
+    ("左下肺炎症较前无明显吸收", "肺炎症"), ("两肺渗出较前无明显变化", "肺渗出"), ("右侧胸腔积液未完全吸收", "胸腔积液"),
+    ("右下肺感染未见明显吸收", "肺感染"), ("左侧气胸吸收不明显", "气胸"),
+])
+def test_not_absorbed_or_not_changed_is_still_present(pre_nolat, text, finding):
+    assert parts(pre_nolat, text) == [(Cue.NONE.value, finding)]
+
+
+def test_a_change_without_a_finding_leaves_nothing(pre_nolat):
+    assert [p for p in parts(pre_nolat, "右侧胸腔积液，现较前明显吸收改善。") if p[1]] == [(Cue.NONE.value, "胸腔积液")]
+
+
 def test_a_finding_that_names_less_is_not_read_as_change(pre_nolat):
     assert parts(pre_nolat, "两肺纹理减少") == [(Cue.NONE.value, "肺纹理减少")]
 
@@ -150,6 +162,11 @@ def test_an_organ_on_the_wrong_side_keeps_its_side(pre_nolat, zh_data):
     assert parts(pre_nolat, "右位主动脉弓") == [(Cue.NONE.value, "右位主动脉弓")]
     assert parts(pre_nolat, "右侧胸腔积液") == [(Cue.NONE.value, "胸腔积液")]
     assert suggest_label("右位心", zh_data.known_findings) == "dextrocardia"
+
+
+@pytest.mark.parametrize("text", ["胸椎左侧弯", "脊柱右侧弯", "胸椎轻度左侧弯"])
+def test_a_side_before_a_curve_leaves_the_curve(pre_nolat, zh_data, text):
+    assert [suggest_label(n, zh_data.known_findings) for _, n in parts(pre_nolat, text)] == ["scoliosis"]
 
 
 # 6. prose: a list of things ruled out goes on across the comma
