@@ -77,6 +77,8 @@ class ClausePreprocessor:
             for rest in split_compounds(strip_numbers(strip_positions(part.rest, self._positions)),
                                         self.data.compounds, self._compounds):
                 normalized = _EDGE_PARTICLES.sub("", strip_laterality(rest, self._laterality))
+                if len(normalized) < 2 and part.cue is not Cue.NORMAL:
+                    normalized = ""  # one character names no finding (管 of 管末端平T7, 肺 of 以右下肺为著)
                 out.append((part.text, part.cue, join_tokens(self.tokens(normalized)), False))
         return tuple(out)
 

@@ -30,6 +30,15 @@ def test_advice_and_comparisons_leave_nothing_to_cluster(pre_nolat, advice):
     assert [p for p in parts(pre_nolat, f"{advice}。") if p[1]] == []
 
 
+@pytest.mark.parametrize("text, findings", [
+    ("两肺渗出，以左下肺为著。", ["肺渗出"]), ("双肺纹理增多，右肺为著。", ["肺纹理增多"]),
+    ("与2020/03/01日片比较：心影增大。", ["心影增大"]), ("与2019年5月2日片对比，右侧胸腔积液。", ["胸腔积液"]),
+    ("右侧深静脉置管，管末端约平T6椎体下缘水平。", ["深静脉置管"]), ("左下肺渗出较前略有进展。", ["肺渗出"]),
+])
+def test_a_place_a_dated_comparison_or_a_tube_end_adds_no_finding(pre_nolat, text, findings):
+    assert [p[1] for p in parts(pre_nolat, text) if p[1]] == findings
+
+
 @pytest.mark.parametrize("text, finding", [
     ("附见：腰椎侧弯", "腰椎侧弯"), ("附见胸椎侧弯。", "胸椎侧弯"), ("另见：锁骨陈旧性骨折", "锁骨陈旧性骨折"),
 ])
