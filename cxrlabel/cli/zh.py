@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # mining, labelling and pandas load in the run_* functions, s
     import pandas as pd
 
     from ..archive.write import ArchiveInput, WrittenArchive
+    from ..zh.label import LabelMap
     from ..zh.model_file import SavedModel
 
 ID_CANDIDATES = ("id", "report_id", "reportid", "accession", "accession_number", "检查号", "报告号", "编号")
@@ -406,7 +407,7 @@ def run_label(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_new_labels(overrides: dict[str, str | None], mapping: dict[int, str | None], model: SavedModel,
+def _warn_new_labels(overrides: dict[str, str | None], mapping: LabelMap, model: SavedModel,
                      path: Path) -> None:
     """An override label the map does not know becomes a column of its own: say so, with the closest name."""
     from ..zh.label import new_override_labels

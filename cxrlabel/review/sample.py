@@ -149,7 +149,8 @@ def least_sure(table: LabelTable, mentions: Path | None = None, compare: LabelTa
 def _near_max_distance(table: LabelTable, labeler: ReviewedClusters,
                        margin: float) -> tuple[np.ndarray, np.ndarray]:
     """Reports with a finding part whose nearest cluster lies within `margin` of the labeler's --max-distance: a
-    slightly other threshold would label them otherwise. The cell flagged is that cluster's label."""
+    slightly other threshold would label them otherwise. The cells flagged are that cluster's label and the
+    label of parts beyond it."""
     if table.language != "zh":
         raise UserError("$label_map finds the clause parts near $max_distance in zh label output; these labels are "
                         "extract's")
@@ -167,9 +168,9 @@ def _near_max_distance(table: LabelTable, labeler: ReviewedClusters,
             center, distance = where[part.normalized]
             if abs(distance - labeler.max_distance) <= margin:
                 reports[row] = True
-                label = labeler.center_labels[center]
-                if label in column_of:
-                    cells[row, column_of[label]] = True
+                for label in (labeler.center_labels[center], labeler.unassigned_label):  # within, or beyond it
+                    if label in column_of:
+                        cells[row, column_of[label]] = True
     return cells, reports
 
 

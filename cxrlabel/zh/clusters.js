@@ -4,6 +4,7 @@
 
 const D = pageData();
 const DROP = "-";
+const UNASSIGNED = "unassigned";  // the label map line of the parts far from every medoid
 const RESERVED = ["n_labels", "single_label", "unassigned"];
 const COL = {id: D.columns.indexOf("cluster_id"), label: D.columns.indexOf("label")};
 const written = {labels: Object.fromEntries(D.rows.map((r) => [r[COL.id], r[COL.label]])),
@@ -84,7 +85,8 @@ function revert() {
 }
 
 function counts() {
-  const labels = Object.values(state.labels).map((l) => l.trim());
+  // the unassigned parts' line is no cluster
+  const labels = Object.entries(state.labels).filter(([id]) => id !== UNASSIGNED).map(([, l]) => l.trim());
   const dropped = labels.filter((l) => l === DROP).length;
   const edited = D.rows.filter((r) => state.labels[r[COL.id]] !== written.labels[r[COL.id]]).length;
   document.getElementById("counts").textContent =

@@ -21,11 +21,12 @@ from .known_findings import NORMAL, finding_guide, output_name
 from .model_file import MODEL_FILE, SavedModel, load_model
 from .normalize import tidy_whitespace, to_halfwidth
 from .preprocess import Clause, ClausePreprocessor
-from .settings import ALL_CORES, OVERRIDES_FILE
+from .settings import ALL_CORES, OVERRIDES_FILE, UNASSIGNED_ROW
 
 DROP = "-"
 EXTRA_COLUMNS = ("n_labels", "single_label", "unassigned")
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and run again"
+LabelMap = dict[int | str, str | None]  # cluster_id (or UNASSIGNED_ROW) -> label, None to drop
 
 
 def read_review_file(path: Path, needed: tuple[str, ...], what: str, encoding: str | None = None) -> pd.DataFrame:
@@ -69,7 +70,7 @@ def read_overrides(path: Path) -> dict[str, str | None]:
     return overrides
 
 
-def new_override_labels(overrides: dict[str, str | None], mapping: dict[int, str | None],
+def new_override_labels(overrides: dict[str, str | None], mapping: LabelMap,
                         chexpert_names: tuple[tuple[str, str], ...]) -> dict[str, str | None]:
     """Override labels that are no label of the map nor a CheXpert name, so each becomes a column of its
     own (often a typo), with the closest known label as a suggestion (None when nothing is close)."""
@@ -83,8 +84,10 @@ def new_override_labels(overrides: dict[str, str | None], mapping: dict[int, str
 
 
 def read_label_map(path: Path, model: SavedModel, model_path: Path, encoding: str | None = None,
-                   log_text: bool = False) -> dict[int, str | None]:
+                   log_text: bool = False) -> LabelMap:
     """cluster_id -> label (None to drop), validated against the mined clusters: every cluster needs its line.
+    The line whose cluster_id is UNASSIGNED_ROW names the parts far from every medoid; a map without it (one
+    written before it existed) leaves them unlabelled.
 
     Cluster ids are only numbers: a map from another mine run would pair its labels with this model's
     clusters and mislabel without a sign, so each line's medoid must be the model's medoid for that id.
@@ -93,24 +96,24 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path, encoding: st
                              f"the label map (its medoid column ties it to its {model_path.name}; copy lost columns "
                              "back from the label_map.csv zh mine wrote)", encoding)
     medoids = dict(zip(model.cluster_ids, model.medoids))
-    mapping: dict[int, str | None] = {}
+    mapping: LabelMap = {}
     differ: list[str] = []
     for line, (raw_id, raw_label, medoid) in enumerate(zip(frame["cluster_id"], frame["label"], frame["medoid"]),
                                                       start=2):
         raw_id, label = str(raw_id).strip(), str(raw_label).strip()
+        if raw_id == UNASSIGNED_ROW:
+            if UNASSIGNED_ROW in mapping:
+                raise UserError(f"{path}: line {line}: cluster_id {UNASSIGNED_ROW} appears twice; keep one line")
+            mapping[UNASSIGNED_ROW] = _map_label(path, line, raw_id, label)
+            continue
         if not raw_id.isdigit() or int(raw_id) not in medoids:
             raise UserError(f"{path}: line {line}: cluster_id {raw_id!r} is not one of the mined clusters "
-                            f"({min(medoids)}..{max(medoids)}); fix the id or delete the line")
+                            f"({min(medoids)}..{max(medoids)}) nor {UNASSIGNED_ROW}; fix the id or delete the line")
         if int(raw_id) in mapping:
             raise UserError(f"{path}: line {line}: cluster_id {raw_id} appears twice; keep one line per cluster")
-        if not label:
-            raise UserError(f"{path}: line {line}: cluster {raw_id} has an empty label; "
-                            f"write a label name, or {DROP} to drop the cluster")
-        if label in EXTRA_COLUMNS:
-            raise UserError(f"{path}: line {line}: {label!r} is a reserved output column; choose another label name")
         if str(medoid).strip() != medoids[int(raw_id)]:
             differ.append(raw_id)
-        mapping[int(raw_id)] = None if label == DROP else label
+        mapping[int(raw_id)] = _map_label(path, line, raw_id, label)
     absent = [cid for cid in model.cluster_ids if cid not in mapping]
     if absent:
         shown = ", ".join(f"{cid}" + (f" (medoid {medoids[cid]!r})" if log_text else "") for cid in absent[:10])
@@ -119,11 +122,24 @@ def read_label_map(path: Path, model: SavedModel, model_path: Path, encoding: st
                         "drop it, or restore its line from clusters.csv")
     if differ:
         shown = ", ".join(differ[:10]) + (" …" if len(differ) > 10 else "")
-        raise UserError(f"{path}: {len(differ)} of {len(mapping)} clusters (cluster_id {shown}) have a different "
+        raise UserError(f"{path}: {len(differ)} of {len(medoids)} clusters (cluster_id {shown}) have a different "
                         f"medoid in {model_path}: this map comes from another mine run; label with the "
                         f"{model_path.name} written beside this map ($model), or review the label map written "
                         "with this model")
     return mapping
+
+
+def _map_label(path: Path, line: int, raw_id: str, label: str) -> str | None:
+    """One line's label, None for DROP."""
+    if not label and raw_id == UNASSIGNED_ROW:
+        raise UserError(f"{path}: line {line}: the {UNASSIGNED_ROW} line has an empty label; write a label name for "
+                        f"the parts far from every cluster, or {DROP} to leave them unlabelled")
+    if not label:
+        raise UserError(f"{path}: line {line}: cluster {raw_id} has an empty label; "
+                        f"write a label name, or {DROP} to drop the cluster")
+    if label in EXTRA_COLUMNS:
+        raise UserError(f"{path}: line {line}: {label!r} is a reserved output column; choose another label name")
+    return None if label == DROP else label
 
 
 def reviewed_paths(label_map: Path, model: Path | None, overrides: Path | None) -> tuple[Path, Path]:
@@ -135,7 +151,7 @@ def reviewed_paths(label_map: Path, model: Path | None, overrides: Path | None) 
 
 
 def read_reviewed(label_map: Path, model_path: Path, overrides_path: Path,
-                  log_text: bool = False) -> tuple[SavedModel, dict[int, str | None], dict[str, str | None]]:
+                  log_text: bool = False) -> tuple[SavedModel, LabelMap, dict[str, str | None]]:
     """The model, the label map checked against it, and the clause overrides (none without the file);
     `log_text`: a message may quote a medoid."""
     model = load_model(model_path)
@@ -157,9 +173,10 @@ class ReviewedClusters:
     labels: list[str]  # output label columns, No Finding last
     max_distance: float
     overrides: dict[str, str | None] = field(default_factory=dict)  # part text -> output label
+    unassigned_label: str | None = None  # output label of a finding part beyond max_distance, None = none
 
     @classmethod
-    def build(cls, pre: ClausePreprocessor, model: SavedModel, mapping: dict[int, str | None],
+    def build(cls, pre: ClausePreprocessor, model: SavedModel, mapping: LabelMap,
               max_distance: float, workers: int = ALL_CORES,
               overrides: dict[str, str | None] | None = None) -> ReviewedClusters:
         encoder = TokenEncoder() if model.distance == "tokens" else None
@@ -167,15 +184,16 @@ class ReviewedClusters:
         name = lambda label: label and output_name(label, pre.data.chexpert_names)  # noqa: E731
         # A cluster left out of the map is dropped, like one labelled "-".
         center_labels = [name(mapping.get(cid)) for cid in model.cluster_ids]
+        unassigned_label = name(mapping.get(UNASSIGNED_ROW))
         named_overrides = {text: name(label) for text, label in (overrides or {}).items()}
-        found = [*center_labels, *named_overrides.values()]
+        found = [*center_labels, unassigned_label, *named_overrides.values()]
         labels = list(dict.fromkeys(lab for lab in found if lab and lab != NORMAL)) + [NORMAL]
         metric = Metric(finding_guide(pre.data) if model.guide else None, workers)
         if encoder and metric.guide:
             for item, tokens in zip(centers, model.medoid_tokens):
                 metric.guide.register(item, "".join(tokens))
         return cls(pre, model.distance, centers, encoder, metric, center_labels, labels, max_distance,
-                   named_overrides)
+                   named_overrides, unassigned_label)
 
     def nearest(self, unique: Sequence[str]) -> dict[str, tuple[int, float]]:
         """Normalised clause -> (index of its nearest medoid, distance), as `zh label` assigns it; `zh split`
@@ -212,14 +230,16 @@ class PartVerdict:
 
 
 def part_verdict(clause: Clause, where: dict[str, tuple[int, float]], clusters: ReviewedClusters) -> PartVerdict:
-    """One part's label: its clause override, else its nearest medoid's label within --max-distance."""
+    """One part's label: its clause override, else its nearest medoid's label within --max-distance, else (a
+    finding part, not a normal description) the label the map gives parts far from every medoid."""
     if clause.text in clusters.overrides:
         return PartVerdict(clusters.overrides[clause.text], "override")
     if not clause.normalized:
         return PartVerdict(None, "none")
     center, d = where[clause.normalized]
     if d > clusters.max_distance:
-        return PartVerdict(None, "unassigned", center, d)
+        label = clusters.unassigned_label if clause.cue is not Cue.NORMAL else None
+        return PartVerdict(label, "unassigned", center, d)
     label = clusters.center_labels[center]
     return PartVerdict(label, "cluster" if label else "dropped", center, d)
 

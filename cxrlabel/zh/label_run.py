@@ -18,7 +18,7 @@ from ..archive.run_identity import files_digest
 from ..memo import Memo
 from ..tables import PARQUET_SUFFIXES
 from .data_files import lexicons_folder, load_zh_data, rules_folder
-from .label import ReviewedClusters, label_reports
+from .label import LabelMap, ReviewedClusters, label_reports
 from .model_file import SavedModel
 from .preprocess import ClausePreprocessor
 from .settings import ALL_CORES
@@ -42,7 +42,7 @@ class ZhJobSpec:
     `batch_size` and `output_format` are what the engines read of a spec."""
 
     model: SavedModel
-    mapping: dict[int, str | None]
+    mapping: LabelMap
     overrides: dict[str, str | None]
     max_distance: float
     distance_threads: int = ALL_CORES  # rapidfuzz threads per process: all cores in one process, one per worker
@@ -58,7 +58,7 @@ class ZhJobSpec:
 _CLUSTERS: Memo[tuple[str, int], ReviewedClusters] = Memo(1)  # the run's, and at most the one before
 
 
-def reviewed_clusters(model: SavedModel, mapping: dict[int, str | None], overrides: dict[str, str | None],
+def reviewed_clusters(model: SavedModel, mapping: LabelMap, overrides: dict[str, str | None],
                       max_distance: float, distance_threads: int = ALL_CORES) -> ReviewedClusters:
     """The clusters of a reviewed map: the clauses read as the model was mined (its word lists, sections and
     laterality), labelled through the map and overrides; zh label's and the review page's."""

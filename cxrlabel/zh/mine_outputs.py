@@ -16,8 +16,10 @@ from ..errors import UserError
 from ..output_guard import claim_folder, is_ours, write_together
 from . import report_html
 from .known_findings import suggest_label
+from .label import DROP
 from .mine import MineResult, MineSettings
 from .model_file import MODEL_FILE, SavedModel, model_bytes
+from .settings import UNASSIGNED_ROW
 
 CLUSTERS_FILE = "clusters.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
@@ -56,8 +58,9 @@ def write_outputs(result: MineResult, out: Path, settings: MineSettings, known: 
     refuse_edited_map(out)  # again: the map may have been edited while the mining ran
     clusters = result.clusters
     labels = [suggest_label(m, known) for m in clusters["medoid"]]
-    label_map = csv_bytes(pd.DataFrame({"cluster_id": clusters["cluster_id"], "label": labels,
-                                        "medoid": clusters["medoid"], **map_counts(clusters)}))
+    label_map = csv_bytes(with_unassigned_row(pd.DataFrame({"cluster_id": clusters["cluster_id"], "label": labels,
+                                                            "medoid": clusters["medoid"], **map_counts(clusters)}),
+                                              clusters))
     model = SavedModel(
         cluster_ids=clusters["cluster_id"].tolist(), medoids=clusters["medoid"].tolist(),
         medoid_tokens=[list(t) for t in result.medoid_tokens], distance=settings.distance, guide=settings.guide,
@@ -75,6 +78,19 @@ def map_counts(clusters: pd.DataFrame) -> dict[str, list]:
     """The label map's columns that describe each cluster for the reviewer (the rest is theirs)."""
     return {"n_clauses": clusters["n_clauses"].tolist(),
             "example": [members[0][0] if members else "" for members in clusters["members"]]}
+
+
+def with_unassigned_row(label_map: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """The map with its last line for the finding parts far from every medoid, labelled `-` (none) for the
+    reviewer to name."""
+    row = {"cluster_id": UNASSIGNED_ROW, "label": DROP, "medoid": "", **unassigned_counts(clusters)}
+    return pd.concat([label_map, pd.DataFrame([row])], ignore_index=True)
+
+
+def unassigned_counts(clusters: pd.DataFrame) -> dict[str, object]:
+    """`map_counts` of the unassigned line: how many parts, and the most frequent of them."""
+    unassigned = sorted((m for members in clusters["unassigned_members"] for m in members), key=lambda m: -m[1])
+    return {"n_clauses": sum(n for _, n in unassigned), "example": unassigned[0][0] if unassigned else ""}
 
 
 def map_record(out: Path, label_map: bytes) -> dict[Path, bytes]:

@@ -25,7 +25,7 @@ from ..html_page import asset, page
 from ..tables import read_table
 from .data_files import load_zh_data
 from .model_file import SavedModel
-from .settings import OVERRIDES_FILE
+from .settings import OVERRIDES_FILE, UNASSIGNED_ROW
 
 MIN_PX, MAX_PX = 11, 34
 MEMBERS_SHOWN = 40
@@ -72,7 +72,9 @@ def _box(row: pd.Series, label: str, largest: int) -> str:
             f'spread {row["spread"]:.2f}</div>{_spans(row["members"], largest)}{normal}</div>')
 
 
-def _unassigned(clusters: pd.DataFrame, max_distance: float, largest: int) -> str:
+def _unassigned(clusters: pd.DataFrame, max_distance: float, label: str | None) -> str:
+    """The finding parts beyond --max-distance, with the editor of their label (the map's UNASSIGNED_ROW line;
+    `label` None: a map written before that line existed, so no editor)."""
     esc = html.escape
     rows = [(row["cluster_id"], text, count) for _, row in clusters.iterrows()
             for text, count in row["unassigned_members"]]
@@ -83,9 +85,13 @@ def _unassigned(clusters: pd.DataFrame, max_distance: float, largest: int) -> st
     body = "".join(f'<tr><td class="unassigned" data-clause="{esc(text)}">{esc(text)}</td><td>{count}</td><td>#{cid}</td></tr>'
                    for cid, text, count in rows[:MEMBERS_SHOWN * 5])
     more = len(rows) - MEMBERS_SHOWN * 5
-    return (f'<h2 id="unassigned">Unassigned clauses: {total} ({len(rows)} distinct)</h2>'
-            f"<p>Farther than --max-distance {max_distance} from every medoid: zh label gives them no label and "
-            f"counts them in its unassigned column. Click one to give it a label (a clause override), "
+    editor = ("" if label is None else
+              f'<div class="box unassigned-label" id="cluster-{UNASSIGNED_ROW}"><div class="head">label of these parts: '
+              f'<span class="name">{esc(label)}</span></div></div>')
+    return (f'<h2 id="unassigned">Unassigned clauses: {total} ({len(rows)} distinct)</h2>{editor}'
+            f"<p>Farther than --max-distance {max_distance} from every medoid: zh label gives these finding parts the "
+            f"label named here (<code>-</code>: none) and counts them in its unassigned column. Name them where your "
+            f"labels end in a catch-all such as other, click one to give it a label of its own (a clause override), "
             f"or mine with a larger -k.</p>"
             f"<table><tr><th>clause</th><th>count</th><th>nearest cluster</th></tr>{body}</table>"
             + (f'<div class="more">+ {more} more distinct clauses</div>' if more > 0 else ""))
@@ -105,6 +111,7 @@ def render(clusters: pd.DataFrame, labels: Sequence[str], n_reports_with_clauses
         label_map = pd.DataFrame({"cluster_id": clusters["cluster_id"].astype(str), "label": list(labels),
                                   "medoid": clusters["medoid"]})
     label_map = label_map.astype(str)
+    named = dict(zip(label_map["cluster_id"], label_map["label"]))
     written = label_map.to_csv(index=False) + repr(list(overrides))
     data = {"key": "cxrlabel-clusters:" + hashlib.sha256(written.encode("utf-8")).hexdigest(),
             "columns": list(label_map.columns), "rows": label_map.values.tolist(),
@@ -114,7 +121,7 @@ def render(clusters: pd.DataFrame, labels: Sequence[str], n_reports_with_clauses
             f'<span class="flag">{n_mixed} flagged mixed</span> (red border). Font size is proportional to how '
             f"often a clause occurs; shares are of reports. This page shows what zh label does at "
             f"--max-distance {max_distance}.</p>"
-            f'<div class="grid">{boxes}</div>{_unassigned(clusters, max_distance, largest)}')
+            f'<div class="grid">{boxes}</div>{_unassigned(clusters, max_distance, named.get(UNASSIGNED_ROW))}')
     return page(title, body, [asset("cxrlabel.zh", "clusters.css") + _size_classes()],
                 [asset("cxrlabel.zh", "clusters.js")], data, GENERATOR, lang="zh")
 

@@ -7,3 +7,6 @@ SECTION_CHOICES = ("diagnosis", "all")
 KMEDOIDS_CHOICES = ("kmedoids", "sklearn-extra")  # zh mine --kmedoids (not an archive engine)
 OVERRIDES_FILE = "clause_overrides.csv"
 ALL_CORES = -1  # distance threads: rapidfuzz's word for every core
+# The label map's cluster_id for the finding parts farther than --max-distance from every medoid: labelled `-`
+# (none) until a reviewer names them, as a hospital whose labels end in "other" would.
+UNASSIGNED_ROW = "unassigned"

@@ -26,10 +26,11 @@ from .label import ReviewedClusters, read_label_map
 from .mine import CLAUSE_COLUMNS, encoded_clauses, summarize
 from .mine_outputs import (
     ASSIGNMENTS_FILE, LABEL_MAP_FILE, csv_bytes, html_file, map_counts, map_is_as_written, map_record, table_files,
+    unassigned_counts,
 )
 from .model_file import MODEL_FILE, load_model, model_bytes
 from .preprocess import ClausePreprocessor
-from .settings import ALL_CORES
+from .settings import ALL_CORES, UNASSIGNED_ROW
 
 SPLIT_FROM = "split_from"
 
@@ -145,9 +146,10 @@ def _updated_map(reviewed: pd.DataFrame, clusters: pd.DataFrame, cluster: int, n
     frame = reviewed.copy()
     if SPLIT_FROM not in frame.columns:
         frame[SPLIT_FROM] = ""
-    added = pd.DataFrame({"cluster_id": [str(c) for c in new_ids], SPLIT_FROM: str(cluster)})
-    frame = pd.concat([frame, added], ignore_index=True).fillna("")
     frame["cluster_id"] = frame["cluster_id"].astype(str).str.strip()
+    unassigned = frame[frame["cluster_id"] == UNASSIGNED_ROW]  # stays last, with the reviewer's label
+    added = pd.DataFrame({"cluster_id": [str(c) for c in new_ids], SPLIT_FROM: str(cluster)})
+    frame = pd.concat([frame[frame["cluster_id"] != UNASSIGNED_ROW], added], ignore_index=True).fillna("")
     by_id = clusters.set_index(clusters["cluster_id"].astype(str))
     frame["medoid"] = frame["cluster_id"].map(by_id["medoid"])
     frame.loc[frame["cluster_id"] == str(cluster), SPLIT_FROM] = str(cluster)
@@ -156,4 +158,4 @@ def _updated_map(reviewed: pd.DataFrame, clusters: pd.DataFrame, cluster: int, n
     counts = map_counts(by_id.loc[frame["cluster_id"]].reset_index(drop=True))
     for column, values in counts.items():
         frame[column] = values
-    return frame
+    return pd.concat([frame, unassigned.assign(**unassigned_counts(clusters))], ignore_index=True).fillna("")

@@ -83,6 +83,28 @@ def test_edits_download_as_zh_label_reads_them(browser, mined, tmp_path):
     assert main(["zh", "mine", str(src), "-k", "3", "--out", str(out)]) == 2
 
 
+def test_the_unassigned_parts_are_named_on_the_page(browser, mined, tmp_path):
+    src, out = mined
+    view = Watched(browser.new_context(viewport={"width": 1280, "height": 900}), (out / "clusters.html").as_uri())
+    page = view.page
+    assert page.input_value('input.label-input[data-cluster="unassigned"]') == "-"
+    page.fill('input.label-input[data-cluster="unassigned"]', "other")
+    assert page.inner_text("#counts").startswith("3 clusters: 3 labels, 0 dropped, 1 edited")  # that line is no cluster
+    view.shot("clusters-zh-unassigned", full_page=True)
+    label_map = view.download("#download-map", tmp_path / "label_map.csv")
+    assert view.requests == [] and view.errors == []
+    edited = pd.read_csv(label_map, dtype=str, keep_default_na=False)
+    assert edited.iloc[-1][["cluster_id", "label"]].tolist() == ["unassigned", "other"]
+
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"id": [1, 2], "诊断": ["心影增大，颈椎退行性变", "心影增大"]}).to_csv(new, index=False)
+    labels_csv = tmp_path / "labels.csv"
+    assert main(["zh", "label", str(new), "--label-map", str(label_map), "--model", str(out / "model.json"),
+                 "-o", str(labels_csv)]) == 0
+    labels = pd.read_csv(labels_csv, dtype=str, keep_default_na=False)
+    assert labels["other"].tolist() == ["1.0", ""] and labels["unassigned"].tolist() == ["1", "0"]
+
+
 def test_the_editor_page_is_chinese_and_self_contained(browser, mined):
     _, out = mined
     html = (out / "clusters.html").read_text(encoding="utf-8")

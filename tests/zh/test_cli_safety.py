@@ -100,7 +100,7 @@ def test_rerun_replaces_an_unedited_map(tmp_path):
     out = tmp_path / "m"
     assert _mine(out) == 0
     assert main(["zh", "mine", str(REPORTS), "--column", "诊断", "-k", "6", "--out", str(out)]) == 0
-    assert len(pd.read_csv(out / "label_map.csv")) == 6
+    assert len(pd.read_csv(out / "label_map.csv")) == 6 + 1  # and the line of the unassigned parts
     assert len(pd.read_csv(out / "clusters.csv")) == 6
 
 
@@ -150,8 +150,8 @@ def test_rerun_after_the_reviewer_moved_the_map_away(tmp_path):
 def test_map_from_another_mine_run_is_refused(mined, tmp_path, capsys):
     other = tmp_path / "other"
     assert _mine(other, "--distance", "tokens", "--no-drop-laterality") == 0
-    ours = pd.read_csv(mined / "label_map.csv", dtype=str)["medoid"]
-    theirs = pd.read_csv(other / "label_map.csv", dtype=str)["medoid"]
+    ours = pd.read_csv(mined / "label_map.csv", dtype=str, keep_default_na=False)["medoid"]
+    theirs = pd.read_csv(other / "label_map.csv", dtype=str, keep_default_na=False)["medoid"]
     differ = int((ours != theirs).sum())
     assert differ > 0
     capsys.readouterr()

@@ -30,7 +30,7 @@ class Sections(HTMLParser):
         attrs = dict(attrs)
         if self._box is not None and tag == "div":
             self._depth += 1
-        elif tag == "div" and (attrs.get("id") or "").startswith("cluster-"):
+        elif tag == "div" and (attrs.get("id") or "").startswith("cluster-") and attrs["id"] != "cluster-unassigned":
             self._box, self._depth = attrs["id"], 1
             self.boxes[self._box] = ""
             if "mixed" in attrs.get("class", "").split():
@@ -85,7 +85,7 @@ def test_overrides_and_chinese_names_reach_the_labels(tmp_path):
     src, out, _ = _mine(tmp_path, 3)
     label_map = pd.read_csv(out / "label_map.csv")
     names = {"cardiomegaly": "心影增大", "aortic_sclerosis": "主动脉硬化", "pleural_effusion": "胸腔积液"}
-    label_map["label"] = label_map["label"].map(names)
+    label_map["label"] = label_map["label"].replace(names)
     label_map.to_csv(out / "label_map.csv", index=False)
     pd.DataFrame({"clause": ["脊柱侧弯畸形", "心影明显增大"], "label": ["脊柱侧弯", "-"]}).to_csv(
         out / "clause_overrides.csv", index=False)
@@ -110,6 +110,34 @@ def test_a_report_of_only_unassigned_clauses_is_counted_not_blank(tmp_path):
     assert labels["unassigned"].tolist() == ["2", "0"] and labels.loc[0, "n_labels"] == "0"
 
 
+def test_the_unassigned_line_names_the_finding_parts_far_from_every_cluster(tmp_path):
+    src, out, _ = _mine(tmp_path, 3)
+    label_map = pd.read_csv(out / "label_map.csv", dtype=str, keep_default_na=False)
+    assert label_map.iloc[-1][["cluster_id", "label", "medoid"]].tolist() == ["unassigned", "-", ""]
+    label_map.loc[label_map.index[-1], "label"] = "other"
+    label_map.to_csv(out / "label_map.csv", index=False)
+    new = tmp_path / "new.csv"
+    texts = ["脊柱侧弯畸形，心影增大", "未见颈椎退行性变", "颈椎退行性变?", "心膈未见异常", "心影增大"]
+    pd.DataFrame({"id": range(len(texts)), "诊断": texts}).to_csv(new, index=False)
+    labels_csv = tmp_path / "labels.csv"
+    assert main(["zh", "label", str(new), "--label-map", str(out / "label_map.csv"), "-o", str(labels_csv)]) == 0
+    labels = pd.read_csv(labels_csv, dtype=str, keep_default_na=False)
+    # positive, negated and uncertain as any cluster's parts; a normal description far from all is no "other"
+    assert labels["other"].tolist() == ["1.0", "0.0", "-1.0", "", ""]
+    assert labels["unassigned"].tolist() == ["1", "1", "1", "0", "0"]
+    assert labels.loc[0, "Cardiomegaly"] == "1.0" and labels.loc[3, "No Finding"] == "1.0"
+
+
+def test_a_map_written_before_the_unassigned_line_still_labels(tmp_path):
+    src, out, _ = _mine(tmp_path, 3)
+    label_map = pd.read_csv(out / "label_map.csv", dtype=str, keep_default_na=False)
+    label_map.iloc[:-1].to_csv(out / "label_map.csv", index=False)
+    labels_csv = tmp_path / "labels.csv"
+    assert main(["zh", "label", str(src), "--label-map", str(out / "label_map.csv"), "-o", str(labels_csv)]) == 0
+    labels = pd.read_csv(labels_csv, dtype=str, keep_default_na=False)
+    assert "other" not in labels.columns and labels["unassigned"].astype(int).sum() == 1
+
+
 @pytest.mark.parametrize("rows, message", [
     ({"clause": ["心影增大"], "text": ["x"]}, "missing column(s) label"),
     ({"clause": ["心影增大", "心影增大"], "label": ["a", "b"]}, "line 3: this clause is listed twice"),
@@ -128,7 +156,7 @@ def test_bad_overrides_are_a_clear_error_without_report_text(tmp_path, capsys, r
 def test_a_cluster_labelled_zhengchang_is_no_finding(tmp_path):
     src, out, _ = _mine(tmp_path, 3)
     label_map = pd.read_csv(out / "label_map.csv")
-    label_map["label"] = ["正常" if "主动脉" in medoid else label for medoid, label in
+    label_map["label"] = ["正常" if "主动脉" in str(medoid) else label for medoid, label in
                           zip(label_map["medoid"], label_map["label"])]
     label_map.to_csv(out / "label_map.csv", index=False)
     labels_csv = tmp_path / "labels.csv"

@@ -58,15 +58,16 @@ def test_split_keeps_edited_labels_and_the_guard(mined, capsys):
     unchanged = [i for i in range(10) if i != target - 1]
     assert [model["medoids"][i] for i in unchanged] == [old_model["medoids"][i] for i in unchanged]
     after = _map(mined)
-    assert after["cluster_id"].tolist() == [str(c) for c in range(1, 12)]
-    assert after["label"].tolist()[:10] == reviewed["label"].tolist()  # every reviewer's label as written
+    assert after["cluster_id"].tolist() == [str(c) for c in range(1, 12)] + ["unassigned"]
+    # every reviewer's label as written, the unassigned parts' line still last
+    assert after["label"].tolist()[:10] + after["label"].tolist()[-1:] == reviewed["label"].tolist()
     assert after["notes"].tolist()[:10] == ["checked"] * 10
     assert after.loc[10, "split_from"] == str(target) and after.loc[target - 1, "split_from"] == str(target)
     assert after.loc[10, "label"] and not after.loc[10, "label"].startswith("reviewed_")
-    assert after["medoid"].tolist() == model["medoids"]  # the map still fits its model
+    assert after["medoid"].tolist()[:-1] == model["medoids"]  # the map still fits its model
     assert not map_is_as_written(mined)  # still an edited map: a rerun of zh mine must not replace it
     assert main(["zh", "mine", REPORTS, "--column", "诊断", "-k", "10", "--out", str(mined)]) == 2
-    assert _map(mined)["label"].tolist()[:10] == reviewed["label"].tolist()
+    assert _map(mined)["label"].tolist() == after["label"].tolist()  # refused: the map stays as it was
 
     page = (mined / "clusters.html").read_text(encoding="utf-8")
     assert "11 clause clusters" in page
@@ -96,7 +97,7 @@ def test_split_of_a_pristine_map_stays_replaceable(mined):
     assert main(["zh", "split", str(mined), "--cluster", "1", "-k", "2"]) == 0
     assert map_is_as_written(mined)
     assert main(["zh", "mine", REPORTS, "--column", "诊断", "-k", "10", "--out", str(mined)]) == 0
-    assert len(_map(mined)) == 10
+    assert len(_map(mined)) == 10 + 1  # and the line of the unassigned parts
 
 
 @pytest.mark.parametrize("extra, message", [
