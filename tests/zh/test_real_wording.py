@@ -153,6 +153,7 @@ def test_mine_chooses_k_by_default_and_k_still_fixes_it(pre_nolat):
     ("老年性心肺改变", "senile_change"), ("胃管留置", "support_device"), ("PICC置管", "support_device"),
     ("输液港留置", "support_device"), ("肺叶切除术后改变", "post_surgery"), ("肺尖陈旧灶", "old_lesion"),
     ("纵隔淋巴结钙化", "old_lesion"), ("肺组织膨胀不全", "atelectasis"), ("胸壁皮下气肿", "subcutaneous_emphysema"),
+    ("主动脉影增宽", "aortic_widening"), ("主动脉结增宽", "aortic_widening"),
 ])
 def test_hospital_findings_get_their_names(zh_data, medoid, label):
     assert suggest_label(medoid, zh_data.known_findings) == label
