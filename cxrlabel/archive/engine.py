@@ -47,6 +47,7 @@ def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[Chunk
     pending: deque[Future] = deque()
     for task in tasks:
         pending.append(submit(task))
+        del task  # not held while the next task is made (reading the next chunk, say)
         if len(pending) >= window:
             yield pending.popleft().result()
     while pending:
@@ -54,9 +55,13 @@ def ordered_results(submit: Callable[[ChunkTask], Future], tasks: Iterable[Chunk
 
 
 def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], spec: TaskSpec,
-              workers: int, progress: Progress | None = None) -> Iterator[ChunkResult]:
+              workers: int, progress: Progress | None = None, in_flight: int | None = None) -> Iterator[ChunkResult]:
     """Each chunk split into pieces (of at least one batch) for `workers` workers, and its result put back
     together, in chunk order. `progress` hears of each piece, so a progress bar moves between parts.
+
+    `in_flight` pieces at a time, by default twice the workers, so none waits for the next. Labelling in
+    this process (`submit` returns a finished result) gives 1: there is no one to keep busy, and a chunk is
+    then written and let go before the next is read, so memory holds one chunk, as for a small input.
 
     Each worker keeps its own sentence memory and sees a share of the archive, so on its own it would
     analyse again what the others have met. So the analyses a piece made go out with the next pieces, to
@@ -69,10 +74,14 @@ def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask],
     def pieces() -> Iterator[ChunkTask]:
         for task in tasks:
             split = split_task(task, PIECES_PER_WORKER * workers, spec.batch_size)
+            del task  # the pieces hold what is left to label; a labelled piece is let go at once
             counts.append(len(split))
-            for piece in split:
+            split.reverse()
+            while split:
+                piece = split.pop()
                 piece.known = list(recent) if share else None
                 yield piece
+                del piece
 
     def passed_on(results: Iterator[ChunkResult]) -> Iterator[ChunkResult]:
         for result in results:
@@ -83,6 +92,6 @@ def in_pieces(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask],
                 progress(result.rows)
             yield result
 
-    results = passed_on(ordered_results(submit, pieces(), 2 * workers))
+    results = passed_on(ordered_results(submit, pieces(), in_flight or 2 * workers))
     for first in results:
         yield merge_results([first] + [next(results) for _ in range(counts.popleft() - 1)], spec.output_format)

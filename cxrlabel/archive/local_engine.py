@@ -185,7 +185,7 @@ class LocalEngine:
 
     def map(self, tasks: Iterable[ChunkTask], spec: TaskSpec, progress: Progress | None = None) -> Iterator[ChunkResult]:
         if self.pool is None:
-            yield from in_pieces(lambda task: Finished(self.work(task, spec)), tasks, spec, 1, progress)
+            yield from in_pieces(lambda task: Finished(self.work(task, spec)), tasks, spec, 1, progress, in_flight=1)
             return
         pool = self.pool
 

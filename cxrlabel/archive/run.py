@@ -60,9 +60,12 @@ def chunk_tasks(table: ChunkedTable, text_column: str, id_column: str | None, st
                 repeated.add(ids)
             texts = report_texts(chunk.frame[text_column].tolist(), text_column, chunk.source, chunk.first_row,
                                  table.encoding, whole_column=index == 0)
+            task = ChunkTask(index=index, start=start, source=str(chunk.source), source_row=chunk.first_row,
+                             texts=texts, ids=ids)
+            del chunk, texts, ids  # neither this chunk's frame nor its lists are held while the next is read
             if not store.is_done(index, start, size):
-                yield ChunkTask(index=index, start=start, source=str(chunk.source), source_row=chunk.first_row,
-                                texts=texts, ids=ids)
+                yield task
+            del task
     except UserError:
         store.discard()
         raise

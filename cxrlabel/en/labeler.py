@@ -20,7 +20,7 @@ from .graph import Graph
 from .normalize import Normalized, normalize
 from .parsers import PARSER_CHOICES, load_parser
 from ..resources import lexicons_dir, rules_dir
-from ..memo import Memo
+from ..memo import Memo, PackedMemo
 from .settings import CACHE_LIMIT
 
 
@@ -98,10 +98,13 @@ Analyses = dict[str, SentenceMentions]  # sentence text -> its mentions
 Remembered = dict[bytes, SentenceMentions]  # the same, keyed by `sentence_key`: what the memory keeps and workers pass each other
 
 
+KEY_SIZE = 16  # bytes of a sentence's key
+
+
 def sentence_key(sentence: str) -> bytes:
     """What the sentence memory keys an analysis by: 16 bytes of digest (a collision is as likely as guessing
     a 128-bit key) instead of the sentence, which is several times longer and is kept by the hundred thousand."""
-    return blake2b(sentence.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return blake2b(sentence.encode("utf-8", "surrogatepass"), digest_size=KEY_SIZE).digest()
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class Pipeline:
         self.abbreviations = str(lexicons[0] / "abbreviations.txt")
         self.parser = load_parser(config.parser, **config.parser_options())
         self.graph_cues = ruleset.CueIndex([r for rules in self.rules.stages.values() for r in rules if r.mode in ("graph", "any")])
-        self.memory: Memo[bytes, SentenceMentions] = Memo(cache_limit)
+        self.memory: PackedMemo[SentenceMentions] = PackedMemo(cache_limit, KEY_SIZE)
         # Analyses repeat far more than sentences do (an archive's 143k kept sentences held 13.5k distinct
         # mentions): the memory keeps one object per distinct mention and per distinct analysis.
         self.distinct: Memo[tuple, tuple] = Memo(cache_limit)
@@ -191,7 +194,8 @@ class Pipeline:
 
     def learn(self, analyses: Remembered) -> None:
         """Remember analyses another process made with the same configuration, as if made here."""
-        self.memory.keep({s: self.shared(rows) for s, rows in analyses.items() if self.memory.get(s) is None})
+        keys = list(analyses)
+        self.memory.keep({s: self.shared(analyses[s]) for s, kept in zip(keys, self.memory.lookup(keys)) if kept is None})
 
     def shared(self, rows: SentenceMentions) -> SentenceMentions:
         """`rows` as the one object kept for an equal analysis, each mention too, so that the sentence memory

@@ -1,6 +1,8 @@
 """Pools share a chunk out in pieces and put the results back together: the part is the one the whole
 chunk would give, byte for byte, and a failing report is still named by its row."""
+import gc
 import io
+import weakref
 from dataclasses import replace
 
 import pandas as pd
@@ -9,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxrlabel.archive.engine import Finished, in_pieces
+from cxrlabel.archive.local_engine import LocalEngine
 from cxrlabel.archive.chunk_task import ChunkTask, merge_results, split_task
 from cxrlabel.en.chunks import JobSpec, label_chunk
 from cxrlabel.en.labeler import LabelerConfig, sentence_key
@@ -77,6 +80,30 @@ def test_in_pieces_gives_one_result_per_chunk_in_order():
     assert [(r.index, r.start, r.rows) for r in results] == [(0, 0, 23), (1, 23, 2), (2, 25, 17)]
     assert submitted == [3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 3, 3, 3, 2] == done  # the bar moves with each piece
     assert [r.labels for r in results] == [label_chunk(t, spec()).labels for t in tasks]
+
+
+def test_labelling_in_this_process_writes_a_chunk_and_lets_it_go_before_reading_the_next():
+    """Memory then holds one chunk at a time, as for an input of one chunk (issue 26, peak memory)."""
+    given, written = [], []
+
+    def tasks():
+        for index, (n, start) in enumerate([(23, 0), (9, 23), (17, 32)]):
+            gc.collect()
+            assert written == list(range(index))  # every earlier chunk is written...
+            assert all(ref() is None for ref in given)  # ...and neither it nor its pieces are held any more
+            task = chunk(n, index, start)
+            given.append(weakref.ref(task))
+            yield task
+            del task  # as the archive's own reader does
+
+    def work(task, job):
+        given.append(weakref.ref(task))  # a piece
+        return label_chunk(task, job)
+
+    with LocalEngine(1, work) as engine:
+        for result in engine.map(tasks(), spec(batch_size=3)):
+            written.append(result.index)
+    assert written == [0, 1, 2] and len(given) > 3
 
 
 @pytest.mark.parametrize("output_format", ["csv", "parquet"])

@@ -24,6 +24,10 @@ RELABEL = {
     "pobj": "obj", "pcomp": "xcomp", "prep": "advmod", "agent": "advmod",
 }
 NOMINAL = {"NOUN", "PROPN", "PRON", "NUM", "X", "SYM"}
+# Sentences per nlp.pipe batch. The model's arrays for a batch are made at once and grow with it (256
+# sentences took about 65 MB more than 64, the peak of every labelling process), while the matrix products
+# are as fast on 64 sentences (README, speed table: archive peak memory).
+PIPE_BATCH = 64
 
 
 def load_spacy(model: str | None = None):
@@ -203,7 +207,7 @@ class SpacyParser(BaseParser):
     name = "spacy"
     reads_trees = False
 
-    def __init__(self, model: str | None = None, batch_size: int = 256) -> None:
+    def __init__(self, model: str | None = None, batch_size: int = PIPE_BATCH) -> None:
         self.nlp = load_spacy(model)
         self.batch_size = batch_size
         # The attribute ruler and lemmatizer run through our index and memory of words (the same result
