@@ -83,13 +83,13 @@ def test_a_run_killed_midway_resumes_to_the_same_file(mined, whole, tmp_path, mo
     assert _label(mined, out, "--chunk-size", 50, "--batch-size", 50, "--workers", 1) == 130  # 128 + SIGINT
     assert not out.exists()
     manifest = json.loads((tmp_path / "labels.csv.parts" / "manifest.json").read_text(encoding="utf-8"))
-    # results are taken in chunk order: the part before the one that died is kept, nothing after it
-    assert [p["rows"] for p in manifest["parts"]] == [50]
+    # results are taken in chunk order: every part before the one that died is kept, nothing after it
+    assert [p["rows"] for p in manifest["parts"]] == [50, 50]
     monkeypatch.setattr(label_run, "label_zh_chunk", real)
     assert _label(mined, out, "--batch-size", 50, "--workers", 1) == 2  # parts there: --resume or delete them
     assert "--resume" in capsys.readouterr().err
     assert _label(mined, out, "--resume", "--batch-size", 50, "--workers", 1) == 0  # chunk size from the manifest
-    assert "50 rows in 1 parts are done" in capsys.readouterr().err
+    assert "100 rows in 2 parts are done" in capsys.readouterr().err
     assert out.read_bytes() == whole
 
 
