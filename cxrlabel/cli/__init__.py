@@ -3,8 +3,12 @@ its parser, and `run(args)`; options several commands share are declared once, i
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import signal
 import sys
+import threading
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import UserError
@@ -85,5 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def script() -> NoReturn:
+    """The installed command: `main`, then an exit that does not free every object one by one. Taking apart
+    the spaCy model and the memories at interpreter shutdown costs about 0.3 s, a sixth of a short run
+    (README, speed table); the operating system takes the memory back at once. Exit handlers still run
+    (temporary folders, logging, multiprocessing) and the streams are flushed first. Where a thread the
+    interpreter would wait for is still running, the exit is the usual one."""
+    code = main()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing more to say there
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    script()
