@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def script() -> NoReturn:
     """The installed command: `main`, then an exit that does not free every object one by one. Taking apart
-    the spaCy model and the memories at interpreter shutdown costs about 0.3 s, a sixth of a short run
-    (README, speed table); the operating system takes the memory back at once. Exit handlers still run
+    the spaCy model and the memories at interpreter shutdown is a large share of a short run (README, speed
+    table, start-up), and the operating system takes the memory back at once. Exit handlers still run
     (temporary folders, logging, multiprocessing) and the streams are flushed first. Where a thread the
     interpreter would wait for is still running, the exit is the usual one."""
     code = main()
